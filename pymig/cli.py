@@ -1,0 +1,169 @@
+"""The `pymig` command. click lives here and nowhere else; heavy imports happen per command."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import traceback
+
+import click
+
+
+class State:
+    debug = False
+    url: str | None = None
+
+
+def common(fn):
+    """--database-url, --dir and --debug, accepted before or after the command name."""
+
+    @click.option("--database-url", "database_url", metavar="URL", default=None,
+                  help="Database to migrate (else $DATABASE_URL, else [tool.pymig] database_url).")
+    @click.option("--dir", "directory", metavar="PATH", default=None,
+                  help="Migrations directory (else [tool.pymig] migrations, else ./migrations).")
+    @click.option("--debug", is_flag=True, default=False, help="Show tracebacks.")
+    @click.pass_context
+    @functools.wraps(fn)
+    def wrapper(ctx, database_url, directory, debug, **kwargs):
+        parent = ctx.find_object(dict) or {}
+        from .config import load_config
+
+        State.debug = debug or parent.get("debug", False)
+        config = load_config(database_url or parent.get("database_url"),
+                             directory or parent.get("directory"), kwargs.pop("lock_wait", None))
+        State.url = config.database_url
+        return fn(config, **kwargs)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--database-url", "database_url", metavar="URL", default=None, help="Database to migrate.")
+@click.option("--dir", "directory", metavar="PATH", default=None, help="Migrations directory.")
+@click.option("--debug", is_flag=True, default=False, help="Show tracebacks.")
+@click.version_option(package_name="pymig")
+@click.pass_context
+def cli(ctx, database_url, directory, debug):
+    """Database migrations written as Python operations; inverses derived, never hand-written."""
+    ctx.obj = {"database_url": database_url, "directory": directory, "debug": debug}
+    State.debug = debug
+
+
+@cli.command()
+@click.option("--to", "to", type=int, default=None, metavar="VERSION", help="Stop after this version.")
+@click.option("--lock-wait", "lock_wait", type=float, default=None, metavar="SECONDS",
+              help="How long to wait for another runner's lock (default 60).")
+@common
+def up(config, to):
+    """Apply pending migrations."""
+    from . import commands
+
+    commands.up(config, to, echo=click.echo)
+
+
+@cli.command()
+@click.option("--steps", type=click.IntRange(min=1), default=None, help="How many migrations to undo (default 1).")
+@click.option("--to", "to", type=int, default=None, metavar="VERSION", help="Undo everything after VERSION (0: all).")
+@click.option("--lock-wait", "lock_wait", type=float, default=None, metavar="SECONDS",
+              help="How long to wait for another runner's lock (default 60).")
+@common
+def down(config, steps, to):
+    """Undo applied migrations with the inverses stored when they were applied."""
+    from . import commands
+
+    if steps is not None and to is not None:
+        raise click.UsageError("give --steps or --to, not both")
+    commands.down(config, steps, to, echo=click.echo)
+
+
+@cli.command("sql")
+@click.option("--down", "down_", is_flag=True, help="Show what `pymig down` would run.")
+@click.option("--steps", type=click.IntRange(min=1), default=None, help="With --down: how many migrations.")
+@click.option("--to", "to", type=int, default=None, metavar="VERSION", help="Target version.")
+@click.option("--from", "from_", type=int, default=None, metavar="VERSION",
+              help="With --offline: the version the database is at (default 0).")
+@click.option("--offline", is_flag=True, help="Render from the migration files alone; no database.")
+@common
+def sql_(config, down_, steps, to, from_, offline):
+    """Print the SQL that `up` (or `down`) would run, without changing anything."""
+    from . import commands
+
+    if steps is not None and to is not None:
+        raise click.UsageError("give --steps or --to, not both")
+    if steps is not None and not down_:
+        raise click.UsageError("--steps goes with --down")
+    if from_ is not None and not offline:
+        raise click.UsageError("--from goes with --offline (online, the database says where it is)")
+    click.echo(commands.sql(config, down_, steps, to, from_, offline))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@common
+def status(config, as_json):
+    """List every migration with its state: applied, pending, modified or missing."""
+    from . import commands
+
+    rows = commands.status(config)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo("no migrations")
+        return
+    width = max(len(r["label"]) for r in rows)
+    for r in rows:
+        when = r["applied_at"] or ""
+        click.echo(f"{r['label']:<{width}}  {r['state']:<8}  {when}")
+    counts = {}
+    for r in rows:
+        counts[r["state"]] = counts.get(r["state"], 0) + 1
+    click.echo(", ".join(f"{n} {s}" for s, n in counts.items()))
+
+
+@cli.command()
+@click.argument("name")
+@common
+def new(config, name):
+    """Write the next numbered migration module from a template."""
+    from . import commands
+
+    path = commands.new(config, name)
+    click.echo(f"created {path}")
+
+
+def main(argv=None) -> None:
+    """Entry point: user errors print one line (no traceback unless --debug) and exit non-zero."""
+    from .config import redact
+
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        cli.main(args=argv, prog_name="pymig", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except SystemExit:
+        raise
+    except Exception as e:
+        from .errors import PymigError
+
+        debug = State.debug or "--debug" in argv
+        if debug:
+            click.echo(redact(traceback.format_exc(), State.url), err=True)
+        if isinstance(e, PymigError):
+            click.echo(redact(f"error: {e}", State.url), err=True)
+            sys.exit(e.exit_code)
+        click.echo(redact(f"error: internal error: {type(e).__name__}: {e}", State.url), err=True)
+        if not debug:
+            click.echo("run again with --debug for the traceback", err=True)
+        sys.exit(3)
+
+
+if __name__ == "__main__":
+    main()
+
+

@@ -1,0 +1,197 @@
+"""What each CLI command does, without click: plan, lock, execute, report."""
+
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+from pathlib import Path
+
+from .config import Config
+from .errors import ConfigError
+from .loader import Migration, MigrationFile, discover, display_path, load, load_function
+from .plan import Record, plan_down, plan_up
+
+
+def _need_url(config: Config) -> str:
+    if not config.database_url:
+        raise ConfigError("no database URL: pass --database-url, set DATABASE_URL, "
+                          "or set database_url under [tool.pymig] in pyproject.toml")
+    return config.database_url
+
+
+@contextmanager
+def connected(config: Config, lock: bool, echo=None):
+    """A connection (and, for commands that change things, the runner lock and history tables)."""
+    from .dialects import for_url
+    from .history import ensure_tables
+
+    dialect = for_url(_need_url(config))
+    db = dialect.connect(config.database_url)
+    try:
+        if lock:
+            db.acquire_lock(config.lock_wait, on_wait=lambda: echo and echo("waiting for another pymig run to finish ..."))
+            ensure_tables(db, dialect)
+        yield dialect, db
+    finally:
+        db.close()
+
+
+def _records(db, dialect) -> list[Record]:
+    from .history import read_records
+
+    return read_records(db, dialect)
+
+
+def _label(record: Record, files: dict[int, MigrationFile]) -> str:
+    f = files.get(record.version)
+    return f.label if f else f"{record.version} ({record.name})"
+
+
+def _load_all(files: list[MigrationFile]) -> list[Migration]:
+    """Import and validate every migration that will run before running any of them."""
+    return [load(f) for f in files]
+
+
+def up(config: Config, to: int | None, echo) -> None:
+    from .executor import Executor
+
+    files = discover(config.migrations)
+    with connected(config, lock=True, echo=echo) as (dialect, db):
+        applied = {r.version: r for r in _records(db, dialect)}
+        pending = _load_all(plan_up(files, applied, to))
+        if not pending:
+            echo("nothing to apply: the database is up to date")
+            return
+        executor = Executor(dialect, db)
+        for m in pending:
+            executor.apply(m, m.file.label)
+            echo(f"applied {m.file.label} ({executor.last_duration * 1000:.0f} ms)")
+        echo(f"{len(pending)} migration{'s' if len(pending) != 1 else ''} applied")
+
+
+def down(config: Config, steps: int | None, to: int | None, echo) -> None:
+    from .executor import Executor
+
+    by_version = {f.version: f for f in discover_if_present(config.migrations)}
+    with connected(config, lock=True, echo=echo) as (dialect, db):
+        chosen = plan_down(_records(db, dialect), steps, to)
+        if not chosen:
+            echo("nothing to undo")
+            return
+        executor = Executor(dialect, db)
+        for r in chosen:
+            executor.revert(r, _label(r, by_version), load_function)
+            echo(f"reverted {_label(r, by_version)}")
+        echo(f"{len(chosen)} migration{'s' if len(chosen) != 1 else ''} reverted")
+
+
+def discover_if_present(directory: Path) -> list[MigrationFile]:
+    """`down` works from the history alone, so a missing directory is no error."""
+    return discover(directory) if directory.is_dir() else []
+
+
+def sql(config: Config, down_: bool, steps, to, from_, offline: bool) -> str:
+    from .executor import Executor
+
+    files = discover(config.migrations) if not down_ or offline else discover_if_present(config.migrations)
+    if offline:
+        return _offline_sql(config, files, down_, steps, to, from_ or 0)
+    by_version = {f.version: f for f in files}
+    with connected(config, lock=False) as (dialect, db):
+        records = _records(db, dialect)
+        executor = Executor(dialect, db, preview=True)
+        if down_:
+            for r in plan_down(records, steps, to):
+                executor.revert(r, _label(r, by_version), load_function)
+        else:
+            pending = _load_all(plan_up(files, {r.version: r for r in records}, to))
+            for m in pending:
+                executor.apply(m, m.file.label)
+        return executor.output() or "-- nothing to do"
+
+
+def _offline_sql(config, files, down_, steps, to, from_) -> str:
+    """Render from the files alone: the schema at `from_` is rebuilt by replaying the operations."""
+    from .dialects import for_url
+    from .executor import Executor
+    from .schema import Schema
+
+    dialect = for_url(config.database_url or "postgresql://")
+    if down_:
+        if steps is None and to is None:
+            raise ConfigError("offline --down needs --to VERSION or --steps N (from the version given by --from)")
+        if not from_:
+            raise ConfigError("offline --down needs --from VERSION: the version the database is at")
+    replay_to = from_
+    applied_files = [f for f in files if f.version <= replay_to]
+    state = Executor(dialect, preview=True, schema=Schema())
+    records = []
+    for m in _load_all(applied_files):
+        state.apply(m, m.file.label)
+        records.append(_replayed_record(m, state))
+    if not down_:
+        pending = [f for f in files if f.version > from_ and (to is None or f.version <= to)]
+        executor = Executor(dialect, preview=True, schema=state.schema)
+        for m in _load_all(pending):
+            executor.apply(m, m.file.label)
+        return executor.output() or "-- nothing to do"
+    executor = Executor(dialect, preview=True, schema=state.schema)
+    by_version = {f.version: f for f in files}
+    for r in plan_down(records, steps, to):
+        executor.revert(r, _label(r, by_version), load_function)
+    return executor.output() or "-- nothing to do"
+
+
+def _replayed_record(m: Migration, executor) -> Record:
+    return Record(m.version, m.name, m.checksum, None, 0.0, "", executor.last_plan)
+
+
+def status(config: Config) -> list[dict]:
+    files = discover_if_present(config.migrations)
+    with connected(config, lock=False) as (dialect, db):
+        records = _records(db, dialect)
+    by_version = {r.version: r for r in records}
+    rows = []
+    for v in sorted({f.version for f in files} | set(by_version)):
+        f = next((x for x in files if x.version == v), None)
+        r = by_version.get(v)
+        if r is None:
+            state = "pending"
+        elif f is None:
+            state = "missing"
+        elif f.checksum() != r.checksum:
+            state = "modified"
+        else:
+            state = "applied"
+        rows.append({
+            "version": v,
+            "name": f.name if f else r.name,
+            "label": f.label if f else f"{v} ({r.name})",
+            "state": state,
+            "applied_at": r.applied_at.isoformat() if r and r.applied_at else None,
+        })
+    return rows
+
+
+TEMPLATE = '''"""{title}"""
+
+from pymig import *  # noqa: F403  column, create_table, add_column, alter_column, create_index, ...
+
+operations = [
+]
+'''
+
+
+def new(config: Config, name: str) -> str:
+    directory = config.migrations
+    directory.mkdir(parents=True, exist_ok=True)
+    files = discover(directory)
+    slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+    if not slug:
+        raise ConfigError(f"cannot make a file name from {name!r}")
+    width = max((len(f.path.name.split("_", 1)[0]) for f in files), default=3)
+    version = (files[-1].version + 1) if files else 1
+    path = directory / f"{version:0{width}d}_{slug}.py"
+    title = name.strip()[:1].upper() + name.strip()[1:]
+    path.write_text(TEMPLATE.format(title=title.rstrip(".") + "."))
+    return display_path(path)

@@ -1,0 +1,14 @@
+"""SQL dialects: the only place SQL text is spelled. `for_url` picks one from a database URL."""
+
+from __future__ import annotations
+
+from ..errors import ConfigError
+
+
+def for_url(url: str):
+    scheme = url.split(":", 1)[0].lower()
+    if scheme in ("postgres", "postgresql") or scheme.startswith("postgresql+"):
+        from .postgres import PostgresDialect
+
+        return PostgresDialect()
+    raise ConfigError(f"unsupported database URL scheme {scheme!r}: use postgresql://")

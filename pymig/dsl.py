@@ -1,0 +1,213 @@
+"""The public DSL: what migration files call. Each function builds one operation (or a column
+spec for create_table), canonicalising types and naming constraints up front."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .errors import PymigError
+from .ops import (AddColumn, AddConstraint, AlterColumn, Backfill, CreateIndex, CreateTable,
+                  DropColumn, DropConstraint, DropIndex, DropTable, Preflight, RenameColumn,
+                  RenameTable, RunPython, RunSQL)
+from .ops.base import object_name
+from .schema import Column, Constraint, Index, Table
+from .types import canonical_type
+
+NOT_GIVEN = ...  # `default=...` means "no default" in column specs and "unchanged" in alter_column
+
+
+class sql(str):
+    """Marks a default as an SQL expression: `default=sql("CURRENT_TIMESTAMP")`."""
+
+    __slots__ = ()
+
+
+def _default_sql(value) -> str | None:
+    if value is NOT_GIVEN or value is None:
+        return None
+    if isinstance(value, sql):
+        return str(value)
+    if isinstance(value, (bool, int, float, str)):
+        from .dialects.base import Dialect
+
+        return Dialect.literal(value)
+    raise PymigError(f"default={value!r}: use a str, number, bool, or sql('expression')")
+
+
+def _references(spec: str) -> tuple[str, tuple[str, ...]]:
+    m = re.fullmatch(r"\s*([A-Za-z_][\w$]*)\s*(?:\(([^)]*)\))?\s*", spec or "")
+    if not m:
+        raise PymigError(f"references={spec!r}: write 'table' or 'table(column, ...)'")
+    cols = tuple(c.strip() for c in m[2].split(",")) if m[2] else ()
+    return m[1], cols
+
+
+_ON_DELETE = {"cascade", "set null", "set default", "restrict", "no action"}
+
+
+def _on_delete(value):
+    if value is None:
+        return None
+    norm = " ".join(str(value).lower().replace("_", " ").split())
+    if norm not in _ON_DELETE:
+        raise PymigError(f"on_delete={value!r}: use one of {', '.join(sorted(_ON_DELETE))}")
+    return norm
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """What `column()` returns; `create_table` turns it into a column and its constraints."""
+
+    name: str
+    type: str
+    nullable: bool = True
+    default: object = NOT_GIVEN
+    primary_key: bool = False
+    unique: bool = False
+    references: str | None = None
+    on_delete: str | None = None
+    check: str | None = None
+
+    def build(self, table: str) -> tuple[Column, list[Constraint]]:
+        ctype = canonical_type(self.type)
+        column = Column(self.name, ctype.type,
+                        nullable=self.nullable and not self.primary_key and not ctype.serial,
+                        default=_default_sql(self.default))
+        constraints = []
+        if self.unique:
+            constraints.append(Constraint(object_name(table, self.name, suffix="key"), "unique", (self.name,)))
+        if self.references:
+            ref_table, ref_cols = _references(self.references)
+            constraints.append(Constraint(object_name(table, self.name, suffix="fkey"), "foreign_key",
+                                          (self.name,), ref_table=ref_table, ref_columns=ref_cols,
+                                          on_delete=_on_delete(self.on_delete)))
+        elif self.on_delete:
+            raise PymigError(f"column {self.name!r}: on_delete= needs references=")
+        if self.check:
+            constraints.append(Constraint(object_name(table, self.name, suffix="check"), "check",
+                                          (self.name,), expression=self.check))
+        return column, constraints
+
+
+def column(name: str, type: str, *, nullable: bool = True, default=NOT_GIVEN, primary_key: bool = False,
+           unique: bool = False, references: str | None = None, on_delete: str | None = None,
+           check: str | None = None) -> ColumnSpec:
+    canonical_type(type)  # a malformed type fails where it is written
+    return ColumnSpec(name, type, nullable, default, primary_key, unique, references, on_delete, check)
+
+
+def create_table(name: str, *columns: ColumnSpec, unique=(), checks=None) -> CreateTable:
+    if not columns:
+        raise PymigError(f"create_table({name!r}) needs at least one column(...)")
+    cols, constraints, pk = [], [], []
+    for spec in columns:
+        if not isinstance(spec, ColumnSpec):
+            raise PymigError(f"create_table({name!r}): {spec!r} is not a column(...)")
+        col, cons = spec.build(name)
+        cols.append(col)
+        constraints += cons
+        if spec.primary_key:
+            pk.append(spec.name)
+    if pk:
+        constraints.insert(0, Constraint(object_name(name, suffix="pkey"), "primary_key", tuple(pk)))
+    for group in unique:
+        group = (group,) if isinstance(group, str) else tuple(group)
+        constraints.append(Constraint(object_name(name, *group, suffix="key"), "unique", group))
+    for cname, expr in (checks or {}).items():
+        constraints.append(Constraint(cname, "check", (), expression=expr))
+    return CreateTable(Table(name, tuple(cols), tuple(constraints)))
+
+
+def drop_table(name: str, *, allow_data_loss: bool = False) -> DropTable:
+    return DropTable(name, allow_data_loss)
+
+
+def rename_table(old: str, new: str) -> RenameTable:
+    return RenameTable(old, new)
+
+
+def add_column(table: str, name: str, type: str, *, nullable: bool = True, default=NOT_GIVEN,
+               unique: bool = False, references: str | None = None, on_delete: str | None = None,
+               check: str | None = None) -> AddColumn:
+    spec = column(name, type, nullable=nullable, default=default, unique=unique,
+                  references=references, on_delete=on_delete, check=check)
+    col, constraints = spec.build(table)
+    return AddColumn(table, col, tuple(constraints))
+
+
+def drop_column(table: str, name: str, *, allow_data_loss: bool = False) -> DropColumn:
+    return DropColumn(table, name, allow_data_loss)
+
+
+def rename_column(table: str, old: str, new: str) -> RenameColumn:
+    return RenameColumn(table, old, new)
+
+
+def alter_column(table: str, name: str, *, type: str | None = None, nullable: bool | None = None,
+                 default=NOT_GIVEN, using: str | None = None) -> AlterColumn:
+    return AlterColumn(
+        table, name,
+        type=canonical_type(type).type if type is not None else None,
+        nullable=nullable,
+        default=_default_sql(default),
+        change_default=default is not NOT_GIVEN,
+        using=using,
+    )
+
+
+def create_index(table: str, columns, *, name: str | None = None, unique: bool = False,
+                 where: str | None = None, method: str | None = None) -> CreateIndex:
+    from .sqltext import split_direction
+
+    columns = (columns,) if isinstance(columns, str) else tuple(columns)
+    if not columns:
+        raise PymigError(f"create_index on {table!r} needs at least one column")
+    if method is not None and not re.fullmatch(r"[a-z_]+", method):
+        raise PymigError(f"create_index method={method!r}: expected btree, hash, gin, gist, brin, ...")
+    if name is None:
+        name = object_name(table, *(split_direction(c)[0] for c in columns), suffix="idx")
+    return CreateIndex(Index(name, table, columns, unique, where, None if method == "btree" else method))
+
+
+def drop_index(name: str) -> DropIndex:
+    return DropIndex(name)
+
+
+def add_foreign_key(table: str, columns, ref_table: str, ref_columns=None, *, name: str | None = None,
+                    on_delete: str | None = None) -> AddConstraint:
+    columns = (columns,) if isinstance(columns, str) else tuple(columns)
+    ref_columns = (ref_columns,) if isinstance(ref_columns, str) else tuple(ref_columns or ())
+    name = name or object_name(table, *columns, suffix="fkey")
+    return AddConstraint(table, Constraint(name, "foreign_key", columns, ref_table=ref_table,
+                                           ref_columns=ref_columns, on_delete=_on_delete(on_delete)))
+
+
+def add_unique(table: str, columns, *, name: str | None = None) -> AddConstraint:
+    columns = (columns,) if isinstance(columns, str) else tuple(columns)
+    return AddConstraint(table, Constraint(name or object_name(table, *columns, suffix="key"), "unique", columns))
+
+
+def add_check(table: str, name: str, expression: str) -> AddConstraint:
+    return AddConstraint(table, Constraint(name, "check", (), expression=expression))
+
+
+def drop_constraint(table: str, name: str) -> DropConstraint:
+    return DropConstraint(table, name)
+
+
+def run_sql(up: str, down: str | None = None) -> RunSQL:
+    return RunSQL(up, down)
+
+
+def run_python(up, down=None) -> RunPython:
+    return RunPython(up, down)
+
+
+def backfill(table: str, set: dict, *, where: str | None = None, batch_size: int = 10_000,
+             reverse: dict | None = None) -> Backfill:
+    return Backfill(table, dict(set), where, batch_size, dict(reverse) if reverse else None)
+
+
+def preflight(query: str, message: str) -> Preflight:
+    return Preflight(query, message)

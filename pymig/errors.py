@@ -1,0 +1,45 @@
+"""Errors a user can cause. The CLI prints `str(error)` and exits non-zero; no traceback unless --debug."""
+
+
+class PymigError(Exception):
+    """A failure with a message meant for the user, and an optional hint on how to fix it."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message + (f"\nhint: {self.hint}" if self.hint else "")
+
+
+class ConfigError(PymigError):
+    """Bad command-line options, configuration or database URL."""
+
+    exit_code = 2
+
+
+class MigrationFileError(PymigError):
+    """A migration file that cannot be loaded or validated; raised before anything is applied."""
+
+
+class OperationError(PymigError):
+    """An operation that cannot apply to the schema as it stands (missing table, column, ...)."""
+
+
+class IrreversibleError(PymigError):
+    """A down plan that crosses an operation with no inverse."""
+
+
+class PreflightError(PymigError):
+    """Data checks that refused a migration; nothing was changed."""
+
+
+class ExecutionError(PymigError):
+    """The database rejected a statement; the migration's transaction was rolled back."""
+
+
+class LockError(PymigError):
+    """Another runner held the migration lock for too long."""

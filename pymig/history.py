@@ -1,0 +1,32 @@
+"""The history tables: which migrations are applied, with the inverse plan each one stored."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import socket
+
+from .plan import Record
+
+
+def current_user() -> str:
+    try:
+        user = getpass.getuser()
+    except Exception:  # no login name in some containers
+        user = "unknown"
+    return f"{user}@{socket.gethostname()}"
+
+
+def ensure_tables(db, dialect) -> None:
+    """Create the history tables; called under the runner lock, so concurrent runners cannot race."""
+    for ddl in dialect.history_ddl:
+        db.execute(ddl)
+
+
+def read_records(db, dialect) -> list[Record]:
+    if not db.rows(dialect.history_exists)[0][0]:
+        return []
+    return [
+        Record(int(v), name, checksum, at, float(ms), by, json.loads(inverse))
+        for v, name, checksum, at, ms, by, inverse in db.rows(dialect.history_select)
+    ]

@@ -1,0 +1,136 @@
+"""Migration files: `NNN_description.py` -> Migration. No database here.
+
+Listing and checksumming never import a file (so `pymig status` stays fast on long histories);
+`load` imports one and validates every operation before anything is applied."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import re
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import MigrationFileError, PymigError
+
+FILENAME = re.compile(r"^(\d+)_(\w+)\.py$")
+
+
+@dataclass(frozen=True)
+class MigrationFile:
+    version: int
+    name: str  # the part after the number: "add_avatar" for 004_add_avatar.py
+    path: Path
+
+    @property
+    def label(self) -> str:
+        return display_path(self.path)
+
+    def checksum(self) -> str:
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Migration:
+    file: MigrationFile
+    description: str
+    operations: tuple
+    checksum: str
+    module: object = None
+
+    @property
+    def version(self) -> int:
+        return self.file.version
+
+    @property
+    def name(self) -> str:
+        return self.file.name
+
+
+def display_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def discover(directory: Path) -> list[MigrationFile]:
+    if not directory.is_dir():
+        raise MigrationFileError(f"migrations directory {display_path(directory)} does not exist",
+                                 hint="create it with `pymig new NAME`, or point --dir at it")
+    files: dict[int, MigrationFile] = {}
+    for path in sorted(directory.iterdir()):
+        m = FILENAME.match(path.name)
+        if not m or not path.is_file():
+            continue
+        mf = MigrationFile(int(m[1]), m[2], path)
+        if mf.version in files:
+            raise MigrationFileError(
+                f"duplicate migration version {mf.version}: {files[mf.version].label} and {mf.label}",
+                hint="renumber one of them",
+            )
+        files[mf.version] = mf
+    return [files[v] for v in sorted(files)]
+
+
+def load(mf: MigrationFile) -> Migration:
+    from .ops import Operation
+
+    source = mf.path.read_bytes()
+    module_name = f"pymig_migrations.m{mf.version}_{abs(hash(str(mf.path)))}"
+    try:
+        spec = importlib.util.spec_from_file_location(module_name, mf.path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        spec.loader.exec_module(module)
+    except Exception as e:  # anything a user's file can raise on import
+        sys.modules.pop(module_name, None)
+        raise MigrationFileError(f"{mf.label}{_line(e, mf.path)}: {_reason(e)}") from e
+    ops = getattr(module, "operations", None)
+    if not isinstance(ops, (list, tuple)):
+        raise MigrationFileError(f"{mf.label}: no top-level `operations` list",
+                                 hint="define operations = [ ... ] in the module")
+    for i, op in enumerate(ops, 1):
+        if not isinstance(op, Operation):
+            raise MigrationFileError(f"{mf.label}: operations[{i - 1}] is {op!r}, not a pymig operation")
+        try:
+            op.validate()
+        except PymigError as e:
+            raise MigrationFileError(f"{mf.label}: operation {i} ({op.describe()}): {e.message}", e.hint) from e
+    doc = (module.__doc__ or "").strip()
+    description = doc.splitlines()[0] if doc else mf.name.replace("_", " ")
+    return Migration(mf, description, tuple(ops), hashlib.sha256(source).hexdigest(), module)
+
+
+def load_function(filename: str, qualname: str):
+    """Find a run_python function again, for a down run, from the file it was defined in."""
+    path = Path(filename)
+    m = FILENAME.match(path.name)
+    if not m or not path.exists():
+        raise PymigError(f"the run_python function {qualname} lived in {display_path(path)}, which is gone",
+                         hint="restore the migration file to roll this migration back")
+    obj = load(MigrationFile(int(m[1]), m[2], path)).module
+    for part in qualname.split("."):
+        obj = getattr(obj, part, None)
+    if not callable(obj):
+        raise PymigError(f"{display_path(path)} no longer defines {qualname}, needed to roll it back")
+    return obj
+
+
+def _line(e: Exception, path: Path) -> str:
+    if isinstance(e, SyntaxError) and e.lineno:
+        return f":{e.lineno}"
+    for frame in reversed(traceback.extract_tb(e.__traceback__)):
+        if Path(frame.filename) == path:
+            return f":{frame.lineno}"
+    return ""
+
+
+def _reason(e: Exception) -> str:
+    if isinstance(e, PymigError):
+        return e.message
+    if isinstance(e, SyntaxError):
+        return f"syntax error: {e.msg}"
+    return f"{type(e).__name__}: {e}"

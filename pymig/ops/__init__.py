@@ -1,0 +1,16 @@
+"""Operations, one family per module; importing this package registers them for JSON decoding."""
+
+from .base import Operation, decode, encode
+from .columns import AddColumn, AlterColumn, DropColumn, RenameColumn
+from .constraints import AddConstraint, DropConstraint
+from .data import Backfill, Preflight, RunPython, RunSQL
+from .indexes import CreateIndex, DropIndex
+from .tables import CreateTable, DropTable, RenameTable
+
+__all__ = [
+    "Operation", "encode", "decode",
+    "CreateTable", "DropTable", "RenameTable",
+    "AddColumn", "DropColumn", "RenameColumn", "AlterColumn",
+    "CreateIndex", "DropIndex", "AddConstraint", "DropConstraint",
+    "RunSQL", "RunPython", "Backfill", "Preflight",
+]

@@ -1,0 +1,112 @@
+"""The operation protocol, and the JSON form in which inverses are stored with the history.
+
+An operation is a frozen description. It never runs anything itself: given the schema before it,
+it says what it changes (`state_forwards`), which steps do it (`forward`), what refuses it
+(`checks`) and which operations undo it (`inverse`)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, fields
+from typing import ClassVar
+
+from ..errors import IrreversibleError
+from ..schema import Column, Constraint, Index, Schema, Table
+
+MAX_IDENTIFIER = 63  # PostgreSQL truncates longer names silently; pymig shortens them itself
+
+
+@dataclass(frozen=True)
+class Operation:
+    kind: ClassVar[str]  # the DSL name, e.g. "add_column"
+    needs_state: ClassVar[bool] = False  # its inverse or checks read the schema before it
+    opaque: ClassVar[bool] = False  # it changes the schema in ways pymig cannot follow (run_sql)
+    transactional: ClassVar[bool] = True
+
+    def describe(self) -> str:
+        return self.kind
+
+    def validate(self) -> None:
+        """Static checks of user-written SQL fragments; raise PymigError."""
+
+    def state_forwards(self, schema: Schema) -> Schema:
+        return schema
+
+    # Every operation also defines:
+    #   forward(schema, dialect) -> list of steps (pymig.steps) that do it;
+    #   inverse(schema, added) -> operations that undo it, derived from the schema as it stood
+    #     before it; `added` holds the (table, column) pairs created earlier in the same migration.
+    #     It raises IrreversibleError (see `irreversible`) when nothing can undo it.
+
+    def checks(self, schema: Schema, dialect) -> list:
+        return []
+
+    def irreversible(self, why: str) -> IrreversibleError:
+        return IrreversibleError(f"{self.describe()} is not reversible: {why}")
+
+
+# -- JSON form -------------------------------------------------------------------------------------
+
+REGISTRY: dict[str, type] = {c.__name__: c for c in (Column, Constraint, Index, Table)}
+
+
+def register(cls):
+    REGISTRY[cls.__name__] = cls
+    return cls
+
+
+def encode(value):
+    if hasattr(value, "__dataclass_fields__"):
+        out = {"$": type(value).__name__}
+        for f in fields(value):
+            v = getattr(value, f.name)
+            if v != f.default and v != ():
+                out[f.name] = encode(v)
+        return out
+    if isinstance(value, (tuple, list)):
+        return [encode(v) for v in value]
+    if isinstance(value, dict):
+        return {k: encode(v) for k, v in value.items()}
+    if callable(value):
+        return {"$callable": [value.__code__.co_filename, value.__qualname__]}
+    return value
+
+
+def decode(data, resolve_callable=None):
+    if isinstance(data, list):
+        return tuple(decode(v, resolve_callable) for v in data)
+    if isinstance(data, dict):
+        if "$callable" in data:
+            return resolve_callable(*data["$callable"])
+        if "$" in data:
+            cls = REGISTRY[data["$"]]
+            return cls(**{k: decode(v, resolve_callable) for k, v in data.items() if k != "$"})
+        return {k: decode(v, resolve_callable) for k, v in data.items()}
+    return data
+
+
+# -- names -----------------------------------------------------------------------------------------
+
+def object_name(*parts: str, suffix: str) -> str:
+    """PostgreSQL-style generated names (`users_email_key`), shortened with a hash past 63 chars."""
+    raw = "_".join(re.sub(r"[^a-z0-9]+", "_", p.lower()).strip("_") for p in parts if p)
+    name = f"{raw}_{suffix}"
+    if len(name) <= MAX_IDENTIFIER:
+        return name
+    digest = hashlib.sha1(name.encode()).hexdigest()[:8]
+    return f"{raw[: MAX_IDENTIFIER - len(suffix) - 10]}_{digest}_{suffix}"
+
+
+def rename_identifier(text: str | None, old: str, new: str) -> str | None:
+    """Rename a column or table inside an SQL fragment (bare or quoted), for state tracking."""
+    if not text:
+        return text
+    quoted = re.sub(r'"' + re.escape(old.replace('"', '""')) + '"', '"' + new.replace('"', '""') + '"', text)
+    return re.sub(r"(?<![\w\".'])" + re.escape(old) + r"(?![\w\"'])", new, quoted)
+
+
+def mentions(text: str | None, name: str) -> bool:
+    if not text:
+        return False
+    return rename_identifier(text, name, "\0") != text

@@ -1,0 +1,251 @@
+"""add_column, drop_column, rename_column, alter_column."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from ..errors import PymigError
+from ..schema import Column, Constraint, Schema
+from ..steps import Sql
+from ..types import SERIAL_BASE
+from .base import Operation, mentions, register, rename_identifier
+
+
+def validate_column(c: Column) -> None:
+    from ..sqltext import check_expression
+
+    if c.default is not None:
+        check_expression(c.default)
+
+
+def validate_constraint(c: Constraint) -> None:
+    from ..sqltext import check_expression
+
+    if c.expression:
+        check_expression(c.expression)
+
+
+def _touches(c: Constraint, column: str) -> bool:
+    return column in c.columns or mentions(c.expression, column)
+
+
+@register
+@dataclass(frozen=True)
+class AddColumn(Operation):
+    kind = "add_column"
+    table: str
+    column: Column
+    constraints: tuple[Constraint, ...] = ()
+
+    def describe(self):
+        return f"add_column {self.table}.{self.column.name}"
+
+    def validate(self):
+        validate_column(self.column)
+        for c in self.constraints:
+            validate_constraint(c)
+
+    def state_forwards(self, schema):
+        from .constraints import resolve_references
+
+        t = schema.table(self.table)
+        if t.has_column(self.column.name):
+            raise PymigError(f'column "{self.column.name}" already exists on table "{self.table}"')
+        t = replace(t, columns=t.columns + (self.column,))
+        schema = schema.with_table(t)
+        constraints = tuple(resolve_references(schema, c) for c in self.constraints)
+        return schema.with_table(replace(t, constraints=t.constraints + constraints))
+
+    def forward(self, schema, dialect):
+        stmts = dialect.add_column(self.table, self.column)
+        for c in self.constraints:
+            stmts += dialect.add_constraint(self.table, c)
+        return [Sql(s) for s in stmts]
+
+    def inverse(self, schema, added):
+        return [DropColumn(self.table, self.column.name, allow_data_loss=True)]
+
+    def checks(self, schema, dialect):
+        from ..checks import add_column_checks
+
+        return add_column_checks(self, schema, dialect)
+
+
+@register
+@dataclass(frozen=True)
+class DropColumn(Operation):
+    kind = "drop_column"
+    needs_state = True
+    table: str
+    name: str
+    allow_data_loss: bool = False
+
+    def describe(self):
+        return f"drop_column {self.table}.{self.name}"
+
+    def state_forwards(self, schema):
+        t = schema.table(self.table)
+        t.column(self.name)
+        t = replace(
+            t,
+            columns=tuple(c for c in t.columns if c.name != self.name),
+            constraints=tuple(c for c in t.constraints if not _touches(c, self.name)),
+        )
+        schema = schema.with_table(t)
+        for i in self._indexes(schema):
+            schema = schema.without_index(i.name)
+        return schema
+
+    def _indexes(self, schema):
+        return [
+            i for i in schema.indexes_on(self.table)
+            if any(mentions(col, self.name) for col in i.columns) or mentions(i.where, self.name)
+        ]
+
+    def forward(self, schema, dialect):
+        return [Sql(s) for s in dialect.drop_column(self.table, self.name)]
+
+    def inverse(self, schema, added):
+        from .indexes import CreateIndex
+
+        t = schema.table(self.table)
+        restored = AddColumn(
+            self.table, t.column(self.name), tuple(c for c in t.constraints if _touches(c, self.name))
+        )
+        return [restored, *(CreateIndex(i) for i in self._indexes(schema))]
+
+    def checks(self, schema, dialect):
+        from ..checks import drop_column_checks
+
+        return drop_column_checks(self, schema, dialect)
+
+
+@register
+@dataclass(frozen=True)
+class RenameColumn(Operation):
+    kind = "rename_column"
+    table: str
+    old: str
+    new: str
+
+    def describe(self):
+        return f"rename_column {self.table}.{self.old} -> {self.new}"
+
+    def state_forwards(self, schema):
+        old, new = self.old, self.new
+        t = schema.table(self.table)
+        t.column(old)
+
+        def fix(c: Constraint) -> Constraint:
+            cols = tuple(new if x == old else x for x in c.columns)
+            return replace(c, columns=cols, expression=rename_identifier(c.expression, old, new),
+                           definition=rename_identifier(c.definition, old, new))
+
+        t = replace(
+            t,
+            columns=tuple(replace(c, name=new) if c.name == old else c for c in t.columns),
+            constraints=tuple(fix(c) if _touches(c, old) else c for c in t.constraints),
+        )
+        tables = dict(schema.tables)
+        tables[t.name] = t
+        for other in schema.tables.values():  # foreign keys that point at the renamed column
+            if other.name == t.name:
+                continue
+            cons = tuple(
+                replace(c, ref_columns=tuple(new if x == old else x for x in c.ref_columns),
+                        definition=rename_identifier(c.definition, old, new))
+                if c.kind == "foreign_key" and c.ref_table == t.name and old in c.ref_columns else c
+                for c in other.constraints
+            )
+            tables[other.name] = replace(other, constraints=cons)
+        indexes = {
+            n: replace(i, columns=tuple(rename_identifier(c, old, new) for c in i.columns),
+                       where=rename_identifier(i.where, old, new),
+                       definition=rename_identifier(i.definition, old, new))
+            if i.table == t.name else i
+            for n, i in schema.indexes.items()
+        }
+        return Schema(tables, indexes)
+
+    def forward(self, schema, dialect):
+        return [Sql(s) for s in dialect.rename_column(self.table, self.old, self.new)]
+
+    def inverse(self, schema, added):
+        return [RenameColumn(self.table, self.new, self.old)]
+
+
+@register
+@dataclass(frozen=True)
+class AlterColumn(Operation):
+    """Only the given attributes change. `change_default` tells `default=None` (drop it) from not given."""
+
+    kind = "alter_column"
+    needs_state = True
+    table: str
+    name: str
+    type: str | None = None
+    nullable: bool | None = None
+    default: str | None = None
+    change_default: bool = False
+    using: str | None = None
+
+    def describe(self):
+        return f"alter_column {self.table}.{self.name}"
+
+    def validate(self):
+        from ..sqltext import check_expression
+
+        if not self.changes():
+            raise PymigError("alter_column needs at least one of type=, nullable=, default=")
+        if self.using is not None and self.type is None:
+            raise PymigError("alter_column: using= needs type=")
+        for expr in (self.default, self.using):
+            if expr is not None:
+                check_expression(expr)
+
+    def _after(self, before: Column) -> Column:
+        return replace(
+            before,
+            type=self.type if self.type is not None else before.type,
+            nullable=self.nullable if self.nullable is not None else before.nullable,
+            default=self.default if self.change_default else before.default,
+        )
+
+    def state_forwards(self, schema):
+        t = schema.table(self.table)
+        before = t.column(self.name)
+        after = self._after(before)
+        return schema.with_table(replace(t, columns=tuple(after if c is before else c for c in t.columns)))
+
+    def forward(self, schema, dialect):
+        stmts = dialect.alter_column(
+            self.table, self.name, type=self.type, using=self.using, nullable=self.nullable,
+            change_default=self.change_default, default=self.default,
+        )
+        return [Sql(s) for s in stmts]
+
+    def changes(self) -> bool:
+        return self.type is not None or self.nullable is not None or self.change_default
+
+    def inverse(self, schema, added):
+        before = schema.table(self.table).column(self.name)
+        after = self._after(before)
+        type_back = before.type if after.type != before.type else None
+        back = AlterColumn(
+            self.table, self.name,
+            type=type_back,
+            nullable=before.nullable if after.nullable != before.nullable else None,
+            default=before.default,
+            change_default=after.default != before.default,
+            using=f"{_quote(self.name)}::{SERIAL_BASE.get(before.type, before.type)}" if self.using and type_back else None,
+        )
+        return [back] if back.changes() else []
+
+    def checks(self, schema, dialect):
+        from ..checks import alter_column_checks
+
+        return alter_column_checks(self, schema, dialect)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'

@@ -1,0 +1,75 @@
+"""create_index, drop_index."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import PymigError
+from ..schema import Index
+from ..steps import Sql
+from .base import Operation, register
+
+
+@register
+@dataclass(frozen=True)
+class CreateIndex(Operation):
+    kind = "create_index"
+    index: Index
+
+    def describe(self):
+        return f"create_index {self.index.name} on {self.index.table}"
+
+    def validate(self):
+        from ..sqltext import NOT_IMMUTABLE, check_expression, functions_used, split_direction
+
+        for text in self.index.columns:
+            check_expression(split_direction(text)[0])
+        if self.index.where:
+            check_expression(self.index.where)
+            bad = sorted(functions_used(self.index.where) & NOT_IMMUTABLE)
+            if bad:
+                raise PymigError(
+                    f"index predicate {self.index.where!r} calls {', '.join(bad)}(), which is not "
+                    "IMMUTABLE: PostgreSQL refuses it (functions in an index predicate must be "
+                    "marked IMMUTABLE), and the index would freeze the time it was built anyway",
+                    hint="index the column without that condition, or compare with a constant "
+                    "(e.g. WHERE expires_at IS NOT NULL) and filter by time in the query",
+                )
+
+    def state_forwards(self, schema):
+        schema.table(self.index.table)
+        if self.index.name in schema.indexes:
+            raise PymigError(f'index "{self.index.name}" already exists')
+        return schema.with_index(self.index)
+
+    def forward(self, schema, dialect):
+        return [Sql(s) for s in dialect.create_index(self.index)]
+
+    def inverse(self, schema, added):
+        return [DropIndex(self.index.name)]
+
+    def checks(self, schema, dialect):
+        from ..checks import create_index_checks
+
+        return create_index_checks(self, schema, dialect)
+
+
+@register
+@dataclass(frozen=True)
+class DropIndex(Operation):
+    kind = "drop_index"
+    needs_state = True
+    name: str
+
+    def describe(self):
+        return f"drop_index {self.name}"
+
+    def state_forwards(self, schema):
+        schema.index(self.name)
+        return schema.without_index(self.name)
+
+    def forward(self, schema, dialect):
+        return [Sql(s) for s in dialect.drop_index(self.name)]
+
+    def inverse(self, schema, added):
+        return [CreateIndex(schema.index(self.name))]

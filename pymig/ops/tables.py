@@ -1,0 +1,105 @@
+"""create_table, drop_table, rename_table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from ..schema import Schema, Table
+from ..steps import Sql
+from .base import Operation, register, rename_identifier
+
+
+@register
+@dataclass(frozen=True)
+class CreateTable(Operation):
+    kind = "create_table"
+    table: Table
+
+    def describe(self):
+        return f"create_table {self.table.name}"
+
+    def validate(self):
+        from .columns import validate_column, validate_constraint
+
+        for c in self.table.columns:
+            validate_column(c)
+        for c in self.table.constraints:
+            validate_constraint(c)
+
+    def state_forwards(self, schema):
+        table = self.table
+        self_ref = Schema({**schema.tables, table.name: table}, schema.indexes)
+        from .constraints import resolve_references
+
+        table = replace(table, constraints=tuple(resolve_references(self_ref, c) for c in table.constraints))
+        return schema.with_table(table)
+
+    def forward(self, schema, dialect):
+        return [Sql(s) for s in dialect.create_table(self.table)]
+
+    def inverse(self, schema, added):
+        return [DropTable(self.table.name, allow_data_loss=True)]
+
+
+@register
+@dataclass(frozen=True)
+class DropTable(Operation):
+    kind = "drop_table"
+    needs_state = True
+    name: str
+    allow_data_loss: bool = False
+
+    def describe(self):
+        return f"drop_table {self.name}"
+
+    def state_forwards(self, schema):
+        schema.table(self.name)
+        return schema.without_table(self.name)
+
+    def forward(self, schema, dialect):
+        return [Sql(s) for s in dialect.drop_table(self.name)]
+
+    def inverse(self, schema, added):
+        from .indexes import CreateIndex
+
+        return [CreateTable(schema.table(self.name)), *(CreateIndex(i) for i in schema.indexes_on(self.name))]
+
+    def checks(self, schema, dialect):
+        from ..checks import drop_table_checks
+
+        return drop_table_checks(self, schema, dialect)
+
+
+@register
+@dataclass(frozen=True)
+class RenameTable(Operation):
+    kind = "rename_table"
+    old: str
+    new: str
+
+    def describe(self):
+        return f"rename_table {self.old} -> {self.new}"
+
+    def state_forwards(self, schema):
+        old, new = self.old, self.new
+        tables = {}
+        for t in schema.tables.values():
+            constraints = tuple(
+                replace(c, ref_table=new, definition=rename_identifier(c.definition, old, new))
+                if c.ref_table == old else c
+                for c in t.constraints
+            )
+            t = replace(t, name=new if t.name == old else t.name, constraints=constraints)
+            tables[t.name] = t
+        schema.table(old)
+        indexes = {
+            n: replace(i, table=new, definition=rename_identifier(i.definition, old, new)) if i.table == old else i
+            for n, i in schema.indexes.items()
+        }
+        return Schema(tables, indexes)
+
+    def forward(self, schema, dialect):
+        return [Sql(s) for s in dialect.rename_table(self.old, self.new)]
+
+    def inverse(self, schema, added):
+        return [RenameTable(self.new, self.old)]

@@ -1,0 +1,173 @@
+"""The schema as pymig sees it: plain frozen values, comparable and JSON-serialisable.
+
+Operations turn one Schema into the next (state) and read the Schema before them to derive
+their inverse. Types are kept in PostgreSQL's canonical spelling (``format_type``) so that a
+schema built from the DSL compares with one read from the catalog.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+
+from .errors import OperationError
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    nullable: bool = True
+    default: str | None = None  # SQL expression text
+    identity: str | None = None  # "always" / "by default"
+    collation: str | None = None
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A table constraint; kind is one of primary key, unique, check, foreign key."""
+
+    name: str
+    kind: str  # "primary_key" | "unique" | "check" | "foreign_key"
+    columns: tuple[str, ...] = ()
+    expression: str | None = None  # check
+    ref_table: str | None = None  # foreign key
+    ref_columns: tuple[str, ...] = ()
+    on_delete: str | None = None
+    definition: str | None = None  # exact catalog text (pg_get_constraintdef), when read from a database
+    validated: bool = True
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    table: str
+    columns: tuple[str, ...]  # column names or expressions, with an optional direction
+    unique: bool = False
+    where: str | None = None
+    method: str | None = None
+    definition: str | None = None  # exact catalog text (pg_get_indexdef), when read from a database
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...] = ()
+    constraints: tuple[Constraint, ...] = ()
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise OperationError(f'column "{name}" does not exist on table "{self.name}"')
+
+    def has_column(self, name: str) -> bool:
+        return any(c.name == name for c in self.columns)
+
+    def constraint(self, name: str) -> Constraint:
+        for c in self.constraints:
+            if c.name == name:
+                return c
+        raise OperationError(f'constraint "{name}" does not exist on table "{self.name}"')
+
+    @property
+    def primary_key(self) -> tuple[str, ...]:
+        for c in self.constraints:
+            if c.kind == "primary_key":
+                return c.columns
+        return ()
+
+
+@dataclass(frozen=True)
+class Schema:
+    tables: dict[str, Table] = field(default_factory=dict)
+    indexes: dict[str, Index] = field(default_factory=dict)
+
+    def table(self, name: str) -> Table:
+        try:
+            return self.tables[name]
+        except KeyError:
+            raise OperationError(f'table "{name}" does not exist') from None
+
+    def index(self, name: str) -> Index:
+        try:
+            return self.indexes[name]
+        except KeyError:
+            raise OperationError(f'index "{name}" does not exist') from None
+
+    def find_constraint(self, name: str) -> tuple[Table, Constraint] | None:
+        for t in self.tables.values():
+            for c in t.constraints:
+                if c.name == name:
+                    return t, c
+        return None
+
+    def with_table(self, table: Table) -> Schema:
+        return replace(self, tables={**self.tables, table.name: table})
+
+    def without_table(self, name: str) -> Schema:
+        tables = {k: v for k, v in self.tables.items() if k != name}
+        indexes = {k: v for k, v in self.indexes.items() if v.table != name}
+        return Schema(tables, indexes)
+
+    def with_index(self, index: Index) -> Schema:
+        return replace(self, indexes={**self.indexes, index.name: index})
+
+    def without_index(self, name: str) -> Schema:
+        return replace(self, indexes={k: v for k, v in self.indexes.items() if k != name})
+
+    def indexes_on(self, table: str) -> list[Index]:
+        return [i for i in self.indexes.values() if i.table == table]
+
+    def referencing(self, table: str) -> list[tuple[Table, Constraint]]:
+        """Foreign keys of other tables that point at `table`."""
+        return [
+            (t, c)
+            for t in self.tables.values()
+            if t.name != table
+            for c in t.constraints
+            if c.kind == "foreign_key" and c.ref_table == table
+        ]
+
+    # JSON round trip: history rows and offline state store schemas and operations as JSON.
+    def to_json(self) -> dict:
+        return {
+            "tables": [to_json(t) for t in self.tables.values()],
+            "indexes": [to_json(i) for i in self.indexes.values()],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Schema:
+        tables = [from_json(Table, t) for t in data.get("tables", [])]
+        indexes = [from_json(Index, i) for i in data.get("indexes", [])]
+        return cls({t.name: t for t in tables}, {i.name: i for i in indexes})
+
+
+_NESTED = {"columns": Column, "constraints": Constraint}
+
+
+def to_json(value):
+    """A schema value as plain JSON data (dataclasses to dicts, tuples to lists, defaults left out)."""
+    if hasattr(value, "__dataclass_fields__"):
+        out = {}
+        for f in fields(value):
+            v = getattr(value, f.name)
+            if v != f.default and v != ():
+                out[f.name] = to_json(v)
+        return out
+    if isinstance(value, (tuple, list)):
+        return [to_json(v) for v in value]
+    return value
+
+
+def from_json(cls, data: dict):
+    kwargs = {}
+    for f in fields(cls):
+        if f.name not in data:
+            continue
+        v = data[f.name]
+        if cls is Table and f.name in _NESTED:
+            v = tuple(from_json(_NESTED[f.name], x) for x in v)
+        elif isinstance(v, list):
+            v = tuple(v)
+        kwargs[f.name] = v
+    return cls(**kwargs)
