@@ -61,8 +61,11 @@ def functions_used(text: str) -> set[str]:
     names = {m.lower() for m in _WORD_FUNCS.findall(text)}
     for f in _parse(text).find_all(exp.Func):
         names.add(f.sql(dialect="postgres").split("(")[0].strip().lower())
-    if "current_timestamp" in names:
+    # sqlglot reads now() as CURRENT_TIMESTAMP; messages should name the function the user wrote
+    if re.search(r"\bnow\s*\(", text, re.I):
         names.add("now")
+        if not re.search(r"\bcurrent_timestamp\b", text, re.I):
+            names.discard("current_timestamp")
     return names
 
 
