@@ -26,7 +26,8 @@ def ensure_tables(db, dialect) -> None:
 def read_records(db, dialect) -> list[Record]:
     if not db.rows(dialect.history_exists)[0][0]:
         return []
-    return [
-        Record(int(v), name, checksum, at, float(ms), by, json.loads(inverse))
-        for v, name, checksum, at, ms, by, inverse in db.rows(dialect.history_select)
-    ]
+    records = []
+    for v, name, checksum, at, ms, by, inverse, *progress in db.rows(dialect.history_select):
+        progress = json.loads(progress[0]) if progress and progress[0] else None
+        records.append(Record(int(v), name, checksum, at, float(ms), by, json.loads(inverse), progress))
+    return records

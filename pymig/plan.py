@@ -20,6 +20,7 @@ class Record:
     duration_ms: float
     applied_by: str
     inverse: dict  # {"operations": [...]} or {"irreversible": "why"}
+    progress: dict | None = None  # set while a migration is partially applied (see executor)
 
 
 def plan_up(files: list[MigrationFile], applied: dict[int, Record], to: int | None) -> list[MigrationFile]:

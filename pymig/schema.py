@@ -81,6 +81,12 @@ class Table:
 class Schema:
     tables: dict[str, Table] = field(default_factory=dict)
     indexes: dict[str, Index] = field(default_factory=dict)
+    # Tables created by the migration being applied: they need no online recipe (nobody uses them yet).
+    new_tables: frozenset = field(default=frozenset(), compare=False)
+
+    def is_live(self, table: str) -> bool:
+        """Whether `table` existed before this migration, so changes to it must keep traffic flowing."""
+        return table not in self.new_tables
 
     def table(self, name: str) -> Table:
         try:
@@ -107,7 +113,7 @@ class Schema:
     def without_table(self, name: str) -> Schema:
         tables = {k: v for k, v in self.tables.items() if k != name}
         indexes = {k: v for k, v in self.indexes.items() if v.table != name}
-        return Schema(tables, indexes)
+        return Schema(tables, indexes, self.new_tables)
 
     def with_index(self, index: Index) -> Schema:
         return replace(self, indexes={**self.indexes, index.name: index})

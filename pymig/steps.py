@@ -9,7 +9,29 @@ from typing import Callable
 
 @dataclass(frozen=True)
 class Sql:
-    """One SQL statement, run as written."""
+    """One SQL statement.
+
+    transactional=False: it cannot run inside a transaction (CREATE INDEX CONCURRENTLY); the
+    executor commits what came before and runs it alone, without the short lock timeout.
+    only_if: a query; the statement runs only when it returns a true first column.
+    undo: takes this statement back if a later part of the same migration fails after it was
+    committed (recipes that span transactions leave no intermediate objects behind)."""
+
+    text: str
+    transactional: bool = True
+    only_if: str | None = None
+    undo: str | None = None
+
+
+@dataclass(frozen=True)
+class Commit:
+    """End the transaction here: what follows must see this committed (ADD ... NOT VALID, then
+    VALIDATE in a transaction of its own)."""
+
+
+@dataclass(frozen=True)
+class Warning:
+    """Something the user should know before running this step (a table rewrite, a long lock)."""
 
     text: str
 
@@ -27,12 +49,17 @@ class Batched:
     """An UPDATE repeated over primary-key ranges until it touches no row.
 
     `first` updates the first batch; `after` holds `{after}`, where the executor puts the
-    (quoted) last key of the previous batch. Both return the keys they updated."""
+    (quoted) last key of the previous batch. Both hold `{limit}` for the batch size and
+    return the keys they updated. online=True: each batch commits on its own, outside the
+    migration's DDL transaction, so row locks are short (tables that existed before)."""
 
     first: str
     after: str
     table: str
     key: str
+    batch_size: int = 10_000
+    online: bool = False
+    count: str | None = None  # rows to go, for the progress report
 
 
 @dataclass(frozen=True)

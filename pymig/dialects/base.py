@@ -14,6 +14,8 @@ _ON_DELETE = {"cascade": "CASCADE", "set null": "SET NULL", "set default": "SET 
 class Dialect:
     name = "base"
     transactional_ddl = True
+    online_recipes = False  # CONCURRENTLY, NOT VALID + VALIDATE, batched backfills outside the DDL transaction
+    lock_timeout = False  # SET LOCAL lock_timeout exists
 
     # -- quoting -------------------------------------------------------------------------------
     @staticmethod
@@ -141,7 +143,7 @@ class Dialect:
     def drop_index(self, name: str) -> list[str]:
         return [f"DROP INDEX {self.quote(name)}"]
 
-    def backfill(self, table: Table, values: dict, where: str | None, batch_size: int):
+    def backfill(self, table: Table, values: dict, where: str | None, batch_size: int, online: bool = False):
         """Keyset batches on a one-column primary key; one UPDATE for tables without one."""
         t = self.quote(table.name)
         sets = ", ".join(f"{self.quote(c)} = {e}" for c, e in values.items())
@@ -152,9 +154,30 @@ class Dialect:
 
         def batch(keyset: str) -> str:
             return (f"UPDATE {t} SET {sets} WHERE {k} IN (SELECT {k} FROM {t} WHERE {keyset}{cond} "
-                    f"ORDER BY {k} LIMIT {batch_size}) RETURNING {k}")
+                    f"ORDER BY {k} LIMIT {{limit}}) RETURNING {k}")
 
-        return Batched(batch("true"), batch(f"{k} > {{after}}"), table.name, table.primary_key[0])
+        count = f"SELECT count(*) FROM {t}" + (f" WHERE {where}" if where else "")
+        return Batched(batch("true"), batch(f"{k} > {{after}}"), table.name, table.primary_key[0],
+                       batch_size, online and self.online_recipes, count)
+
+    # -- steps: what ops call; a dialect with online recipes overrides these --------------------
+    def add_column_steps(self, table: Table | None, table_name: str, column: Column, constraints, live: bool) -> list:
+        stmts = self.add_column(table_name, column)
+        for c in constraints:
+            stmts += self.add_constraint(table_name, c)
+        return [Sql(s) for s in stmts]
+
+    def alter_column_steps(self, table: str, name: str, before: Column | None, live: bool, **changes) -> list:
+        return [Sql(s) for s in self.alter_column(table, name, **changes)]
+
+    def add_constraint_steps(self, table: str, c: Constraint, live: bool) -> list:
+        return [Sql(s) for s in self.add_constraint(table, c)]
+
+    def create_index_steps(self, index: Index, live: bool) -> list:
+        return [Sql(s) for s in self.create_index(index)]
+
+    def drop_index_steps(self, name: str, live: bool) -> list:
+        return [Sql(s) for s in self.drop_index(name)]
 
     def comment(self, text: str) -> str:
         return "\n".join("-- " + line for line in text.splitlines())

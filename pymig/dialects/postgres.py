@@ -4,10 +4,15 @@ psycopg is imported here and nowhere else."""
 
 from __future__ import annotations
 
+import re
 import time
+from dataclasses import replace
 
 from ..errors import ConfigError, LockError
+from ..ops.base import object_name
 from ..schema import Column, Constraint, Index, Schema, Table
+from ..sqltext import VOLATILE, functions_used
+from ..steps import Commit, Sql, Warning
 from ..types import SERIAL_BASE
 from .base import Dialect
 
@@ -65,13 +70,148 @@ ORDER BY i.relname
 
 _KINDS = {"p": "primary_key", "u": "unique", "c": "check", "f": "foreign_key"}
 
+_BLOCKERS = """
+SELECT DISTINCT a.pid, a.state, date_trunc('second', now() - a.xact_start)::text,
+       a.query_start::timestamp(0)::text, left(regexp_replace(a.query, '\\s+', ' ', 'g'), 80)
+FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+WHERE l.granted AND l.locktype = 'relation' AND a.pid <> pg_backend_pid()
+  AND l.relation IN (SELECT oid FROM pg_class WHERE relnamespace = current_schema()::regnamespace)
+ORDER BY 1
+"""
+
+# Type changes PostgreSQL makes without rewriting the table (SAFETY.md row 14).
+_NO_REWRITE = [
+    (r"character varying\((\d+)\)", r"character varying\((\d+)\)", lambda a, b: int(b) >= int(a)),
+    (r"character varying(\(\d+\))?", r"(text|character varying)", lambda *_: True),
+    (r"text", r"character varying", lambda *_: True),
+    (r"numeric\((\d+),(\d+)\)", r"numeric\((\d+),(\d+)\)", lambda p, s, p2, s2: s2 == s and int(p2) >= int(p)),
+    (r"numeric\(\d+(,\d+)?\)", r"numeric", lambda *_: True),
+]
+
+
+def rewrite_warning(old: str, new: str, using: str | None) -> str | None:
+    """What an ALTER COLUMN TYPE costs: None when PostgreSQL only updates the catalog."""
+    if old == new and not using:
+        return None
+    if not using:
+        for a, b, ok in _NO_REWRITE:
+            ma, mb = re.fullmatch(a, old), re.fullmatch(b, new)
+            if ma and mb and ok(*[g for g in ma.groups() + mb.groups() if g is not None and not g.startswith("(")]):
+                return None
+    return (f"changing the type from {old} to {new} rewrites the table and its indexes under an "
+            "ACCESS EXCLUSIVE lock: reads and writes wait until it finishes")
+
 
 class PostgresDialect(Dialect):
     name = "postgresql"
+    online_recipes = True
+    lock_timeout = True
 
     def alter_column(self, table, name, *, type=None, **changes):
         # `serial` is a pseudo-type that ALTER ... TYPE does not accept
         return super().alter_column(table, name, type=SERIAL_BASE.get(type, type), **changes)
+
+    # -- online recipes (SAFETY.md): keep reads and writes flowing on tables that existed before --
+    def _concurrent_index(self, index: Index, constraint: str | None = None) -> list:
+        """CREATE INDEX CONCURRENTLY, outside any transaction and without the short lock timeout.
+        A leftover INVALID index of the same name (an earlier build that failed) is dropped first;
+        IF NOT EXISTS makes a rerun after a crash a no-op."""
+        name = self.quote(index.name)
+        text = self.create_index(index)[0]
+        text = re.sub(r"^CREATE (UNIQUE )?INDEX ", r"CREATE \1INDEX CONCURRENTLY IF NOT EXISTS ", text, count=1)
+        drop = Sql(f"DROP INDEX CONCURRENTLY IF EXISTS {name}", transactional=False)
+        invalid = (f"SELECT NOT indisvalid FROM pg_index WHERE indexrelid = to_regclass({self.literal(name)})")
+        return [
+            Sql(drop.text, transactional=False, only_if=invalid),
+            Sql(text, transactional=False, undo=drop),
+        ]
+
+    def create_index_steps(self, index, live):
+        if not live:
+            return super().create_index_steps(index, live)
+        return self._concurrent_index(index)
+
+    def drop_index_steps(self, name, live):
+        if not live:
+            return super().drop_index_steps(name, live)
+        return [Sql(f"DROP INDEX CONCURRENTLY IF EXISTS {self.quote(name)}", transactional=False)]
+
+    def add_constraint_steps(self, table, c, live):
+        if not live or c.kind not in ("foreign_key", "check", "unique", "primary_key") or (
+                c.definition and not c.validated):
+            return super().add_constraint_steps(table, c, live)
+        t, n = self.quote(table), self.quote(c.name)
+        if c.kind in ("unique", "primary_key"):
+            # build the index without blocking writes, then attach it: a brief ACCESS EXCLUSIVE only
+            body = c.definition or self.constraint_body(c)
+            unique = Index(c.name, table, tuple(c.columns), unique=True)
+            kind = "PRIMARY KEY" if c.kind == "primary_key" else "UNIQUE"
+            if c.definition and "USING INDEX" not in body and not re.fullmatch(r"(UNIQUE|PRIMARY KEY) \([^()]*\)", body):
+                return super().add_constraint_steps(table, c, live)  # e.g. INCLUDE or NULLS NOT DISTINCT
+            return [*self._concurrent_index(unique),
+                    Sql(f"ALTER TABLE {t} ADD CONSTRAINT {n} {kind} USING INDEX {n}")]
+        # NOT VALID takes its lock briefly and scans nothing; VALIDATE scans without blocking writes
+        return [
+            Sql(f"ALTER TABLE {t} ADD {self.constraint_sql(c)} NOT VALID",
+                undo=Sql(f"ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {n}")),
+            Commit(),
+            Sql(f"ALTER TABLE {t} VALIDATE CONSTRAINT {n}"),
+        ]
+
+    def alter_column_steps(self, table, name, before, live, *, nullable=None, **changes):
+        steps = []
+        if live and changes.get("type") is not None and before is not None:
+            lock = rewrite_warning(before.type, changes["type"], changes.get("using"))
+            if lock:
+                steps.append(Warning(f'alter_column {table}.{name}: {lock}'))
+        if not live or nullable is not False:
+            return steps + super().alter_column_steps(table, name, before, live, nullable=nullable, **changes)
+        steps += super().alter_column_steps(table, name, before, live, **changes)
+        return steps + self._set_not_null(table, name)
+
+    def _set_not_null(self, table: str, name: str) -> list:
+        """SET NOT NULL scans under ACCESS EXCLUSIVE, unless a validated CHECK (c IS NOT NULL) proves it."""
+        t, c = self.quote(table), self.quote(name)
+        check = self.quote(object_name(table, name, suffix="not_null"))
+        return [
+            Sql(f"ALTER TABLE {t} ADD CONSTRAINT {check} CHECK ({c} IS NOT NULL) NOT VALID",
+                undo=Sql(f"ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {check}")),
+            Commit(),
+            Sql(f"ALTER TABLE {t} VALIDATE CONSTRAINT {check}"),
+            Sql(f"ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL"),
+            Sql(f"ALTER TABLE {t} DROP CONSTRAINT {check}"),
+        ]
+
+    def add_column_steps(self, table, table_name, column, constraints, live):
+        if not live:
+            return super().add_column_steps(table, table_name, column, constraints, live)
+        steps = []
+        volatile = column.default is not None and bool(functions_used(column.default) & VOLATILE)
+        if volatile:
+            # a volatile default rewrites the table: add it bare, set the default, backfill in batches
+            bare = replace(column, default=None, nullable=True)
+            steps += [Sql(s) for s in self.add_column(table_name, bare)]
+            steps += [Sql(s) for s in self.alter_column(table_name, column.name, change_default=True,
+                                                        default=column.default)]
+            if table is not None:
+                steps += [Commit(), self.backfill(table, {column.name: column.default},
+                                                  f"{self.quote(column.name)} IS NULL", 10_000, online=True)]
+            if not column.nullable:
+                steps += self._set_not_null(table_name, column.name)
+        else:
+            steps += [Sql(s) for s in self.add_column(table_name, column)]
+        for c in constraints:
+            steps += self.add_constraint_steps(table_name, c, live)
+        return steps
+
+    def describe_blockers(self, db) -> str:
+        rows = db.rows(_BLOCKERS)
+        if not rows:
+            return "no session holds a lock on this schema's tables now"
+        return "sessions holding locks on this schema's tables: " + "; ".join(
+            f"pid {pid} ({state}, transaction open {age}, query started {start}: {query})"
+            for pid, state, age, start, query in rows
+        )
 
     # -- connection ----------------------------------------------------------------------------
     def connect(self, url: str) -> PostgresDatabase:
@@ -86,7 +226,8 @@ class PostgresDialect(Dialect):
     applied_at timestamptz NOT NULL DEFAULT now(),
     duration_ms double precision NOT NULL,
     applied_by text NOT NULL,
-    inverse jsonb NOT NULL
+    inverse jsonb NOT NULL,
+    progress jsonb
 )""",
         """CREATE TABLE IF NOT EXISTS pymig_log (
     id bigserial PRIMARY KEY,
@@ -100,16 +241,28 @@ class PostgresDialect(Dialect):
     ]
     _elapsed = "1000 * extract(epoch FROM clock_timestamp() - now())"
 
-    def record_applied(self, version, name, checksum, user, inverse_json) -> list[str]:
+    def _upsert(self, version, name, checksum, user, inverse_json, progress_json) -> str:
         lit = self.literal
+        return (
+            "INSERT INTO pymig_migrations "
+            "(version, name, checksum, duration_ms, applied_by, inverse, progress) VALUES "
+            f"({version}, {lit(name)}, {lit(checksum)}, {self._elapsed}, {lit(user)}, {lit(inverse_json)}, "
+            f"{lit(progress_json)}) ON CONFLICT (version) DO UPDATE SET inverse = EXCLUDED.inverse, "
+            "progress = EXCLUDED.progress, applied_at = now(), "
+            "duration_ms = pymig_migrations.duration_ms + EXCLUDED.duration_ms"
+        )
+
+    def record_applied(self, version, name, checksum, user, inverse_json) -> list[str]:
         return [
-            "WITH m AS (INSERT INTO pymig_migrations "
-            "(version, name, checksum, duration_ms, applied_by, inverse) VALUES "
-            f"({version}, {lit(name)}, {lit(checksum)}, {self._elapsed}, {lit(user)}, {lit(inverse_json)}) "
+            f"WITH m AS ({self._upsert(version, name, checksum, user, inverse_json, None)} "
             "RETURNING version, name, applied_by, duration_ms) "
             "INSERT INTO pymig_log (version, name, direction, by, duration_ms) "
             "SELECT version, name, 'up', applied_by, duration_ms FROM m"
         ]
+
+    def record_progress(self, version, name, checksum, user, inverse_json, progress_json) -> list[str]:
+        """How far a migration split into transactions got; written with each part's changes."""
+        return [self._upsert(version, name, checksum, user, inverse_json, progress_json)]
 
     def record_reverted(self, version, name, user) -> list[str]:
         lit = self.literal
@@ -120,7 +273,7 @@ class PostgresDialect(Dialect):
         ]
 
     history_select = (
-        "SELECT version, name, checksum, applied_at, duration_ms, applied_by, inverse::text "
+        "SELECT version, name, checksum, applied_at, duration_ms, applied_by, inverse::text, progress::text "
         "FROM pymig_migrations ORDER BY version"
     )
     history_exists = "SELECT to_regclass('pymig_migrations') IS NOT NULL"
@@ -193,6 +346,9 @@ class PostgresDatabase:
         if diag and diag.message_detail:
             text += f" ({diag.message_detail})"
         return text
+
+    def is_lock_timeout(self, error: Exception) -> bool:
+        return isinstance(error, self._psycopg.errors.LockNotAvailable)
 
     def rollback(self) -> None:
         if self.conn.info.transaction_status != self._psycopg.pq.TransactionStatus.IDLE:

@@ -13,6 +13,7 @@ from typing import ClassVar
 
 from ..errors import IrreversibleError
 from ..schema import Column, Constraint, Index, Schema, Table
+from ..steps import Sql
 
 MAX_IDENTIFIER = 63  # PostgreSQL truncates longer names silently; pymig shortens them itself
 
@@ -48,7 +49,7 @@ class Operation:
 
 # -- JSON form -------------------------------------------------------------------------------------
 
-REGISTRY: dict[str, type] = {c.__name__: c for c in (Column, Constraint, Index, Table)}
+REGISTRY: dict[str, type] = {c.__name__: c for c in (Column, Constraint, Index, Table, Sql)}
 
 
 def register(cls):

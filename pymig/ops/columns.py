@@ -57,10 +57,8 @@ class AddColumn(Operation):
         return schema.with_table(replace(t, constraints=t.constraints + constraints))
 
     def forward(self, schema, dialect):
-        stmts = dialect.add_column(self.table, self.column)
-        for c in self.constraints:
-            stmts += dialect.add_constraint(self.table, c)
-        return [Sql(s) for s in stmts]
+        return dialect.add_column_steps(schema.tables.get(self.table), self.table, self.column,
+                                        self.constraints, schema.is_live(self.table))
 
     def inverse(self, schema, added):
         return [DropColumn(self.table, self.column.name, allow_data_loss=True)]
@@ -218,11 +216,12 @@ class AlterColumn(Operation):
         return schema.with_table(replace(t, columns=tuple(after if c is before else c for c in t.columns)))
 
     def forward(self, schema, dialect):
-        stmts = dialect.alter_column(
-            self.table, self.name, type=self.type, using=self.using, nullable=self.nullable,
-            change_default=self.change_default, default=self.default,
+        table = schema.tables.get(self.table)
+        before = table.column(self.name) if table is not None and table.has_column(self.name) else None
+        return dialect.alter_column_steps(
+            self.table, self.name, before, schema.is_live(self.table), type=self.type, using=self.using,
+            nullable=self.nullable, change_default=self.change_default, default=self.default,
         )
-        return [Sql(s) for s in stmts]
 
     def changes(self) -> bool:
         return self.type is not None or self.nullable is not None or self.change_default

@@ -50,7 +50,7 @@ class AddConstraint(Operation):
         return schema.with_table(replace(t, constraints=t.constraints + (resolve_references(schema, self.constraint),)))
 
     def forward(self, schema, dialect):
-        return [Sql(s) for s in dialect.add_constraint(self.table, self.constraint)]
+        return dialect.add_constraint_steps(self.table, self.constraint, schema.is_live(self.table))
 
     def inverse(self, schema, added):
         return [DropConstraint(self.table, self.constraint.name)]

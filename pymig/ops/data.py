@@ -93,7 +93,7 @@ class Backfill(Operation):
         table = schema.table(self.table)
         for col in self.set:
             table.column(col)
-        return [dialect.backfill(table, self.set, self.where, self.batch_size)]
+        return [dialect.backfill(table, self.set, self.where, self.batch_size, online=schema.is_live(self.table))]
 
     def inverse(self, schema, added):
         if self.reverse:
@@ -130,3 +130,20 @@ class Preflight(Operation):
         return []
 
 
+@register
+@dataclass(frozen=True)
+class UndoSteps(Operation):
+    """Takes back the committed steps of a recipe that failed halfway (never written by users)."""
+
+    kind = "undo"
+    opaque = True
+    steps: tuple
+
+    def describe(self):
+        return "undo " + "; ".join(s.text for s in self.steps)
+
+    def forward(self, schema, dialect):
+        return list(self.steps)
+
+    def inverse(self, schema, added):
+        raise self.irreversible("it takes back a half-done step")

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from ..errors import PymigError
 from ..schema import Index
-from ..steps import Sql
 from .base import Operation, register
 
 
@@ -43,7 +42,7 @@ class CreateIndex(Operation):
         return schema.with_index(self.index)
 
     def forward(self, schema, dialect):
-        return [Sql(s) for s in dialect.create_index(self.index)]
+        return dialect.create_index_steps(self.index, schema.is_live(self.index.table))
 
     def inverse(self, schema, added):
         return [DropIndex(self.index.name)]
@@ -69,7 +68,8 @@ class DropIndex(Operation):
         return schema.without_index(self.name)
 
     def forward(self, schema, dialect):
-        return [Sql(s) for s in dialect.drop_index(self.name)]
+        index = schema.indexes.get(self.name)
+        return dialect.drop_index_steps(self.name, index is None or schema.is_live(index.table))
 
     def inverse(self, schema, added):
         return [CreateIndex(schema.index(self.name))]
