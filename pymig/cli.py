@@ -30,8 +30,9 @@ def common(fn):
         from .config import load_config
 
         State.debug = debug or parent.get("debug", False)
+        overrides = {k: kwargs.pop(k) for k in ("lock_wait", "lock_timeout") if k in kwargs}
         config = load_config(database_url or parent.get("database_url"),
-                             directory or parent.get("directory"), kwargs.pop("lock_wait", None))
+                             directory or parent.get("directory"), **overrides)
         State.url = config.database_url
         return fn(config, **kwargs)
 
@@ -54,6 +55,8 @@ def cli(ctx, database_url, directory, debug):
 @click.option("--to", "to", type=int, default=None, metavar="VERSION", help="Stop after this version.")
 @click.option("--lock-wait", "lock_wait", type=float, default=None, metavar="SECONDS",
               help="How long to wait for another runner's lock (default 60).")
+@click.option("--lock-timeout", "lock_timeout", default=None, metavar="DURATION",
+              help="lock_timeout for statements that block traffic, e.g. 500ms, 2s (default 1s); retried on timeout.")
 @common
 def up(config, to):
     """Apply pending migrations."""
@@ -67,6 +70,8 @@ def up(config, to):
 @click.option("--to", "to", type=int, default=None, metavar="VERSION", help="Undo everything after VERSION (0: all).")
 @click.option("--lock-wait", "lock_wait", type=float, default=None, metavar="SECONDS",
               help="How long to wait for another runner's lock (default 60).")
+@click.option("--lock-timeout", "lock_timeout", default=None, metavar="DURATION",
+              help="lock_timeout for statements that block traffic, e.g. 500ms, 2s (default 1s); retried on timeout.")
 @common
 def down(config, steps, to):
     """Undo applied migrations with the inverses stored when they were applied."""
@@ -84,6 +89,8 @@ def down(config, steps, to):
 @click.option("--from", "from_", type=int, default=None, metavar="VERSION",
               help="With --offline: the version the database is at (default 0).")
 @click.option("--offline", is_flag=True, help="Render from the migration files alone; no database.")
+@click.option("--lock-timeout", "lock_timeout", default=None, metavar="DURATION",
+              help="lock_timeout for statements that block traffic, e.g. 500ms, 2s (default 1s); retried on timeout.")
 @common
 def sql_(config, down_, steps, to, from_, offline):
     """Print the SQL that `up` (or `down`) would run, without changing anything."""

@@ -47,14 +47,24 @@ def _label(record: Record, files: dict[int, MigrationFile]) -> str:
     return f.label if f else f"{record.version} ({record.name})"
 
 
+def _executor(config: Config, dialect, db, echo=None, preview=False):
+    from .executor import Executor
+
+    report = None
+    if echo is not None:
+        def report(text, final=False):
+            echo(text, err=True)
+    return Executor(dialect, db, preview=preview, lock_timeout=config.lock_timeout,
+                    retry_for=config.lock_retry_for, backfill_pause=config.backfill_pause,
+                    report=report, resolve_callable=load_function)
+
+
 def _load_all(files: list[MigrationFile]) -> list[Migration]:
     """Import and validate every migration that will run before running any of them."""
     return [load(f) for f in files]
 
 
 def up(config: Config, to: int | None, echo) -> None:
-    from .executor import Executor
-
     files = discover(config.migrations)
     with connected(config, lock=True, echo=echo) as (dialect, db):
         applied = {r.version: r for r in _records(db, dialect)}
@@ -62,23 +72,24 @@ def up(config: Config, to: int | None, echo) -> None:
         if not pending:
             echo("nothing to apply: the database is up to date")
             return
-        executor = Executor(dialect, db)
+        executor = _executor(config, dialect, db, echo)
         for m in pending:
-            executor.apply(m, m.file.label)
+            resume = applied.get(m.version)
+            if resume is not None:
+                echo(f"resuming {m.file.label} at operation {resume.progress['op']}")
+            executor.apply(m, m.file.label, resume=resume)
             echo(f"applied {m.file.label} ({executor.last_duration * 1000:.0f} ms)")
         echo(f"{len(pending)} migration{'s' if len(pending) != 1 else ''} applied")
 
 
 def down(config: Config, steps: int | None, to: int | None, echo) -> None:
-    from .executor import Executor
-
     by_version = {f.version: f for f in discover_if_present(config.migrations)}
     with connected(config, lock=True, echo=echo) as (dialect, db):
         chosen = plan_down(_records(db, dialect), steps, to)
         if not chosen:
             echo("nothing to undo")
             return
-        executor = Executor(dialect, db)
+        executor = _executor(config, dialect, db, echo)
         for r in chosen:
             executor.revert(r, _label(r, by_version), load_function)
             echo(f"reverted {_label(r, by_version)}")
@@ -91,15 +102,13 @@ def discover_if_present(directory: Path) -> list[MigrationFile]:
 
 
 def sql(config: Config, down_: bool, steps, to, from_, offline: bool) -> str:
-    from .executor import Executor
-
     files = discover(config.migrations) if not down_ or offline else discover_if_present(config.migrations)
     if offline:
         return _offline_sql(config, files, down_, steps, to, from_ or 0)
     by_version = {f.version: f for f in files}
     with connected(config, lock=False) as (dialect, db):
         records = _records(db, dialect)
-        executor = Executor(dialect, db, preview=True)
+        executor = _executor(config, dialect, db, preview=True)
         if down_:
             for r in plan_down(records, steps, to):
                 executor.revert(r, _label(r, by_version), load_function)
@@ -113,7 +122,6 @@ def sql(config: Config, down_: bool, steps, to, from_, offline: bool) -> str:
 def _offline_sql(config, files, down_, steps, to, from_) -> str:
     """Render from the files alone: the schema at `from_` is rebuilt by replaying the operations."""
     from .dialects import for_url
-    from .executor import Executor
     from .schema import Schema
 
     dialect = for_url(config.database_url or "postgresql://")
@@ -124,18 +132,21 @@ def _offline_sql(config, files, down_, steps, to, from_) -> str:
             raise ConfigError("offline --down needs --from VERSION: the version the database is at")
     replay_to = from_
     applied_files = [f for f in files if f.version <= replay_to]
-    state = Executor(dialect, preview=True, schema=Schema())
+    state = _executor(config, dialect, None, preview=True)
+    state.schema = Schema()
     records = []
     for m in _load_all(applied_files):
         state.apply(m, m.file.label)
         records.append(_replayed_record(m, state))
     if not down_:
         pending = [f for f in files if f.version > from_ and (to is None or f.version <= to)]
-        executor = Executor(dialect, preview=True, schema=state.schema)
+        executor = _executor(config, dialect, None, preview=True)
+        executor.schema = state.schema
         for m in _load_all(pending):
             executor.apply(m, m.file.label)
         return executor.output() or "-- nothing to do"
-    executor = Executor(dialect, preview=True, schema=state.schema)
+    executor = _executor(config, dialect, None, preview=True)
+    executor.schema = state.schema
     by_version = {f.version: f for f in files}
     for r in plan_down(records, steps, to):
         executor.revert(r, _label(r, by_version), load_function)
@@ -157,6 +168,8 @@ def status(config: Config) -> list[dict]:
         r = by_version.get(v)
         if r is None:
             state = "pending"
+        elif r.progress is not None:
+            state = "partial"
         elif f is None:
             state = "missing"
         elif f.checksum() != r.checksum:

@@ -36,12 +36,17 @@ def plan_up(files: list[MigrationFile], applied: dict[int, Record], to: int | No
             )
     if to is not None and to not in by_version and to not in applied and to != 0:
         raise PymigError(f"no migration with version {to}")
-    return [f for f in files if f.version not in applied and (to is None or f.version <= to)]
+    done = {v for v, r in applied.items() if r.progress is None}  # partial ones resume
+    return [f for f in files if f.version not in done and (to is None or f.version <= to)]
 
 
 def plan_down(applied: list[Record], steps: int | None, to: int | None) -> list[Record]:
     """Applied records to undo, newest first. Refuses, naming the migration and operation, when
     any of them cannot be undone: before anything changes."""
+    for r in applied:
+        if r.progress is not None:
+            raise PymigError(f"migration {r.version} ({r.name}) is partially applied",
+                             hint="run `pymig up` to finish it first; nothing was changed")
     newest_first = sorted(applied, key=lambda r: r.version, reverse=True)
     if to is not None:
         if to != 0 and to not in {r.version for r in applied}:
