@@ -130,6 +130,26 @@ def status(config, as_json):
 
 
 @cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of findings.")
+@click.option("--offline", is_flag=True, help="Do not connect even when a database URL is configured.")
+@common
+def check(config, as_json, offline):
+    """Lint the migrations: irreversible steps, table rewrites, long locks, breaking renames and drops."""
+    from . import commands
+
+    findings = commands.check(config, offline)
+    errors = sum(f.severity == "error" for f in findings)
+    if as_json:
+        click.echo(json.dumps([f.as_dict() for f in findings], indent=2))
+    else:
+        for f in findings:
+            click.echo(f"{f.file}: {f.operation or '-'}\n  {f.code} {f.severity}: {f.message}\n  fix: {f.fix}")
+        click.echo(f"{len(findings)} finding{'s' if len(findings) != 1 else ''}, {errors} error{'s' if errors != 1 else ''}")
+    if errors:
+        sys.exit(1)
+
+
+@cli.command()
 @click.argument("name")
 @common
 def new(config, name):

@@ -208,3 +208,17 @@ def new(config: Config, name: str) -> str:
     title = name.strip()[:1].upper() + name.strip()[1:]
     path.write_text(TEMPLATE.format(title=title.rstrip(".") + "."))
     return display_path(path)
+
+
+def check(config: Config, offline: bool):
+    """Lint every migration file; with a reachable database, table sizes enrich the findings."""
+    from .dialects import for_url
+    from .lint import lint
+
+    files = discover(config.migrations)
+    if offline or not config.database_url:
+        return lint(files, for_url(config.database_url or "postgresql://"))
+    with connected(config, lock=False) as (dialect, db):
+        sizes = dialect.table_sizes(db) if hasattr(dialect, "table_sizes") else None
+        return lint(files, dialect, sizes)
+

@@ -160,6 +160,16 @@ class Dialect:
         return Batched(batch("true"), batch(f"{k} > {{after}}"), table.name, table.primary_key[0],
                        batch_size, online and self.online_recipes, count)
 
+    # -- what `pymig check` asks ------------------------------------------------------------------
+    def rewrite_cost(self, old_type: str, new_type: str, using: str | None) -> str | None:
+        """What a column type change costs on a live table; None when it is cheap."""
+        return None
+
+    def is_volatile(self, expression: str) -> bool:
+        from ..sqltext import VOLATILE, functions_used
+
+        return bool(functions_used(expression) & VOLATILE)
+
     # -- steps: what ops call; a dialect with online recipes overrides these --------------------
     def add_column_steps(self, table: Table | None, table_name: str, column: Column, constraints, live: bool) -> list:
         stmts = self.add_column(table_name, column)

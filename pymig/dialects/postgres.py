@@ -11,7 +11,6 @@ from dataclasses import replace
 from ..errors import ConfigError, LockError
 from ..ops.base import object_name
 from ..schema import Column, Constraint, Index, Schema, Table
-from ..sqltext import VOLATILE, functions_used
 from ..steps import Commit, Sql, Warning
 from ..types import SERIAL_BASE
 from .base import Dialect
@@ -186,7 +185,7 @@ class PostgresDialect(Dialect):
         if not live:
             return super().add_column_steps(table, table_name, column, constraints, live)
         steps = []
-        volatile = column.default is not None and bool(functions_used(column.default) & VOLATILE)
+        volatile = column.default is not None and self.is_volatile(column.default)
         if volatile:
             # a volatile default rewrites the table: add it bare, set the default, backfill in batches
             bare = replace(column, default=None, nullable=True)
@@ -203,6 +202,15 @@ class PostgresDialect(Dialect):
         for c in constraints:
             steps += self.add_constraint_steps(table_name, c, live)
         return steps
+
+    def rewrite_cost(self, old_type, new_type, using):
+        return rewrite_warning(old_type, new_type, using)
+
+    def table_sizes(self, db) -> dict[str, tuple[int, int]]:
+        return {name: (int(rows), int(size)) for name, rows, size in db.rows(
+            "SELECT relname, reltuples::bigint, pg_total_relation_size(oid) FROM pg_class "
+            "WHERE relkind IN ('r', 'p') AND relnamespace = current_schema()::regnamespace "
+            "AND relname NOT LIKE 'pymig\\_%'")}
 
     def describe_blockers(self, db) -> str:
         rows = db.rows(_BLOCKERS)

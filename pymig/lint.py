@@ -1,0 +1,148 @@
+"""`pymig check`: a static lint of the migrations, with a stable rule code per finding.
+
+It needs no database: the schema is followed by replaying the operations. With a database it also
+knows which tables already exist and how big they are, so it can say what a lock would cost."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from .errors import PymigError
+from .loader import MigrationFile, load
+from .ops import (AddColumn, AlterColumn, Backfill, CreateIndex, CreateTable, DropColumn, DropTable,
+                  RenameColumn, RenameTable, RunPython, RunSQL)
+from .schema import Schema
+
+RULES = {
+    "PM001": ("error", "the migration file does not load"),
+    "PM002": ("error", "an operation is invalid"),
+    "PM101": ("warning", "irreversible operation"),
+    "PM201": ("warning", "type change rewrites the table under an ACCESS EXCLUSIVE lock"),
+    "PM202": ("error", "NOT NULL column without a default on an existing table"),
+    "PM203": ("info", "volatile default: added without it, then backfilled in batches"),
+    "PM301": ("warning", "rename breaks application code that still uses the old name"),
+    "PM302": ("warning", "drop breaks application code that still uses the object"),
+    "PM401": ("error", "non-IMMUTABLE function in an index predicate"),
+    "PM402": ("warning", "json instead of jsonb"),
+}
+
+
+@dataclass
+class Finding:
+    code: str
+    severity: str
+    file: str
+    operation: str | None
+    message: str
+    fix: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def lint(files: list[MigrationFile], dialect, sizes: dict[str, tuple[int, int]] | None = None) -> list[Finding]:
+    """Findings for every file, oldest first. `sizes` maps existing tables to (rows, bytes)."""
+    findings: list[Finding] = []
+    schema = Schema()
+    existing = set(sizes or ())
+    for mf in files:
+        try:
+            migration = load(mf, validate=False)
+        except PymigError as e:
+            findings.append(_finding("PM001", mf.label, None, e.message, e.hint or "fix the file"))
+            continue
+        created: set[str] = set()
+        added: set[tuple[str, str]] = set()
+        for i, op in enumerate(migration.operations, 1):
+            where = f"operation {i} ({op.describe()})"
+
+            def add(code, message, fix):
+                findings.append(_finding(code, mf.label, where, message, fix))
+
+            try:
+                op.validate()
+            except PymigError as e:
+                code = "PM401" if isinstance(op, CreateIndex) and "IMMUTABLE" in e.message else "PM002"
+                add(code, e.message, e.hint or "fix the operation")
+            live = _live_table(op)
+            is_live = live is not None and live not in created and (sizes is None or live in existing)
+            _rules(op, schema, dialect, is_live, added, sizes or {}, add)
+            if isinstance(op, CreateTable):
+                created.add(op.table.name)
+                added.update((op.table.name, c.name) for c in op.table.columns)
+            elif isinstance(op, AddColumn):
+                added.add((op.table, op.column.name))
+            if not op.opaque:
+                try:
+                    schema = op.state_forwards(schema)
+                except PymigError:
+                    pass  # the table came from run_sql or an adopted database: nothing to follow
+        existing |= created
+    return findings
+
+
+def _rules(op, schema, dialect, is_live, added, sizes, add) -> None:
+    size = _size_note(sizes.get(_live_table(op) or ""))
+    if isinstance(op, (RunSQL, RunPython)) and op.down is None:
+        add("PM101", f"{op.kind} has no down=, so this migration cannot be rolled back",
+            f"give {op.kind} a down= that undoes it")
+    if isinstance(op, Backfill) and not op.reverse and not all((op.table, c) in added for c in op.set):
+        add("PM101", "backfill overwrites existing values without reverse=, so this migration cannot be rolled back",
+            "add reverse={column: expression} that restores the old values")
+    if isinstance(op, AlterColumn) and op.type is not None and is_live:
+        table = schema.tables.get(op.table)
+        if table is not None and table.has_column(op.name):
+            cost = dialect.rewrite_cost(table.column(op.name).type, op.type, op.using)
+            if cost:
+                add("PM201", f"{cost}{size}",
+                    "expand/contract: add a new column of the new type, backfill it, switch the application, "
+                    "drop the old one later")
+    if isinstance(op, AddColumn) and is_live:
+        c = op.column
+        if not c.nullable and c.default is None and not c.identity and not c.type.endswith("serial"):
+            add("PM202", f"column {op.table}.{c.name} is NOT NULL without a default: adding it fails once the "
+                f"table has a row{size}",
+                "give it a default, or add it nullable, backfill it, then alter_column(nullable=False)")
+        if c.default is not None and dialect.is_volatile(c.default):
+            add("PM203", f"default {c.default} is volatile; pymig adds the column bare, sets the default and "
+                f"backfills in batches{size}", "nothing to do; or use a constant default to make it instant")
+    if isinstance(op, (RenameColumn, RenameTable)) and is_live:
+        add("PM301", "running application code that uses the old name fails from the moment this commits",
+            "expand/contract: add the new name (a view or a new column kept in sync), deploy code that uses it, "
+            "then remove the old one in a later migration")
+    if isinstance(op, (DropColumn, DropTable)) and is_live:
+        add("PM302", f"application code that still reads or writes it fails from the moment this commits{size}",
+            "deploy code that no longer uses it first, then drop it in a later migration")
+    for ctype in _types(op):
+        if ctype == "json" or ctype.startswith("json["):
+            add("PM402", "json keeps the text as written and cannot be indexed or compared",
+                "use jsonb")
+
+
+def _types(op) -> list[str]:
+    if isinstance(op, CreateTable):
+        return [c.type for c in op.table.columns]
+    if isinstance(op, AddColumn):
+        return [op.column.type]
+    if isinstance(op, AlterColumn) and op.type:
+        return [op.type]
+    return []
+
+
+def _live_table(op) -> str | None:
+    for attr in ("table", "old", "name"):
+        value = getattr(op, attr, None)
+        if isinstance(value, str):
+            return value
+    return None
+
+
+def _size_note(size) -> str:
+    if not size:
+        return ""
+    rows, nbytes = size
+    return f" (table has about {max(rows, 0):,} rows, {nbytes / 1e6:,.1f} MB)"
+
+
+def _finding(code, file, operation, message, fix) -> Finding:
+    return Finding(code, RULES[code][0], file, operation, message, fix)
