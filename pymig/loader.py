@@ -125,7 +125,7 @@ def _line(e: Exception, path: Path) -> str:
     if isinstance(e, SyntaxError) and e.lineno:
         return f":{e.lineno}"
     for frame in reversed(traceback.extract_tb(e.__traceback__)):
-        if Path(frame.filename) == path:
+        if Path(frame.filename).resolve() == path.resolve():  # frames carry absolute paths
             return f":{frame.lineno}"
     return ""
 
