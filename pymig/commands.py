@@ -114,9 +114,18 @@ def sql(config: Config, down_: bool, steps, to, from_, offline: bool) -> str:
                 executor.revert(r, _label(r, by_version), load_function)
         else:
             pending = _load_all(plan_up(files, {r.version: r for r in records}, to))
+            if pending and not db.rows(dialect.history_exists)[0][0]:
+                _show_history_setup(executor, dialect)
             for m in pending:
                 executor.apply(m, m.file.label)
         return executor.output() or "-- nothing to do"
+
+
+def _show_history_setup(executor, dialect) -> None:
+    """`up` creates the history tables before the first migration; so does the script it prints,
+    or its first history record would fail when run by hand on a fresh database."""
+    for ddl in dialect.history_ddl:
+        executor.session.sql(ddl)
 
 
 def _offline_sql(config, files, down_, steps, to, from_) -> str:
@@ -142,7 +151,10 @@ def _offline_sql(config, files, down_, steps, to, from_) -> str:
         pending = [f for f in files if f.version > from_ and (to is None or f.version <= to)]
         executor = _executor(config, dialect, None, preview=True)
         executor.schema = state.schema
-        for m in _load_all(pending):
+        pending = _load_all(pending)
+        if pending and not from_:
+            _show_history_setup(executor, dialect)
+        for m in pending:
             executor.apply(m, m.file.label)
         return executor.output() or "-- nothing to do"
     executor = _executor(config, dialect, None, preview=True)
