@@ -160,6 +160,22 @@ def new(config, name):
     click.echo(f"created {path}")
 
 
+@cli.command()
+@click.option("--from", "from_", type=int, default=None, metavar="VERSION",
+              help="First migration to verify (earlier ones are applied without checks).")
+@click.option("--to", "to", type=int, default=None, metavar="VERSION", help="Last migration to verify.")
+@click.option("--scratch-url", metavar="URL", default=None,
+              help="An empty database to use (default: one created on the target's server, then dropped).")
+@click.option("--seed", "seeds", multiple=True, metavar="FILE",
+              help="Sample rows (.sql, or .py with seed(conn)); 003_x.sql loads once 003 is applied. Repeatable.")
+@common
+def verify(config, from_, to, scratch_url, seeds):
+    """Prove each migration round-trips on a scratch database: up, down, up, comparing catalogs."""
+    from . import verify as engine
+
+    engine.run(config, from_, to, scratch_url, seeds, echo=click.echo)
+
+
 def main(argv=None) -> None:
     """Entry point: user errors print one line (no traceback unless --debug) and exit non-zero."""
     from .config import redact

@@ -1,0 +1,312 @@
+"""`pymig verify`: prove that every migration round-trips, on a scratch database.
+
+For each migration, oldest first: snapshot the catalog, apply up, snapshot, apply down, compare
+with the first snapshot, apply up again, compare with the second. Up and down go through the same
+Executor as `pymig up` and `pymig down` (down from the history record that up wrote), so verify
+tests exactly what those commands will do. Data hooks (run_python, backfill) run too, on empty
+tables unless seed files load rows first.
+
+The target database is never touched: the scratch database is created on the target's server
+and dropped afterwards (or given with --scratch-url, and then left as it ends)."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from .errors import ConfigError, PymigError
+from .loader import Migration, discover, display_path, load, load_function
+
+_SEED_NAME = re.compile(r"^(\d+)[_.-]")
+
+
+class VerifyError(PymigError):
+    """At least one migration does not round-trip; the message holds the structural diff."""
+
+
+@dataclass(frozen=True)
+class Seed:
+    """Sample rows (an .sql file, or a .py file with `seed(conn)`), loaded once the schema has
+    reached the version the file name starts with: `003_users.sql` loads after migration 003,
+    so migrations 004 and later run their data hooks, and their inverses, on those rows."""
+
+    path: Path
+    after: int
+
+    @classmethod
+    def from_path(cls, path: str | Path) -> Seed:
+        path = Path(path)
+        if not path.is_file():
+            raise ConfigError(f"seed file {display_path(path)} does not exist")
+        if path.suffix not in (".sql", ".py"):
+            raise ConfigError(f"seed file {display_path(path)}: expected an .sql or .py file")
+        m = _SEED_NAME.match(path.name)
+        if not m:
+            raise ConfigError(
+                f"seed file {display_path(path)}: its name must start with the version after which "
+                "it loads, e.g. 003_sample_users.sql loads once migration 003 is applied")
+        return cls(path, int(m[1]))
+
+    @property
+    def label(self) -> str:
+        return display_path(self.path)
+
+    def load(self, db) -> None:
+        """In one transaction: a seed that fails leaves no rows behind."""
+        db.execute("BEGIN")
+        try:
+            if self.path.suffix == ".sql":
+                db.execute(self.path.read_text())
+            else:
+                self._function()(db.raw)
+            db.execute("COMMIT")
+        except PymigError:
+            db.rollback()
+            raise
+        except Exception as e:
+            db.rollback()
+            text = db.error_text(e) or f"{type(e).__name__}: {e}"
+            raise PymigError(f"seed file {self.label}: {text}") from e
+
+    def _function(self):
+        spec = importlib.util.spec_from_file_location(f"pymig_seed_{self.path.stem}", self.path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        fn = getattr(module, "seed", None)
+        if not callable(fn):
+            raise PymigError(f"seed file {self.label} defines no seed(conn) function")
+        return fn
+
+
+@dataclass
+class Outcome:
+    """What verify found for one migration."""
+
+    label: str
+    version: int
+    changes: str = ""  # what up changed, counted (`+1 table, +8 columns`)
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # differences no down can undo (column order)
+    stopped: bool = False  # the database is in no state to go on from
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def lines(self) -> list[str]:
+        if self.ok:
+            head = [f"ok    {self.label} (up: {self.changes}): down restores the schema, up again rebuilds it"]
+            return head + [f"      note: {n}" for n in self.notes]
+        n = len(self.problems)
+        return [f"FAIL  {self.label}: {n} problem{'s' if n != 1 else ''} (listed at the end)"]
+
+
+def verify_database(url: str, directory: Path, from_: int | None = None, to: int | None = None,
+                    seeds: tuple[Seed, ...] = (), echo=None) -> list[Outcome]:
+    """Round-trip the migrations in `directory` on the empty database at `url` (the engine behind
+    `pymig verify` and the pytest plugin's `migrator.verify()`). Leaves the database at the last
+    version verified; raises VerifyError naming each migration and object that differs."""
+    from .dialects import for_url
+    from .history import ensure_tables
+
+    echo = echo or (lambda line: None)
+    files = discover(Path(directory))
+    if not files:
+        raise PymigError(f"no migrations in {display_path(Path(directory))}")
+    known = {f.version for f in files}
+    for option, version in (("--from", from_), ("--to", to)):
+        if version is not None and version not in known:
+            raise ConfigError(f"{option} {version}: no migration has that version")
+    first = from_ if from_ is not None else files[0].version
+    last = to if to is not None else files[-1].version
+    if first > last:
+        raise ConfigError(f"--from {first} comes after --to {last}")
+    migrations = [load(f) for f in files if f.version <= last]  # all validated before anything runs
+    for s in seeds:
+        if s.after != 0 and s.after not in known:
+            raise ConfigError(f"seed file {s.label} loads after version {s.after}, but no migration has it")
+        if s.after >= last:
+            raise ConfigError(f"seed file {s.label} loads after version {s.after}, but the last migration "
+                              f"verified is {last}: no migration would run on its rows")
+
+    dialect = for_url(url)
+    db = dialect.connect(url)
+    outcomes: list[Outcome] = []
+    try:
+        _require_empty(db, dialect)
+        ensure_tables(db, dialect)
+        _seed(db, seeds, 0, echo)
+        for m in migrations:
+            if m.version < first:
+                _executor(dialect, db).apply(m, m.file.label)
+            else:
+                outcome = _round_trip(db, dialect, m)
+                outcomes.append(outcome)
+                for line in outcome.lines():
+                    echo(line)
+                if outcome.stopped:
+                    break
+            _seed(db, seeds, m.version, echo)
+    finally:
+        db.close()
+    _raise_failures(outcomes, [m for m in migrations if m.version >= first])
+    return outcomes
+
+
+def run(config, from_: int | None, to: int | None, scratch_url: str | None, seed_paths, echo) -> list[Outcome]:
+    """`pymig verify`: the engine on a scratch database, never the target."""
+    seeds = tuple(Seed.from_path(p) for p in seed_paths)
+    with scratch_database(config.database_url, scratch_url) as url:
+        name = urlsplit(url).path.lstrip("/")
+        echo(f"verifying on the --scratch-url database {name}" if scratch_url else
+             f"verifying on scratch database {name}, created on the target's server (the target is not touched)")
+        outcomes = verify_database(url, config.migrations, from_, to, seeds, echo)
+    echo(f"{len(outcomes)} migration{'s' if len(outcomes) != 1 else ''} verified: "
+         "each one's down restores the schema, and up again rebuilds it")
+    return outcomes
+
+
+@contextmanager
+def scratch_database(target_url: str | None, scratch_url: str | None):
+    """The URL of a database verify may change: `scratch_url`, or one created on the target's
+    server (through a connection to the target database, which only sends CREATE DATABASE) and
+    dropped afterwards."""
+    from .dialects import for_url
+
+    if scratch_url:
+        if target_url and _same_database(target_url, scratch_url):
+            raise ConfigError("--scratch-url names the target database; verify never changes the target: "
+                              "give the URL of an empty database it may use")
+        for_url(scratch_url)
+        yield scratch_url
+        return
+    if not target_url:
+        raise ConfigError("no database URL: verify creates its scratch database on the target's server; "
+                          "pass --database-url (or set DATABASE_URL), or --scratch-url URL of an empty database")
+    dialect = for_url(target_url)
+    if dialect.name != "postgresql":
+        raise ConfigError(f"verify cannot create a scratch database on {dialect.name}; pass --scratch-url")
+    from .dialects import postgres_verify as pg
+
+    name = f"pymig_verify_{uuid.uuid4().hex[:12]}"
+    admin = dialect.connect(target_url)
+    try:
+        try:
+            admin.execute(pg.create_database(name))
+        except Exception as e:
+            text = admin.error_text(e)
+            if text is None:
+                raise
+            raise ConfigError(f"cannot create a scratch database on the target's server: {text}",
+                              hint="grant CREATEDB to this user, or pass --scratch-url URL of an empty "
+                              "database verify may use") from None
+        try:
+            yield _with_database(target_url, name)
+        finally:
+            admin.execute(pg.drop_database(name, admin.rows(pg.server_version)[0][0]))
+    finally:
+        admin.close()
+
+
+# -- one migration -----------------------------------------------------------------------------------
+
+def _round_trip(db, dialect, m: Migration) -> Outcome:
+    from .history import read_records
+    from .plan import plan_down
+    from .snapshot import diff, summary, take
+
+    label = m.file.label
+    out = Outcome(label, m.version)
+    before = take(db, dialect)
+    try:
+        _executor(dialect, db).apply(m, label)
+    except PymigError as e:
+        out.problems.append(f"up failed: {_without(label, e)}")
+        out.stopped = True
+        return out
+    after_up = take(db, dialect)
+    out.changes = summary(before, after_up)
+    try:
+        record = plan_down(read_records(db, dialect), 1, None)[0]
+        _executor(dialect, db).revert(record, label, load_function)
+    except PymigError as e:
+        out.problems.append(f"down failed: {_without(label, e)}")
+        return out  # rolled back: still at up, so the next migration can go on from here
+    after_down = take(db, dialect)
+    for d in diff(before, after_down):
+        (out.notes if d.is_note else out.problems).append(d.describe("before up", "after down"))
+    try:
+        _executor(dialect, db).apply(m, label)
+    except PymigError as e:
+        out.problems.append(f"up again failed: {_without(label, e)}")
+        out.stopped = True
+        return out
+    out.problems += [d.describe("after up", "after up again")
+                     for d in diff(after_up, take(db, dialect)) if not d.is_note]
+    return out
+
+
+def _executor(dialect, db):
+    """A new Executor per run, as each `pymig up` / `pymig down` starts from the live catalog.
+    No pause between backfill batches: nothing else uses a scratch database."""
+    from .executor import Executor
+
+    return Executor(dialect, db, backfill_pause=0, resolve_callable=load_function)
+
+
+def _without(label: str, error: PymigError) -> str:
+    return error.message.removeprefix(f"{label}: ")
+
+
+def _seed(db, seeds, version: int, echo) -> None:
+    for s in seeds:
+        if s.after == version:
+            s.load(db)
+            echo(f"      seeded {s.label}")
+
+
+def _require_empty(db, dialect) -> None:
+    from .history import read_records
+    from .snapshot import take
+
+    if read_records(db, dialect):
+        raise PymigError("the scratch database has migrations applied; verify starts from an empty database")
+    snapshot = take(db, dialect)
+    for kind in ("table", "view", "materialized view", "sequence", "foreign table"):
+        names = snapshot.names(kind)
+        if names:
+            raise PymigError(f"the scratch database is not empty: it has {kind} {names[0]}; "
+                             "verify starts from an empty database (version 0)")
+
+
+def _raise_failures(outcomes: list[Outcome], verified: list[Migration]) -> None:
+    failed = [o for o in outcomes if not o.ok]
+    if not failed:
+        return
+    lines = [f"{len(failed)} of {len(verified)} migration{'s' if len(verified) != 1 else ''} "
+             f"do{'es' if len(failed) == 1 else ''} not round-trip:"]
+    lines += [f"  {o.label}: {p}" for o in failed for p in o.problems]
+    if outcomes[-1].stopped:
+        rest = [m.file.label for m in verified if m.version > outcomes[-1].version]
+        if rest:
+            lines.append(f"  stopped at {outcomes[-1].label}; not verified: {', '.join(rest)}")
+    raise VerifyError("\n".join(lines))
+
+
+# -- URLs --------------------------------------------------------------------------------------------
+
+def _with_database(url: str, name: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path="/" + name))
+
+
+def _same_database(a: str, b: str) -> bool:
+    def key(url):
+        parts = urlsplit(url)
+        return (parts.hostname or "localhost", parts.port or 5432, parts.path.lstrip("/"))
+
+    return key(a) == key(b)
