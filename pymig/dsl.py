@@ -52,7 +52,8 @@ def _on_delete(value):
     norm = " ".join(str(value).lower().replace("_", " ").split())
     if norm not in _ON_DELETE:
         raise PymigError(f"on_delete={value!r}: use one of {', '.join(sorted(_ON_DELETE))}")
-    return norm
+    # NO ACTION is the default, which the catalog (and so the state read from it) records as None
+    return None if norm == "no action" else norm
 
 
 @dataclass(frozen=True)
