@@ -1,12 +1,13 @@
 """pymig: database migrations written as Python operations, with derived inverses.
 
     from pymig import create_table, column, add_column, create_index, sql
+
+The DSL is imported on first use (PEP 562), not with the package: `pymig --help` and every
+command that never reads a migration file skip loading the operations, the schema model and
+the type parser.
 """
 
-from .dsl import (add_check, add_column, add_foreign_key, add_unique, alter_column, backfill, column,
-                  create_index, create_table, drop_column, drop_constraint, drop_index, drop_table,
-                  preflight, rename_column, rename_table, run_python, run_sql, sql)
-from .errors import PymigError
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
@@ -18,3 +19,26 @@ __all__ = [
     "run_sql", "run_python", "backfill", "preflight", "sql",
     "PymigError",
 ]
+
+if TYPE_CHECKING:  # what editors and type checkers see
+    from .dsl import (add_check, add_column, add_foreign_key, add_unique, alter_column, backfill, column,
+                      create_index, create_table, drop_column, drop_constraint, drop_index, drop_table,
+                      preflight, rename_column, rename_table, run_python, run_sql, sql)
+    from .errors import PymigError
+
+
+def __getattr__(name: str):
+    if name == "PymigError":
+        from .errors import PymigError as value
+    elif name in __all__:
+        from . import dsl
+
+        value = getattr(dsl, name)
+    else:
+        raise AttributeError(f"module 'pymig' has no attribute {name!r}")
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__():
+    return sorted({*globals(), *__all__})
