@@ -178,8 +178,6 @@ def verify(config, from_, to, scratch_url, seeds):
 
 def main(argv=None) -> None:
     """Entry point: user errors print one line (no traceback unless --debug) and exit non-zero."""
-    from .config import redact
-
     argv = sys.argv[1:] if argv is None else argv
     try:
         cli.main(args=argv, prog_name="pymig", standalone_mode=False)
@@ -192,6 +190,7 @@ def main(argv=None) -> None:
     except SystemExit:
         raise
     except Exception as e:
+        from .config import redact  # here, not above: `pymig --help` should not pay for it
         from .errors import PymigError
 
         debug = State.debug or "--debug" in argv
