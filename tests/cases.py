@@ -1,0 +1,1336 @@
+"""The shared table of operation cases: every DSL operation and its important variants.
+
+One table drives three suites: test_render.py (forward and inverse SQL, no database),
+test_state.py (the inverse undoes the state change; inverses survive their JSON form) and
+test_roundtrip.py (up, down, up again on a real PostgreSQL, catalog compared at each stage).
+
+A case is: `setup` (operations that build the schema before it, applied as an earlier
+migration), `ops` (the operations under test, one migration), and per dialect the statements
+pymig renders for them (`sql`) and for their derived inverse (`down_sql`), plus the preflight
+checks they run (`checks`, `down_checks`; none when absent). Expected text is keyed by dialect
+name, so another dialect adds its own entries per case without changing the shape of the table.
+Preflight checks are compared by their message (what they refuse); their queries run for real,
+against data, in the round trip.
+
+Steps are compared as text (see `step_text`): an Sql step is its statement, annotated when it
+runs outside a transaction, only under a condition, or has an undo; the other step kinds are
+spelled as `-- ...` lines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from pymig import (add_check, add_column, add_foreign_key, add_unique, alter_column, backfill, column,
+                   create_index, create_table, drop_column, drop_constraint, drop_index, drop_table,
+                   preflight, rename_column, rename_table, run_python, run_sql, sql)
+from pymig.ops import AddColumn, CreateTable, RenameTable
+from pymig.schema import Schema
+from pymig.steps import Batched, Commit, Python, Sql, Warning
+
+PG = "postgresql"
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    ops: list
+    sql: dict[str, list[str]]  # dialect name -> forward statements (step_text of each step)
+    down_sql: dict[str, list[str]]  # dialect name -> statements of the derived inverse
+    setup: list = field(default_factory=list)
+    checks: dict[str, list[str]] = field(default_factory=dict)  # what the preflight checks of `ops` refuse
+    down_checks: dict[str, list[str]] = field(default_factory=dict)  # ... of the inverse
+    rows: list[str] = field(default_factory=list)  # SQL run after setup: the data the ops work on
+    # A query valid before, after and after the revert; its rows must come back after the revert
+    # and, when `data_after` is given, equal it after the migration.
+    data: str | None = None
+    data_after: list[tuple] | None = None
+    # run_sql / run_python change the schema in ways pymig cannot follow: these operations say
+    # what they do, so the round trip can predict the catalog after them.
+    state_ops: list | None = None
+
+    def __str__(self) -> str:
+        return self.id
+
+
+# -- schemas the cases start from -------------------------------------------------------------
+
+USERS = create_table(
+    "users",
+    column("id", "serial", primary_key=True),
+    column("email", "varchar(255)", nullable=False),
+    column("name", "text"),
+)
+POSTS = create_table(
+    "posts",
+    column("id", "bigserial", primary_key=True),
+    column("user_id", "integer", nullable=False, references="users", on_delete="cascade"),
+    column("title", "text", nullable=False),
+)
+SOME_USERS = [
+    "INSERT INTO users (email, name) VALUES ('ada@example.com', 'ada'), ('bob@example.com', 'bob'), "
+    "('cy@example.org', 'cy'), ('dee@example.com', 'dee'), ('eve@example.org', 'eve')",
+]
+
+
+def add_guest(conn):
+    """run_python up: the connection is the migration's own, inside its transaction."""
+    conn.execute("INSERT INTO users (email, name) VALUES ('guest@example.com', 'guest')")
+
+
+def remove_guest(conn):
+    conn.execute("DELETE FROM users WHERE email = 'guest@example.com'")
+
+
+def resolve(filename: str, qualname: str):
+    """Finds a run_python function of this module again when a stored inverse is decoded, as
+    loader.load_function does for migration files."""
+    if Path(filename) != Path(__file__):
+        raise LookupError(f"{qualname} was not defined in {__file__}")
+    return globals()[qualname]
+
+
+CASES: list[Case] = [
+    # -- create_table --------------------------------------------------------------------------
+    Case(
+        "create_table_column_types",
+        ops=[create_table(
+            "accounts",
+            column("id", "serial", primary_key=True),
+            column("email", "varchar(255)", nullable=False, unique=True),
+            column("bio", "text"),
+            column("created_at", "timestamptz", nullable=False, default=sql("CURRENT_TIMESTAMP")),
+            column("last_seen", "timestamp"),
+            column("settings", "jsonb", nullable=False, default=sql("'{}'::jsonb")),
+            column("tags", "text[]", nullable=False, default=sql("'{}'")),
+            column("balance", "numeric(10,2)", nullable=False, default=0, check="balance >= 0"),
+            column("role", "varchar(20)", nullable=False, default="member"),
+            column("is_admin", "boolean", default=False),
+            unique=[("email", "role")],
+            checks={"accounts_role_known": "role IN ('member', 'admin')"},
+        )],
+        sql={PG: [
+            'CREATE TABLE "accounts" (\n'
+            '    "id" serial NOT NULL,\n'
+            '    "email" character varying(255) NOT NULL,\n'
+            '    "bio" text,\n'
+            '    "created_at" timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,\n'
+            '    "last_seen" timestamp without time zone,\n'
+            '    "settings" jsonb DEFAULT \'{}\'::jsonb NOT NULL,\n'
+            '    "tags" text[] DEFAULT \'{}\' NOT NULL,\n'
+            '    "balance" numeric(10,2) DEFAULT 0 NOT NULL,\n'
+            '    "role" character varying(20) DEFAULT \'member\' NOT NULL,\n'
+            '    "is_admin" boolean DEFAULT false,\n'
+            '    CONSTRAINT "accounts_pkey" PRIMARY KEY ("id"),\n'
+            '    CONSTRAINT "accounts_email_key" UNIQUE ("email"),\n'
+            '    CONSTRAINT "accounts_balance_check" CHECK (balance >= 0),\n'
+            '    CONSTRAINT "accounts_email_role_key" UNIQUE ("email", "role"),\n'
+            '    CONSTRAINT "accounts_role_known" CHECK (role IN (\'member\', \'admin\'))\n'
+            ')',
+        ]},
+        down_sql={PG: [
+            'DROP TABLE "accounts"',
+        ]},
+        down_checks={PG: [
+            'table "accounts" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ]},
+    ),
+    Case(
+        "create_table_references",
+        setup=[USERS],
+        ops=[create_table(
+            "comments",
+            column("id", "bigserial", primary_key=True),
+            column("user_id", "integer", nullable=False, references="users", on_delete="cascade"),
+            column("editor_id", "integer", references="users(id)", on_delete="set null"),
+            column("parent_id", "bigint", references="comments", on_delete="restrict"),
+            column("body", "text", nullable=False),
+        )],
+        sql={PG: [
+            'CREATE TABLE "comments" (\n'
+            '    "id" bigserial NOT NULL,\n'
+            '    "user_id" integer NOT NULL,\n'
+            '    "editor_id" integer,\n'
+            '    "parent_id" bigint,\n'
+            '    "body" text NOT NULL,\n'
+            '    CONSTRAINT "comments_pkey" PRIMARY KEY ("id"),\n'
+            '    CONSTRAINT "comments_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ON DELETE CASCADE,\n'
+            '    CONSTRAINT "comments_editor_id_fkey" FOREIGN KEY ("editor_id") REFERENCES "users" ("id") ON DELETE SET NULL,\n'
+            '    CONSTRAINT "comments_parent_id_fkey" FOREIGN KEY ("parent_id") REFERENCES "comments" ON DELETE RESTRICT\n'
+            ')',
+        ]},
+        down_sql={PG: [
+            'DROP TABLE "comments"',
+        ]},
+        down_checks={PG: [
+            'table "comments" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ]},
+    ),
+    Case(
+        "create_table_composite_primary_key",
+        setup=[USERS],
+        ops=[create_table(
+            "memberships",
+            column("user_id", "integer", primary_key=True, references="users"),
+            column("group_name", "varchar(50)", primary_key=True),
+            column("joined_at", "timestamptz", nullable=False, default=sql("now()")),
+        )],
+        sql={PG: [
+            'CREATE TABLE "memberships" (\n'
+            '    "user_id" integer NOT NULL,\n'
+            '    "group_name" character varying(50) NOT NULL,\n'
+            '    "joined_at" timestamp with time zone DEFAULT now() NOT NULL,\n'
+            '    CONSTRAINT "memberships_pkey" PRIMARY KEY ("user_id", "group_name"),\n'
+            '    CONSTRAINT "memberships_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users"\n'
+            ')',
+        ]},
+        down_sql={PG: [
+            'DROP TABLE "memberships"',
+        ]},
+        down_checks={PG: [
+            'table "memberships" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ]},
+    ),
+    Case(
+        "create_table_then_index",
+        ops=[
+            create_table("events", column("id", "bigserial", primary_key=True),
+                         column("kind", "text", nullable=False), column("at", "timestamptz", nullable=False)),
+            create_index("events", ["kind", "at DESC"]),
+        ],
+        sql={PG: [
+            'CREATE TABLE "events" (\n'
+            '    "id" bigserial NOT NULL,\n'
+            '    "kind" text NOT NULL,\n'
+            '    "at" timestamp with time zone NOT NULL,\n'
+            '    CONSTRAINT "events_pkey" PRIMARY KEY ("id")\n'
+            ')',
+            'CREATE INDEX "events_kind_at_idx" ON "events" ("kind", "at" DESC)',
+        ]},
+        down_sql={PG: [
+            '-- outside a transaction\n'
+            'DROP INDEX CONCURRENTLY IF EXISTS "events_kind_at_idx"',
+            'DROP TABLE "events"',
+        ]},
+        down_checks={PG: [
+            'table "events" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ]},
+    ),
+    # -- drop_table ----------------------------------------------------------------------------
+    Case(
+        "drop_table_checked",
+        setup=[create_table("tags", column("id", "serial", primary_key=True),
+                            column("label", "text", nullable=False, unique=True))],
+        ops=[drop_table("tags")],
+        sql={PG: [
+            'DROP TABLE "tags"',
+        ]},
+        down_sql={PG: [
+            'CREATE TABLE "tags" (\n'
+            '    "id" serial NOT NULL,\n'
+            '    "label" text NOT NULL,\n'
+            '    CONSTRAINT "tags_pkey" PRIMARY KEY ("id"),\n'
+            '    CONSTRAINT "tags_label_key" UNIQUE ("label")\n'
+            ')',
+        ]},
+        checks={PG: [
+            'table "tags" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+            'table "tags" holds {count} {noun}, which dropping it would lose',
+        ]},
+    ),
+    Case(
+        "drop_table_with_indexes_and_foreign_key",
+        setup=[
+            USERS, POSTS,
+            add_unique("posts", ["user_id", "title"]),
+            add_check("posts", "posts_title_not_blank", "title <> ''"),
+            create_index("posts", ["lower(title)"], name="posts_title_lower_idx"),
+            create_index("posts", ["id DESC"], where="user_id > 0"),
+        ],
+        rows=SOME_USERS + ["INSERT INTO posts (user_id, title) VALUES (1, 'hello'), (2, 'world')"],
+        ops=[drop_table("posts", allow_data_loss=True)],
+        sql={PG: [
+            'DROP TABLE "posts"',
+        ]},
+        down_sql={PG: [
+            'CREATE TABLE "posts" (\n'
+            '    "id" bigserial NOT NULL,\n'
+            '    "user_id" integer NOT NULL,\n'
+            '    "title" text NOT NULL,\n'
+            '    CONSTRAINT "posts_pkey" PRIMARY KEY ("id"),\n'
+            '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE,\n'
+            '    CONSTRAINT "posts_user_id_title_key" UNIQUE ("user_id", "title"),\n'
+            '    CONSTRAINT "posts_title_not_blank" CHECK (title <> \'\')\n'
+            ')',
+            'CREATE INDEX "posts_title_lower_idx" ON "posts" (lower(title))',
+            'CREATE INDEX "posts_id_idx" ON "posts" ("id" DESC) WHERE user_id > 0',
+        ]},
+        checks={PG: [
+            'table "posts" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ]},
+    ),
+    # -- rename_table --------------------------------------------------------------------------
+    Case(
+        "rename_table_with_foreign_key_and_index",
+        setup=[USERS, POSTS, create_index("users", ["email"], unique=True)],
+        ops=[rename_table("users", "accounts")],
+        sql={PG: [
+            'ALTER TABLE "users" RENAME TO "accounts"',
+        ]},
+        down_sql={PG: [
+            'ALTER TABLE "accounts" RENAME TO "users"',
+        ]},
+    ),
+    Case(
+        "rename_table_then_drop_its_index",
+        setup=[USERS, create_index("users", ["lower(email)"])],
+        ops=[rename_table("users", "accounts"), drop_index("users_lower_email_idx")],
+        sql={PG: [
+            'ALTER TABLE "users" RENAME TO "accounts"',
+            '-- outside a transaction\n'
+            'DROP INDEX CONCURRENTLY IF EXISTS "users_lower_email_idx"',
+        ]},
+        down_sql={PG: [
+            '-- outside a transaction\n'
+            '-- only if: SELECT NOT indisvalid FROM pg_index WHERE indexrelid = to_regclass(\'"users_lower_email_idx"\')\n'
+            'DROP INDEX CONCURRENTLY IF EXISTS "users_lower_email_idx"',
+            '-- outside a transaction\n'
+            'CREATE INDEX CONCURRENTLY IF NOT EXISTS "users_lower_email_idx" ON "accounts" (lower(email))\n'
+            '-- undo: DROP INDEX CONCURRENTLY IF EXISTS "users_lower_email_idx"',
+            'ALTER TABLE "accounts" RENAME TO "users"',
+        ]},
+    ),
+    # -- add_column ----------------------------------------------------------------------------
+    Case(
+        "add_column_nullable",
+        setup=[USERS],
+        rows=SOME_USERS,
+        ops=[add_column("users", "bio", "text")],
+        sql={PG: [
+            'ALTER TABLE "users" ADD COLUMN "bio" text',
+        ]},
+        down_sql={PG: [
+            'ALTER TABLE "users" DROP COLUMN "bio"',
+        ]},
+        down_checks={PG: [
+            'column "users.bio" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ]},
+    ),
+    Case(
+        "add_column_not_null_with_default",
+        setup=[USERS],
+        rows=SOME_USERS,
+        ops=[add_column("users", "active", "boolean", nullable=False, default=True)],
+        sql={PG: [
+            'ALTER TABLE "users" ADD COLUMN "active" boolean DEFAULT true NOT NULL',
+        ]},
+        down_sql={PG: [
+            'ALTER TABLE "users" DROP COLUMN "active"',
+        ]},
+        down_checks={PG: [
+            'column "users.active" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ]},
+    ),
+    Case(
+        "add_column_not_null_without_default",
+        setup=[USERS],
+        ops=[add_column("users", "tenant", "integer", nullable=False)],
+        sql={PG: [
+            'ALTER TABLE "users" ADD COLUMN "tenant" integer NOT NULL',
+        ]},
+        down_sql={PG: [
+            'ALTER TABLE "users" DROP COLUMN "tenant"',
+        ]},
+        checks={PG: [
+            'column "users.tenant" is NOT NULL without a default, but table "users" has {count} {noun}, which would get NULL',
+        ]},
+        down_checks={PG: [
+            'column "users.tenant" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ]},
+    ),
+    Case(
+        "add_column_sql_default",
+        setup=[USERS],
+        rows=SOME_USERS,
+        ops=[add_column("users", "prefs", "jsonb", nullable=False, default=sql("'{}'::jsonb"))],
+        sql={PG: [
+            'ALTER TABLE "users" ADD COLUMN "prefs" jsonb DEFAULT \'{}\'::jsonb NOT NULL',
+        ]},
+        down_sql={PG: [
+            'ALTER TABLE "users" DROP COLUMN "prefs"',
+        ]},
+        down_checks={PG: [
+            'column "users.prefs" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ]},
+    ),
+    Case(
+        "add_column_unique",
+        setup=[USERS],
+        rows=SOME_USERS,
+        ops=[add_column("users", "handle", "varchar(40)", unique=True)],
+        sql={PG: [
+            'ALTER TABLE "users" ADD COLUMN "handle" character varying(40)',
+            '-- outside a transaction\n'
+            '-- only if: SELECT NOT indisvalid FROM pg_index WHERE indexrelid = to_regclass(\'"users_handle_key"\')\n'
+            'DROP INDEX CONCURRENTLY IF EXISTS "users_handle_key"',
+            '-- outside a transaction\n'
+            'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "users_handle_key" ON "users" ("handle")\n'
+            '-- undo: DROP INDEX CONCURRENTLY IF EXISTS "users_handle_key"',
+            'ALTER TABLE "users" ADD CONSTRAINT "users_handle_key" UNIQUE USING INDEX "users_handle_key"',
+        ]},
+        down_sql={PG: [
+            'ALTER TABLE "users" DROP COLUMN "handle"',
+        ]},
+        down_checks={PG: [
+            'column "users.handle" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ]},
+    ),
+    Case(
+        "add_column_references_primary_key",
+        setup=[USERS, POSTS],
+        ops=[add_column("posts", "editor_id", "integer", references="users", on_delete="set null")],
+        sql={PG: [
+            'ALTER TABLE "posts" ADD COLUMN "editor_id" integer',
+            'ALTER TABLE "posts" ADD CONSTRAINT "posts_editor_id_fkey" FOREIGN KEY ("editor_id") REFERENCES "users" ON DELETE SET NULL NOT VALID\n'
+            '-- undo: ALTER TABLE "posts" DROP CONSTRAINT IF EXISTS "posts_editor_id_fkey"',
+            'COMMIT',
+            'ALTER TABLE "posts" VALIDATE CONSTRAINT "posts_editor_id_fkey"',
+        ]},
+        down_sql={PG: [
+            'ALTER TABLE "posts" DROP COLUMN "editor_id"',
+        ]},
+        down_checks={PG: [
+            'column "posts.editor_id" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ]},
+    ),
+    Case(
+        "add_column_references_column",
+        setup=[USERS, POSTS],
+        ops=[add_column("posts", "reviewer_id", "integer", references="users(id)")],
+        sql={PG: [
+            'ALTER TABLE "posts" ADD COLUMN "reviewer_id" integer',
+            'ALTER TABLE "posts" ADD CONSTRAINT "posts_reviewer_id_fkey" FOREIGN KEY ("reviewer_id") REFERENCES "users" ("id") NOT VALID\n'
+            '-- undo: ALTER TABLE "posts" DROP CONSTRAINT IF EXISTS "posts_reviewer_id_fkey"',
+            'COMMIT',
+            'ALTER TABLE "posts" VALIDATE CONSTRAINT "posts_reviewer_id_fkey"',
+        ]},
+        down_sql={PG: [
+            'ALTER TABLE "posts" DROP COLUMN "reviewer_id"',
+        ]},
+        down_checks={PG: [
+            'column "posts.reviewer_id" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ]},
+    ),
+    Case(
+        "add_column_check",
+        setup=[USERS],
+        rows=SOME_USERS,
+        ops=[add_column("users", "age", "integer", check="age >= 0")],
+        sql={PG: [
+            'ALTER TABLE "users" ADD COLUMN "age" integer',
+            'ALTER TABLE "users" ADD CONSTRAINT "users_age_check" CHECK (age >= 0) NOT VALID\n'
+            '-- undo: ALTER TABLE "users" DROP CONSTRAINT IF EXISTS "users_age_check"',
+            'COMMIT',
+            'ALTER TABLE "users" VALIDATE CONSTRAINT "users_age_check"',
+        ]},
+        down_sql={PG: [
+            'ALTER TABLE "users" DROP COLUMN "age"',
+        ]},
+        checks={PG: [
+            'check "users_age_check" (CHECK (age >= 0)) fails for {count} {noun} of "users"',
+        ]},
+        down_checks={PG: [
+            'column "users.age" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ]},
+    ),
+    # -- drop_column (of the last column: PostgreSQL re-adds a column at the end) -------------
+    Case(
+        "drop_column_with_indexes_and_constraints",
+        setup=[
+            create_table("users", column("id", "serial", primary_key=True), column("name", "text"),
+                         column("email", "varchar(255)", nullable=False, unique=True, check="email <> ''")),
+            create_index("users", ["lower(email)"]),
+            create_index("users", ["name", "email"]),
+        ],
+        ops=[drop_column("users", "email")],
+        sql={PG: [
+            'ALTER TABLE "users" DROP COLUMN "email"',
+        ]},
+        down_sql={PG: [
+            'ALTER TABLE "users" ADD COLUMN "email" character varying(255) NOT NULL',
+            '-- outside a transaction\n'
+            '-- only if: SELECT NOT indisvalid FROM pg_index WHERE indexrelid = to_regclass(\'"users_email_key"\')\n'
+            'DROP INDEX CONCURRENTLY IF EXISTS "users_email_key"',
+            '-- outside a transaction\n'
+            'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "users_email_key" ON "users" ("email")\n'
+            '-- undo: DROP INDEX CONCURRENTLY IF EXISTS "users_email_key"',
+            'ALTER TABLE "users" ADD CONSTRAINT "users_email_key" UNIQUE USING INDEX "users_email_key"',
+            'ALTER TABLE "users" ADD CONSTRAINT "users_email_check" CHECK (email <> \'\') NOT VALID\n'
+            '-- undo: ALTER TABLE "users" DROP CONSTRAINT IF EXISTS "users_email_check"',
+            'COMMIT',
+            'ALTER TABLE "users" VALIDATE CONSTRAINT "users_email_check"',
+            '-- outside a transaction\n'
+            '-- only if: SELECT NOT indisvalid FROM pg_index WHERE indexrelid = to_regclass(\'"users_lower_email_idx"\')\n'
+            'DROP INDEX CONCURRENTLY IF EXISTS "users_lower_email_idx"',
+            '-- outside a transaction\n'
+            'CREATE INDEX CONCURRENTLY IF NOT EXISTS "users_lower_email_idx" ON "users" (lower(email))\n'
+            '-- undo: DROP INDEX CONCURRENTLY IF EXISTS "users_lower_email_idx"',
+            '-- outside a transaction\n'
+            '-- only if: SELECT NOT indisvalid FROM pg_index WHERE indexrelid = to_regclass(\'"users_name_email_idx"\')\n'
+            'DROP INDEX CONCURRENTLY IF EXISTS "users_name_email_idx"',
+            '-- outside a transaction\n'
+            'CREATE INDEX CONCURRENTLY IF NOT EXISTS "users_name_email_idx" ON "users" ("name", "email")\n'
+            '-- undo: DROP INDEX CONCURRENTLY IF EXISTS "users_name_email_idx"',
+        ]},
+        checks={PG: [
+            'column "users.email" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+            'column "users.email" holds {count} non-NULL {noun}, which dropping it would lose',
+        ]},
+        down_checks={PG: [
+            'column "users.email" is NOT NULL without a default, but table "users" has {count} {noun}, which would get NULL',
+            'check "users_email_check" (CHECK (email <> \'\')) fails for {count} {noun} of "users"',
+        ]},
+    ),
+    Case(
+        "drop_column_with_foreign_key",
+        setup=[USERS, POSTS, add_column("posts", "editor_id", "integer", references="users", on_delete="set null")],
+        rows=SOME_USERS + ["INSERT INTO posts (user_id, title, editor_id) VALUES (1, 'a', 2), (2, 'b', NULL)"],
+        ops=[drop_column("posts", "editor_id", allow_data_loss=True)],
+        sql={PG: [
+            'ALTER TABLE "posts" DROP COLUMN "editor_id"',
+        ]},
+        down_sql={PG: [
+            'ALTER TABLE "posts" ADD COLUMN "editor_id" integer',
+            'ALTER TABLE "posts" ADD CONSTRAINT "posts_editor_id_fkey" FOREIGN KEY ("editor_id") REFERENCES "users" ("id") ON DELETE SET NULL NOT VALID\n'
+            '-- undo: ALTER TABLE "posts" DROP CONSTRAINT IF EXISTS "posts_editor_id_fkey"',
+            'COMMIT',
+            'ALTER TABLE "posts" VALIDATE CONSTRAINT "posts_editor_id_fkey"',
+        ]},
+        checks={PG: [
+            'column "posts.editor_id" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ]},
+    ),
+    Case(
+        "drop_column_with_default_and_check",
+        setup=[USERS, add_column("users", "score", "integer", nullable=False, default=0, check="score >= 0")],
+        rows=SOME_USERS,
+        ops=[drop_column("users", "score", allow_data_loss=True)],
+        sql={PG: [
+            'ALTER TABLE "users" DROP COLUMN "score"',
+        ]},
+        down_sql={PG: [
+            'ALTER TABLE "users" ADD COLUMN "score" integer DEFAULT 0 NOT NULL',
+            'ALTER TABLE "users" ADD CONSTRAINT "users_score_check" CHECK (score >= 0) NOT VALID\n'
+            '-- undo: ALTER TABLE "users" DROP CONSTRAINT IF EXISTS "users_score_check"',
+            'COMMIT',
+            'ALTER TABLE "users" VALIDATE CONSTRAINT "users_score_check"',
+        ]},
+        checks={PG: [
+            'column "users.score" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ]},
+        down_checks={PG: [
+            'check "users_score_check" (CHECK (score >= 0)) fails for {count} {noun} of "users"',
+        ]},
+    ),
+    Case(
+        "drop_column_in_multi_column_unique",
+        setup=[create_table("slots", column("id", "serial", primary_key=True), column("room", "text", nullable=False),
+                            column("starts_at", "timestamptz", nullable=False), unique=[("room", "starts_at")])],
+        ops=[drop_column("slots", "starts_at")],
+        sql={PG: [
+            'ALTER TABLE "slots" DROP COLUMN "starts_at"',
+        ]},
+        down_sql={PG: [
+            'ALTER TABLE "slots" ADD COLUMN "starts_at" timestamp with time zone NOT NULL',
+            '-- outside a transaction\n'
+            '-- only if: SELECT NOT indisvalid FROM pg_index WHERE indexrelid = to_regclass(\'"slots_room_starts_at_key"\')\n'
+            'DROP INDEX CONCURRENTLY IF EXISTS "slots_room_starts_at_key"',
+            '-- outside a transaction\n'
+            'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "slots_room_starts_at_key" ON "slots" ("room", "starts_at")\n'
+            '-- undo: DROP INDEX CONCURRENTLY IF EXISTS "slots_room_starts_at_key"',
+            'ALTER TABLE "slots" ADD CONSTRAINT "slots_room_starts_at_key" UNIQUE USING INDEX "slots_room_starts_at_key"',
+        ]},
+        checks={PG: [
+            'column "slots.starts_at" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+            'column "slots.starts_at" holds {count} non-NULL {noun}, which dropping it would lose',
+        ]},
+        down_checks={PG: [
+            'column "slots.starts_at" is NOT NULL without a default, but table "slots" has {count} {noun}, which would get NULL',
+        ]},
+    ),
+    # -- rename_column -------------------------------------------------------------------------
+    Case(
+        "rename_column_with_index_and_check",
+        setup=[
+            create_table("users", column("id", "serial", primary_key=True),
+                         column("email", "varchar(255)", nullable=False, unique=True, check="email <> ''"),
+                         column("name", "text")),
+            create_index("users", ["lower(email)"]),
+            create_index("users", ["name"], where="email IS NOT NULL", name="users_named_idx"),
+        ],
+        ops=[rename_column("users", "email", "address")],
+        sql={PG: [
+            'ALTER TABLE "users" RENAME COLUMN "email" TO "address"',
+        ]},
+        down_sql={PG: [
+            'ALTER TABLE "users" RENAME COLUMN "address" TO "email"',
+        ]},
+    ),
+    Case(
+        "rename_column_referenced_by_foreign_key",
+        setup=[USERS, POSTS],
+        ops=[rename_column("users", "id", "user_id")],
+        sql={PG: [
+            'ALTER TABLE "users" RENAME COLUMN "id" TO "user_id"',
+        ]},
+        down_sql={PG: [
+            'ALTER TABLE "users" RENAME COLUMN "user_id" TO "id"',
+        ]},
+    ),
+    # -- alter_column --------------------------------------------------------------------------
+    Case(
+        "alter_column_widen_type",
+        setup=[create_table("products", column("id", "serial", primary_key=True), column("code", "varchar(20)"))],
+        rows=["INSERT INTO products (code) VALUES ('a-1'), ('b-22')"],
+        ops=[alter_column("products", "code", type="varchar(64)")],
+        sql={PG: [
+            'ALTER TABLE "products" ALTER COLUMN "code" TYPE character varying(64)',
+        ]},
+        down_sql={PG: [
+            '-- WARNING: alter_column products.code: changing the type from character varying(64) to character varying(20) rewrites the table and its indexes under an ACCESS EXCLUSIVE lock: reads and writes wait until it finishes',
+            'ALTER TABLE "products" ALTER COLUMN "code" TYPE character varying(20)',
+        ]},
+        down_checks={PG: [
+            'column "products.code" has {count} {noun} longer than 20 characters, which character varying(20) cannot hold',
+            'column "products.code" has {count} {noun} longer than 20 characters only by trailing spaces, which character varying(20) would cut off silently',
+        ]},
+        data="SELECT id, code FROM products ORDER BY id",
+        data_after=[(1, "a-1"), (2, "b-22")],
+    ),
+    Case(
+        "alter_column_type_using",
+        setup=[create_table("products", column("id", "serial", primary_key=True), column("price", "varchar(10)"))],
+        rows=["INSERT INTO products (price) VALUES ('10'), ('225')"],
+        ops=[alter_column("products", "price", type="integer", using="price::integer")],
+        sql={PG: [
+            '-- WARNING: alter_column products.price: changing the type from character varying(10) to integer rewrites the table and its indexes under an ACCESS EXCLUSIVE lock: reads and writes wait until it finishes',
+            'ALTER TABLE "products" ALTER COLUMN "price" TYPE integer USING price::integer',
+        ]},
+        down_sql={PG: [
+            '-- WARNING: alter_column products.price: changing the type from integer to character varying(10) rewrites the table and its indexes under an ACCESS EXCLUSIVE lock: reads and writes wait until it finishes',
+            'ALTER TABLE "products" ALTER COLUMN "price" TYPE character varying(10)',
+        ]},
+        checks={PG: [
+            'column "products.price" has {count} {noun} that cannot be converted to integer with using=\'price::integer\'',
+        ]},
+        down_checks={PG: [
+            'column "products.price" has {count} {noun} longer than 10 characters, which character varying(10) cannot hold',
+        ]},
+        data="SELECT id, price::text FROM products ORDER BY id",
+        data_after=[(1, "10"), (2, "225")],
+    ),
+    Case(
+        "alter_column_set_not_null",
+        setup=[USERS],
+        rows=SOME_USERS,
+        ops=[alter_column("users", "name", nullable=False)],
+        sql={PG: [
+            'ALTER TABLE "users" ADD CONSTRAINT "users_name_not_null" CHECK ("name" IS NOT NULL) NOT VALID\n'
+            '-- undo: ALTER TABLE "users" DROP CONSTRAINT IF EXISTS "users_name_not_null"',
+            'COMMIT',
+            'ALTER TABLE "users" VALIDATE CONSTRAINT "users_name_not_null"',
+            'ALTER TABLE "users" ALTER COLUMN "name" SET NOT NULL',
+            'ALTER TABLE "users" DROP CONSTRAINT "users_name_not_null"',
+        ]},
+        down_sql={PG: [
+            'ALTER TABLE "users" ALTER COLUMN "name" DROP NOT NULL',
+        ]},
+        checks={PG: [
+            'column "users.name" is NULL in {count} {noun}, so it cannot become NOT NULL',
+        ]},
+    ),
+    Case(
+        "alter_column_drop_not_null",
+        setup=[USERS],
+        rows=SOME_USERS,
+        ops=[alter_column("users", "email", nullable=True)],
+        sql={PG: [
+            'ALTER TABLE "users" ALTER COLUMN "email" DROP NOT NULL',
+        ]},
+        down_sql={PG: [
+            'ALTER TABLE "users" ADD CONSTRAINT "users_email_not_null" CHECK ("email" IS NOT NULL) NOT VALID\n'
+            '-- undo: ALTER TABLE "users" DROP CONSTRAINT IF EXISTS "users_email_not_null"',
+            'COMMIT',
+            'ALTER TABLE "users" VALIDATE CONSTRAINT "users_email_not_null"',
+            'ALTER TABLE "users" ALTER COLUMN "email" SET NOT NULL',
+            'ALTER TABLE "users" DROP CONSTRAINT "users_email_not_null"',
+        ]},
+        down_checks={PG: [
+            'column "users.email" is NULL in {count} {noun}, so it cannot become NOT NULL',
+        ]},
+    ),
+    Case(
+        "alter_column_set_default",
+        setup=[USERS],
+        ops=[alter_column("users", "name", default="anonymous")],
+        sql={PG: [
+            'ALTER TABLE "users" ALTER COLUMN "name" SET DEFAULT \'anonymous\'',
+        ]},
+        down_sql={PG: [
+            'ALTER TABLE "users" ALTER COLUMN "name" DROP DEFAULT',
+        ]},
+    ),
+    Case(
+        "alter_column_drop_default",
+        setup=[USERS, add_column("users", "created_at", "timestamptz", default=sql("CURRENT_TIMESTAMP"))],
+        ops=[alter_column("users", "created_at", default=None)],
+        sql={PG: [
+            'ALTER TABLE "users" ALTER COLUMN "created_at" DROP DEFAULT',
+        ]},
+        down_sql={PG: [
+            'ALTER TABLE "users" ALTER COLUMN "created_at" SET DEFAULT CURRENT_TIMESTAMP',
+        ]},
+    ),
+    Case(
+        "alter_column_change_default",
+        setup=[USERS, add_column("users", "role", "varchar(20)", nullable=False, default="member")],
+        ops=[alter_column("users", "role", default="guest")],
+        sql={PG: [
+            'ALTER TABLE "users" ALTER COLUMN "role" SET DEFAULT \'guest\'',
+        ]},
+        down_sql={PG: [
+            'ALTER TABLE "users" ALTER COLUMN "role" SET DEFAULT \'member\'',
+        ]},
+    ),
+    Case(
+        "alter_column_type_nullable_and_default",
+        setup=[USERS],
+        rows=SOME_USERS,
+        ops=[alter_column("users", "name", type="varchar(100)", nullable=False, default="anonymous")],
+        sql={PG: [
+            '-- WARNING: alter_column users.name: changing the type from text to character varying(100) rewrites the table and its indexes under an ACCESS EXCLUSIVE lock: reads and writes wait until it finishes',
+            'ALTER TABLE "users" ALTER COLUMN "name" TYPE character varying(100), ALTER COLUMN "name" SET DEFAULT \'anonymous\'',
+            'ALTER TABLE "users" ADD CONSTRAINT "users_name_not_null" CHECK ("name" IS NOT NULL) NOT VALID\n'
+            '-- undo: ALTER TABLE "users" DROP CONSTRAINT IF EXISTS "users_name_not_null"',
+            'COMMIT',
+            'ALTER TABLE "users" VALIDATE CONSTRAINT "users_name_not_null"',
+            'ALTER TABLE "users" ALTER COLUMN "name" SET NOT NULL',
+            'ALTER TABLE "users" DROP CONSTRAINT "users_name_not_null"',
+        ]},
+        down_sql={PG: [
+            'ALTER TABLE "users" ALTER COLUMN "name" TYPE text, ALTER COLUMN "name" DROP DEFAULT, ALTER COLUMN "name" DROP NOT NULL',
+        ]},
+        checks={PG: [
+            'column "users.name" has {count} {noun} longer than 100 characters, which character varying(100) cannot hold',
+            'column "users.name" has {count} {noun} longer than 100 characters only by trailing spaces, which character varying(100) would cut off silently',
+            'column "users.name" is NULL in {count} {noun}, so it cannot become NOT NULL',
+        ]},
+    ),
+    # -- create_index --------------------------------------------------------------------------
+    Case(
+        "create_index_plain",
+        setup=[USERS],
+        ops=[create_index("users", ["email"])],
+        sql={PG: [
+            '-- outside a transaction\n'
+            '-- only if: SELECT NOT indisvalid FROM pg_index WHERE indexrelid = to_regclass(\'"users_email_idx"\')\n'
+            'DROP INDEX CONCURRENTLY IF EXISTS "users_email_idx"',
+            '-- outside a transaction\n'
+            'CREATE INDEX CONCURRENTLY IF NOT EXISTS "users_email_idx" ON "users" ("email")\n'
+            '-- undo: DROP INDEX CONCURRENTLY IF EXISTS "users_email_idx"',
+        ]},
+        down_sql={PG: [
+            '-- outside a transaction\n'
+            'DROP INDEX CONCURRENTLY IF EXISTS "users_email_idx"',
+        ]},
+    ),
+    Case(
+        "create_index_multi_column",
+        setup=[USERS, POSTS],
+        ops=[create_index("posts", ["user_id", "title"])],
+        sql={PG: [
+            '-- outside a transaction\n'
+            '-- only if: SELECT NOT indisvalid FROM pg_index WHERE indexrelid = to_regclass(\'"posts_user_id_title_idx"\')\n'
+            'DROP INDEX CONCURRENTLY IF EXISTS "posts_user_id_title_idx"',
+            '-- outside a transaction\n'
+            'CREATE INDEX CONCURRENTLY IF NOT EXISTS "posts_user_id_title_idx" ON "posts" ("user_id", "title")\n'
+            '-- undo: DROP INDEX CONCURRENTLY IF EXISTS "posts_user_id_title_idx"',
+        ]},
+        down_sql={PG: [
+            '-- outside a transaction\n'
+            'DROP INDEX CONCURRENTLY IF EXISTS "posts_user_id_title_idx"',
+        ]},
+    ),
+    Case(
+        "create_index_desc",
+        setup=[USERS, add_column("users", "last_login_at", "timestamptz")],
+        ops=[create_index("users", ["last_login_at DESC"])],
+        sql={PG: [
+            '-- outside a transaction\n'
+            '-- only if: SELECT NOT indisvalid FROM pg_index WHERE indexrelid = to_regclass(\'"users_last_login_at_idx"\')\n'
+            'DROP INDEX CONCURRENTLY IF EXISTS "users_last_login_at_idx"',
+            '-- outside a transaction\n'
+            'CREATE INDEX CONCURRENTLY IF NOT EXISTS "users_last_login_at_idx" ON "users" ("last_login_at" DESC)\n'
+            '-- undo: DROP INDEX CONCURRENTLY IF EXISTS "users_last_login_at_idx"',
+        ]},
+        down_sql={PG: [
+            '-- outside a transaction\n'
+            'DROP INDEX CONCURRENTLY IF EXISTS "users_last_login_at_idx"',
+        ]},
+    ),
+    Case(
+        "create_index_expression",
+        setup=[USERS],
+        ops=[create_index("users", ["lower(email)"])],
+        sql={PG: [
+            '-- outside a transaction\n'
+            '-- only if: SELECT NOT indisvalid FROM pg_index WHERE indexrelid = to_regclass(\'"users_lower_email_idx"\')\n'
+            'DROP INDEX CONCURRENTLY IF EXISTS "users_lower_email_idx"',
+            '-- outside a transaction\n'
+            'CREATE INDEX CONCURRENTLY IF NOT EXISTS "users_lower_email_idx" ON "users" (lower(email))\n'
+            '-- undo: DROP INDEX CONCURRENTLY IF EXISTS "users_lower_email_idx"',
+        ]},
+        down_sql={PG: [
+            '-- outside a transaction\n'
+            'DROP INDEX CONCURRENTLY IF EXISTS "users_lower_email_idx"',
+        ]},
+    ),
+    Case(
+        "create_index_partial",
+        setup=[USERS, add_column("users", "deleted_at", "timestamptz")],
+        ops=[create_index("users", ["email"], where="deleted_at IS NULL", name="users_live_email_idx")],
+        sql={PG: [
+            '-- outside a transaction\n'
+            '-- only if: SELECT NOT indisvalid FROM pg_index WHERE indexrelid = to_regclass(\'"users_live_email_idx"\')\n'
+            'DROP INDEX CONCURRENTLY IF EXISTS "users_live_email_idx"',
+            '-- outside a transaction\n'
+            'CREATE INDEX CONCURRENTLY IF NOT EXISTS "users_live_email_idx" ON "users" ("email") WHERE deleted_at IS NULL\n'
+            '-- undo: DROP INDEX CONCURRENTLY IF EXISTS "users_live_email_idx"',
+        ]},
+        down_sql={PG: [
+            '-- outside a transaction\n'
+            'DROP INDEX CONCURRENTLY IF EXISTS "users_live_email_idx"',
+        ]},
+    ),
+    Case(
+        "create_index_unique",
+        setup=[USERS],
+        rows=SOME_USERS,
+        ops=[create_index("users", ["email"], unique=True)],
+        sql={PG: [
+            '-- outside a transaction\n'
+            '-- only if: SELECT NOT indisvalid FROM pg_index WHERE indexrelid = to_regclass(\'"users_email_idx"\')\n'
+            'DROP INDEX CONCURRENTLY IF EXISTS "users_email_idx"',
+            '-- outside a transaction\n'
+            'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "users_email_idx" ON "users" ("email")\n'
+            '-- undo: DROP INDEX CONCURRENTLY IF EXISTS "users_email_idx"',
+        ]},
+        down_sql={PG: [
+            '-- outside a transaction\n'
+            'DROP INDEX CONCURRENTLY IF EXISTS "users_email_idx"',
+        ]},
+        checks={PG: [
+            '{count} {noun} of "users" share {groups} of (email), which unique index "users_email_idx" allows only once',
+        ]},
+    ),
+    Case(
+        "create_index_gin",
+        setup=[USERS, add_column("users", "tags", "text[]")],
+        ops=[create_index("users", ["tags"], method="gin")],
+        sql={PG: [
+            '-- outside a transaction\n'
+            '-- only if: SELECT NOT indisvalid FROM pg_index WHERE indexrelid = to_regclass(\'"users_tags_idx"\')\n'
+            'DROP INDEX CONCURRENTLY IF EXISTS "users_tags_idx"',
+            '-- outside a transaction\n'
+            'CREATE INDEX CONCURRENTLY IF NOT EXISTS "users_tags_idx" ON "users" USING gin ("tags")\n'
+            '-- undo: DROP INDEX CONCURRENTLY IF EXISTS "users_tags_idx"',
+        ]},
+        down_sql={PG: [
+            '-- outside a transaction\n'
+            'DROP INDEX CONCURRENTLY IF EXISTS "users_tags_idx"',
+        ]},
+    ),
+    Case(
+        "create_index_hash",
+        setup=[USERS],
+        ops=[create_index("users", ["email"], method="hash", name="users_email_hash")],
+        sql={PG: [
+            '-- outside a transaction\n'
+            '-- only if: SELECT NOT indisvalid FROM pg_index WHERE indexrelid = to_regclass(\'"users_email_hash"\')\n'
+            'DROP INDEX CONCURRENTLY IF EXISTS "users_email_hash"',
+            '-- outside a transaction\n'
+            'CREATE INDEX CONCURRENTLY IF NOT EXISTS "users_email_hash" ON "users" USING hash ("email")\n'
+            '-- undo: DROP INDEX CONCURRENTLY IF EXISTS "users_email_hash"',
+        ]},
+        down_sql={PG: [
+            '-- outside a transaction\n'
+            'DROP INDEX CONCURRENTLY IF EXISTS "users_email_hash"',
+        ]},
+    ),
+    # -- drop_index ----------------------------------------------------------------------------
+    Case(
+        "drop_index_plain",
+        setup=[USERS, create_index("users", ["email"])],
+        ops=[drop_index("users_email_idx")],
+        sql={PG: [
+            '-- outside a transaction\n'
+            'DROP INDEX CONCURRENTLY IF EXISTS "users_email_idx"',
+        ]},
+        down_sql={PG: [
+            '-- outside a transaction\n'
+            '-- only if: SELECT NOT indisvalid FROM pg_index WHERE indexrelid = to_regclass(\'"users_email_idx"\')\n'
+            'DROP INDEX CONCURRENTLY IF EXISTS "users_email_idx"',
+            '-- outside a transaction\n'
+            'CREATE INDEX CONCURRENTLY IF NOT EXISTS "users_email_idx" ON "users" ("email")\n'
+            '-- undo: DROP INDEX CONCURRENTLY IF EXISTS "users_email_idx"',
+        ]},
+    ),
+    Case(
+        "drop_index_unique_partial",
+        setup=[USERS, create_index("users", ["email"], unique=True, where="name IS NOT NULL",
+                                   name="users_named_email_key")],
+        ops=[drop_index("users_named_email_key")],
+        sql={PG: [
+            '-- outside a transaction\n'
+            'DROP INDEX CONCURRENTLY IF EXISTS "users_named_email_key"',
+        ]},
+        down_sql={PG: [
+            '-- outside a transaction\n'
+            '-- only if: SELECT NOT indisvalid FROM pg_index WHERE indexrelid = to_regclass(\'"users_named_email_key"\')\n'
+            'DROP INDEX CONCURRENTLY IF EXISTS "users_named_email_key"',
+            '-- outside a transaction\n'
+            'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "users_named_email_key" ON "users" ("email") WHERE name IS NOT NULL\n'
+            '-- undo: DROP INDEX CONCURRENTLY IF EXISTS "users_named_email_key"',
+        ]},
+        down_checks={PG: [
+            '{count} {noun} of "users" share {groups} of (email), which unique index "users_named_email_key" allows only once',
+        ]},
+    ),
+    Case(
+        "drop_index_expression_gin",
+        setup=[USERS, add_column("users", "prefs", "jsonb"),
+               create_index("users", ["lower(email)", "id DESC"], name="users_lower_email_id_idx"),
+               create_index("users", ["prefs"], method="gin")],
+        ops=[drop_index("users_lower_email_id_idx"), drop_index("users_prefs_idx")],
+        sql={PG: [
+            '-- outside a transaction\n'
+            'DROP INDEX CONCURRENTLY IF EXISTS "users_lower_email_id_idx"',
+            '-- outside a transaction\n'
+            'DROP INDEX CONCURRENTLY IF EXISTS "users_prefs_idx"',
+        ]},
+        down_sql={PG: [
+            '-- outside a transaction\n'
+            '-- only if: SELECT NOT indisvalid FROM pg_index WHERE indexrelid = to_regclass(\'"users_prefs_idx"\')\n'
+            'DROP INDEX CONCURRENTLY IF EXISTS "users_prefs_idx"',
+            '-- outside a transaction\n'
+            'CREATE INDEX CONCURRENTLY IF NOT EXISTS "users_prefs_idx" ON "users" USING gin ("prefs")\n'
+            '-- undo: DROP INDEX CONCURRENTLY IF EXISTS "users_prefs_idx"',
+            '-- outside a transaction\n'
+            '-- only if: SELECT NOT indisvalid FROM pg_index WHERE indexrelid = to_regclass(\'"users_lower_email_id_idx"\')\n'
+            'DROP INDEX CONCURRENTLY IF EXISTS "users_lower_email_id_idx"',
+            '-- outside a transaction\n'
+            'CREATE INDEX CONCURRENTLY IF NOT EXISTS "users_lower_email_id_idx" ON "users" (lower(email), "id" DESC)\n'
+            '-- undo: DROP INDEX CONCURRENTLY IF EXISTS "users_lower_email_id_idx"',
+        ]},
+    ),
+    # -- add_foreign_key / add_unique / add_check ----------------------------------------------
+    Case(
+        "add_foreign_key_explicit_columns",
+        setup=[USERS, POSTS, add_column("posts", "editor_id", "integer")],
+        ops=[add_foreign_key("posts", "editor_id", "users", "id", on_delete="set null")],
+        sql={PG: [
+            'ALTER TABLE "posts" ADD CONSTRAINT "posts_editor_id_fkey" FOREIGN KEY ("editor_id") REFERENCES "users" ("id") ON DELETE SET NULL NOT VALID\n'
+            '-- undo: ALTER TABLE "posts" DROP CONSTRAINT IF EXISTS "posts_editor_id_fkey"',
+            'COMMIT',
+            'ALTER TABLE "posts" VALIDATE CONSTRAINT "posts_editor_id_fkey"',
+        ]},
+        down_sql={PG: [
+            'ALTER TABLE "posts" DROP CONSTRAINT "posts_editor_id_fkey"',
+        ]},
+        checks={PG: [
+            'table "posts" has {count} {noun} whose (editor_id) finds no match in "users"(id), which foreign key "posts_editor_id_fkey" forbids',
+        ]},
+    ),
+    Case(
+        "add_foreign_key_primary_key_default",
+        setup=[USERS, POSTS, add_column("posts", "author_id", "integer")],
+        rows=SOME_USERS + ["INSERT INTO posts (user_id, title, author_id) VALUES (1, 'a', 2)"],
+        ops=[add_foreign_key("posts", ["author_id"], "users", name="posts_author_fk")],
+        sql={PG: [
+            'ALTER TABLE "posts" ADD CONSTRAINT "posts_author_fk" FOREIGN KEY ("author_id") REFERENCES "users" NOT VALID\n'
+            '-- undo: ALTER TABLE "posts" DROP CONSTRAINT IF EXISTS "posts_author_fk"',
+            'COMMIT',
+            'ALTER TABLE "posts" VALIDATE CONSTRAINT "posts_author_fk"',
+        ]},
+        down_sql={PG: [
+            'ALTER TABLE "posts" DROP CONSTRAINT "posts_author_fk"',
+        ]},
+        checks={PG: [
+            'table "posts" has {count} {noun} whose (author_id) finds no match in "users"(id), which foreign key "posts_author_fk" forbids',
+        ]},
+    ),
+    Case(
+        "add_foreign_key_on_delete_no_action",
+        setup=[USERS, POSTS, add_column("posts", "editor_id", "integer")],
+        ops=[add_foreign_key("posts", "editor_id", "users", on_delete="no action")],
+        sql={PG: [
+            'ALTER TABLE "posts" ADD CONSTRAINT "posts_editor_id_fkey" FOREIGN KEY ("editor_id") REFERENCES "users" NOT VALID\n'
+            '-- undo: ALTER TABLE "posts" DROP CONSTRAINT IF EXISTS "posts_editor_id_fkey"',
+            'COMMIT',
+            'ALTER TABLE "posts" VALIDATE CONSTRAINT "posts_editor_id_fkey"',
+        ]},
+        down_sql={PG: [
+            'ALTER TABLE "posts" DROP CONSTRAINT "posts_editor_id_fkey"',
+        ]},
+        checks={PG: [
+            'table "posts" has {count} {noun} whose (editor_id) finds no match in "users"(id), which foreign key "posts_editor_id_fkey" forbids',
+        ]},
+    ),
+    Case(
+        "add_unique",
+        setup=[USERS, POSTS],
+        ops=[add_unique("posts", ["user_id", "title"])],
+        sql={PG: [
+            '-- outside a transaction\n'
+            '-- only if: SELECT NOT indisvalid FROM pg_index WHERE indexrelid = to_regclass(\'"posts_user_id_title_key"\')\n'
+            'DROP INDEX CONCURRENTLY IF EXISTS "posts_user_id_title_key"',
+            '-- outside a transaction\n'
+            'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "posts_user_id_title_key" ON "posts" ("user_id", "title")\n'
+            '-- undo: DROP INDEX CONCURRENTLY IF EXISTS "posts_user_id_title_key"',
+            'ALTER TABLE "posts" ADD CONSTRAINT "posts_user_id_title_key" UNIQUE USING INDEX "posts_user_id_title_key"',
+        ]},
+        down_sql={PG: [
+            'ALTER TABLE "posts" DROP CONSTRAINT "posts_user_id_title_key"',
+        ]},
+        checks={PG: [
+            '{count} {noun} of "posts" share {groups} of (user_id, title), which unique "posts_user_id_title_key" allows only once',
+        ]},
+    ),
+    Case(
+        "add_check",
+        setup=[USERS],
+        rows=SOME_USERS,
+        ops=[add_check("users", "users_email_has_at", "email LIKE '%@%'")],
+        sql={PG: [
+            'ALTER TABLE "users" ADD CONSTRAINT "users_email_has_at" CHECK (email LIKE \'%@%\') NOT VALID\n'
+            '-- undo: ALTER TABLE "users" DROP CONSTRAINT IF EXISTS "users_email_has_at"',
+            'COMMIT',
+            'ALTER TABLE "users" VALIDATE CONSTRAINT "users_email_has_at"',
+        ]},
+        down_sql={PG: [
+            'ALTER TABLE "users" DROP CONSTRAINT "users_email_has_at"',
+        ]},
+        checks={PG: [
+            'check "users_email_has_at" (CHECK (email LIKE \'%@%\')) fails for {count} {noun} of "users"',
+        ]},
+    ),
+    # -- drop_constraint -----------------------------------------------------------------------
+    Case(
+        "drop_constraint_check",
+        setup=[USERS, add_check("users", "users_email_has_at", "email LIKE '%@%'")],
+        ops=[drop_constraint("users", "users_email_has_at")],
+        sql={PG: [
+            'ALTER TABLE "users" DROP CONSTRAINT "users_email_has_at"',
+        ]},
+        down_sql={PG: [
+            'ALTER TABLE "users" ADD CONSTRAINT "users_email_has_at" CHECK (email LIKE \'%@%\') NOT VALID\n'
+            '-- undo: ALTER TABLE "users" DROP CONSTRAINT IF EXISTS "users_email_has_at"',
+            'COMMIT',
+            'ALTER TABLE "users" VALIDATE CONSTRAINT "users_email_has_at"',
+        ]},
+        down_checks={PG: [
+            'check "users_email_has_at" (CHECK (email LIKE \'%@%\')) fails for {count} {noun} of "users"',
+        ]},
+    ),
+    Case(
+        "drop_constraint_foreign_key",
+        setup=[USERS, POSTS],
+        ops=[drop_constraint("posts", "posts_user_id_fkey")],
+        sql={PG: [
+            'ALTER TABLE "posts" DROP CONSTRAINT "posts_user_id_fkey"',
+        ]},
+        down_sql={PG: [
+            'ALTER TABLE "posts" ADD CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE NOT VALID\n'
+            '-- undo: ALTER TABLE "posts" DROP CONSTRAINT IF EXISTS "posts_user_id_fkey"',
+            'COMMIT',
+            'ALTER TABLE "posts" VALIDATE CONSTRAINT "posts_user_id_fkey"',
+        ]},
+        down_checks={PG: [
+            'table "posts" has {count} {noun} whose (user_id) finds no match in "users"(id), which foreign key "posts_user_id_fkey" forbids',
+        ]},
+    ),
+    Case(
+        "drop_constraint_unique",
+        setup=[USERS, POSTS, add_unique("posts", ["user_id", "title"])],
+        ops=[drop_constraint("posts", "posts_user_id_title_key")],
+        sql={PG: [
+            'ALTER TABLE "posts" DROP CONSTRAINT "posts_user_id_title_key"',
+        ]},
+        down_sql={PG: [
+            '-- outside a transaction\n'
+            '-- only if: SELECT NOT indisvalid FROM pg_index WHERE indexrelid = to_regclass(\'"posts_user_id_title_key"\')\n'
+            'DROP INDEX CONCURRENTLY IF EXISTS "posts_user_id_title_key"',
+            '-- outside a transaction\n'
+            'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "posts_user_id_title_key" ON "posts" ("user_id", "title")\n'
+            '-- undo: DROP INDEX CONCURRENTLY IF EXISTS "posts_user_id_title_key"',
+            'ALTER TABLE "posts" ADD CONSTRAINT "posts_user_id_title_key" UNIQUE USING INDEX "posts_user_id_title_key"',
+        ]},
+        down_checks={PG: [
+            '{count} {noun} of "posts" share {groups} of (user_id, title), which unique "posts_user_id_title_key" allows only once',
+        ]},
+    ),
+    # -- run_sql / run_python ------------------------------------------------------------------
+    Case(
+        "run_sql_schema_with_down",
+        setup=[USERS],
+        ops=[run_sql("CREATE TABLE audit_log (id bigserial PRIMARY KEY, message text NOT NULL);",
+                     down="DROP TABLE audit_log")],
+        state_ops=[create_table("audit_log", column("id", "bigserial", primary_key=True),
+                                column("message", "text", nullable=False))],
+        sql={PG: [
+            'CREATE TABLE audit_log (id bigserial PRIMARY KEY, message text NOT NULL)',
+        ]},
+        down_sql={PG: [
+            'DROP TABLE audit_log',
+        ]},
+    ),
+    Case(
+        "run_sql_data_with_down",
+        setup=[USERS],
+        rows=SOME_USERS,
+        ops=[run_sql("UPDATE users SET name = upper(name)", down="UPDATE users SET name = lower(name)")],
+        state_ops=[],
+        sql={PG: [
+            'UPDATE users SET name = upper(name)',
+        ]},
+        down_sql={PG: [
+            'UPDATE users SET name = lower(name)',
+        ]},
+        data="SELECT id, name FROM users ORDER BY id",
+        data_after=[(1, "ADA"), (2, "BOB"), (3, "CY"), (4, "DEE"), (5, "EVE")],
+    ),
+    Case(
+        "run_python_with_down",
+        setup=[USERS],
+        rows=["INSERT INTO users (email, name) VALUES ('ada@example.com', 'ada')"],
+        ops=[run_python(add_guest, down=remove_guest)],
+        state_ops=[],
+        sql={PG: [
+            '-- python: run_python add_guest',
+        ]},
+        down_sql={PG: [
+            '-- python: run_python remove_guest',
+        ]},
+        data="SELECT email, name FROM users ORDER BY id",
+        data_after=[("ada@example.com", "ada"), ("guest@example.com", "guest")],
+    ),
+    # -- backfill ------------------------------------------------------------------------------
+    Case(
+        "backfill_with_reverse_in_batches",
+        setup=[USERS],
+        rows=SOME_USERS,
+        ops=[backfill("users", set={"name": "upper(name)"}, batch_size=2, reverse={"name": "lower(name)"})],
+        sql={PG: [
+            '-- batches of 2 by id, each batch committed on its own:\n'
+            'UPDATE "users" SET "name" = upper(name) WHERE "id" IN (SELECT "id" FROM "users" WHERE true ORDER BY "id" LIMIT {limit}) RETURNING "id"\n'
+            '-- next batches:\n'
+            'UPDATE "users" SET "name" = upper(name) WHERE "id" IN (SELECT "id" FROM "users" WHERE "id" > {after} ORDER BY "id" LIMIT {limit}) RETURNING "id"',
+        ]},
+        down_sql={PG: [
+            '-- batches of 2 by id, each batch committed on its own:\n'
+            'UPDATE "users" SET "name" = lower(name) WHERE "id" IN (SELECT "id" FROM "users" WHERE true ORDER BY "id" LIMIT {limit}) RETURNING "id"\n'
+            '-- next batches:\n'
+            'UPDATE "users" SET "name" = lower(name) WHERE "id" IN (SELECT "id" FROM "users" WHERE "id" > {after} ORDER BY "id" LIMIT {limit}) RETURNING "id"',
+        ]},
+        data="SELECT id, name FROM users ORDER BY id",
+        data_after=[(1, "ADA"), (2, "BOB"), (3, "CY"), (4, "DEE"), (5, "EVE")],
+    ),
+    Case(
+        "backfill_where_with_reverse",
+        setup=[USERS],
+        rows=SOME_USERS,
+        ops=[backfill("users", set={"name": "name || '!'"}, where="email LIKE '%.org'",
+                      reverse={"name": "rtrim(name, '!')"})],
+        sql={PG: [
+            '-- batches of 10000 by id, each batch committed on its own:\n'
+            'UPDATE "users" SET "name" = name || \'!\' WHERE "id" IN (SELECT "id" FROM "users" WHERE true AND (email LIKE \'%.org\') ORDER BY "id" LIMIT {limit}) RETURNING "id"\n'
+            '-- next batches:\n'
+            'UPDATE "users" SET "name" = name || \'!\' WHERE "id" IN (SELECT "id" FROM "users" WHERE "id" > {after} AND (email LIKE \'%.org\') ORDER BY "id" LIMIT {limit}) RETURNING "id"',
+        ]},
+        down_sql={PG: [
+            '-- batches of 10000 by id, each batch committed on its own:\n'
+            'UPDATE "users" SET "name" = rtrim(name, \'!\') WHERE "id" IN (SELECT "id" FROM "users" WHERE true ORDER BY "id" LIMIT {limit}) RETURNING "id"\n'
+            '-- next batches:\n'
+            'UPDATE "users" SET "name" = rtrim(name, \'!\') WHERE "id" IN (SELECT "id" FROM "users" WHERE "id" > {after} ORDER BY "id" LIMIT {limit}) RETURNING "id"',
+        ]},
+        data="SELECT id, name FROM users ORDER BY id",
+        data_after=[(1, "ada"), (2, "bob"), (3, "cy!"), (4, "dee"), (5, "eve!")],
+    ),
+    Case(
+        "backfill_column_added_in_same_migration",
+        setup=[USERS],
+        rows=SOME_USERS,
+        ops=[add_column("users", "display_name", "text"),
+             backfill("users", set={"display_name": "upper(name)"})],
+        sql={PG: [
+            'ALTER TABLE "users" ADD COLUMN "display_name" text',
+            '-- batches of 10000 by id, each batch committed on its own:\n'
+            'UPDATE "users" SET "display_name" = upper(name) WHERE "id" IN (SELECT "id" FROM "users" WHERE true ORDER BY "id" LIMIT {limit}) RETURNING "id"\n'
+            '-- next batches:\n'
+            'UPDATE "users" SET "display_name" = upper(name) WHERE "id" IN (SELECT "id" FROM "users" WHERE "id" > {after} ORDER BY "id" LIMIT {limit}) RETURNING "id"',
+        ]},
+        down_sql={PG: [
+            'ALTER TABLE "users" DROP COLUMN "display_name"',
+        ]},
+        down_checks={PG: [
+            'column "users.display_name" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ]},
+        data="SELECT id, email, name FROM users ORDER BY id",
+    ),
+    Case(
+        "backfill_table_without_primary_key",
+        setup=[create_table("settings", column("key", "text", nullable=False), column("value", "text"))],
+        rows=["INSERT INTO settings VALUES ('theme', 'dark'), ('lang', 'en')"],
+        ops=[backfill("settings", set={"value": "upper(value)"}, reverse={"value": "lower(value)"})],
+        sql={PG: [
+            'UPDATE "settings" SET "value" = upper(value)',
+        ]},
+        down_sql={PG: [
+            'UPDATE "settings" SET "value" = lower(value)',
+        ]},
+        data="SELECT key, value FROM settings ORDER BY key",
+        data_after=[("lang", "EN"), ("theme", "DARK")],
+    ),
+    # -- preflight -----------------------------------------------------------------------------
+    Case(
+        "preflight_passes",
+        setup=[USERS],
+        rows=SOME_USERS,
+        ops=[preflight("SELECT id, email FROM users WHERE email NOT LIKE '%@%'", "every email has an @")],
+        sql={PG: []},
+        down_sql={PG: []},
+        checks={PG: [
+            'every email has an @',
+        ]},
+    ),
+    # -- several operations: the example project's role vocabulary change ----------------------
+    Case(
+        "role_vocabulary_change",
+        setup=[USERS, add_column("users", "role", "varchar(20)", nullable=False, default="user")],
+        rows=SOME_USERS + ["UPDATE users SET role = 'admin' WHERE id = 1"],
+        ops=[
+            add_column("users", "role_new", "varchar(20)"),
+            backfill("users", set={"role_new": "CASE role WHEN 'user' THEN 'member' ELSE role END"}),
+            alter_column("users", "role_new", nullable=False, default="member"),
+            add_check("users", "users_role_known", "role_new IN ('member', 'admin')"),
+            drop_column("users", "role", allow_data_loss=True),
+            rename_column("users", "role_new", "role"),
+        ],
+        sql={PG: [
+            'ALTER TABLE "users" ADD COLUMN "role_new" character varying(20)',
+            '-- batches of 10000 by id, each batch committed on its own:\n'
+            'UPDATE "users" SET "role_new" = CASE role WHEN \'user\' THEN \'member\' ELSE role END WHERE "id" IN (SELECT "id" FROM "users" WHERE true ORDER BY "id" LIMIT {limit}) RETURNING "id"\n'
+            '-- next batches:\n'
+            'UPDATE "users" SET "role_new" = CASE role WHEN \'user\' THEN \'member\' ELSE role END WHERE "id" IN (SELECT "id" FROM "users" WHERE "id" > {after} ORDER BY "id" LIMIT {limit}) RETURNING "id"',
+            'ALTER TABLE "users" ALTER COLUMN "role_new" SET DEFAULT \'member\'',
+            'ALTER TABLE "users" ADD CONSTRAINT "users_role_new_not_null" CHECK ("role_new" IS NOT NULL) NOT VALID\n'
+            '-- undo: ALTER TABLE "users" DROP CONSTRAINT IF EXISTS "users_role_new_not_null"',
+            'COMMIT',
+            'ALTER TABLE "users" VALIDATE CONSTRAINT "users_role_new_not_null"',
+            'ALTER TABLE "users" ALTER COLUMN "role_new" SET NOT NULL',
+            'ALTER TABLE "users" DROP CONSTRAINT "users_role_new_not_null"',
+            'ALTER TABLE "users" ADD CONSTRAINT "users_role_known" CHECK (role_new IN (\'member\', \'admin\')) NOT VALID\n'
+            '-- undo: ALTER TABLE "users" DROP CONSTRAINT IF EXISTS "users_role_known"',
+            'COMMIT',
+            'ALTER TABLE "users" VALIDATE CONSTRAINT "users_role_known"',
+            'ALTER TABLE "users" DROP COLUMN "role"',
+            'ALTER TABLE "users" RENAME COLUMN "role_new" TO "role"',
+        ]},
+        down_sql={PG: [
+            'ALTER TABLE "users" RENAME COLUMN "role" TO "role_new"',
+            'ALTER TABLE "users" ADD COLUMN "role" character varying(20) DEFAULT \'user\' NOT NULL',
+            'ALTER TABLE "users" DROP CONSTRAINT "users_role_known"',
+            'ALTER TABLE "users" ALTER COLUMN "role_new" DROP DEFAULT, ALTER COLUMN "role_new" DROP NOT NULL',
+            'ALTER TABLE "users" DROP COLUMN "role_new"',
+        ]},
+        checks={PG: [
+            'column "users.role_new" is NULL in {count} {noun}, so it cannot become NOT NULL',
+            'check "users_role_known" (CHECK (role_new IN (\'member\', \'admin\'))) fails for {count} {noun} of "users"',
+            'column "users.role" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ]},
+        down_checks={PG: [
+            'column "users.role_new" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ]},
+        data="SELECT id, email FROM users ORDER BY id",
+    ),
+]
+
+
+# -- how the suites walk a case ----------------------------------------------------------------
+
+def build(ops, schema: Schema | None = None) -> Schema:
+    """The schema after `ops`, from their state changes alone."""
+    schema = schema if schema is not None else Schema()
+    for op in ops:
+        schema = op.state_forwards(schema)
+    return schema
+
+
+def walk(ops, schema: Schema):
+    """Yield (op, schema before it) as the executor sees them within one migration: tables
+    created earlier in the same migration are new (`is_live` is false), so they get no online
+    recipe."""
+    start = set(schema.tables)
+    for op in ops:
+        yield op, replace(schema, new_tables=frozenset(set(schema.tables) - start))
+        if isinstance(op, RenameTable) and op.old in start:
+            start.add(op.new)
+        schema = op.state_forwards(schema)
+
+
+def inverse_ops(ops, schema: Schema) -> list:
+    """The inverse of a migration as the executor derives it: each operation's inverse from the
+    schema before it, newest first; `added` holds the columns the migration created so far."""
+    inverse, added = [], set()
+    for op, before in walk(ops, schema):
+        inverse[:0] = op.inverse(before, added)
+        if isinstance(op, AddColumn):
+            added.add((op.table, op.column.name))
+        elif isinstance(op, CreateTable):
+            added.update((op.table.name, c.name) for c in op.table.columns)
+    return inverse
+
+
+def step_text(step) -> str:
+    """One step as the text the case table spells it with."""
+    if isinstance(step, Sql):
+        notes = []
+        if not step.transactional:
+            notes.append("-- outside a transaction")
+        if step.only_if:
+            notes.append(f"-- only if: {step.only_if}")
+        text = "\n".join([*notes, step.text])
+        if step.undo is not None:
+            text += f"\n-- undo: {step.undo.text}"
+        return text
+    if isinstance(step, Commit):
+        return "COMMIT"
+    if isinstance(step, Warning):
+        return f"-- WARNING: {step.text}"
+    if isinstance(step, Python):
+        return f"-- python: {step.label}"
+    if isinstance(step, Batched):
+        how = "each batch committed on its own" if step.online else "in the migration's transaction"
+        return (f"-- batches of {step.batch_size} by {step.key}, {how}:\n{step.first}\n"
+                f"-- next batches:\n{step.after}")
+    raise TypeError(f"no text for step {step!r}: teach step_text about it")
+
+
+def render(ops, schema: Schema, dialect) -> tuple[list[str], list[str]]:
+    """(statements, preflight check messages) of `ops` applied to `schema` as one migration."""
+    statements, checks = [], []
+    for op, before in walk(ops, schema):
+        checks += [c.message for c in op.checks(before, dialect)]
+        statements += [step_text(s) for s in op.forward(before, dialect)]
+    return statements, checks

@@ -1,0 +1,51 @@
+"""Rendering, no database: each case's operations and their derived inverse, as the SQL a dialect
+spells them, against the expected text in the case table (tests/cases.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pymig.dialects.postgres import PostgresDialect
+
+from cases import CASES, PG, build, inverse_ops, render
+
+DIALECTS = {PG: PostgresDialect}  # a dialect's expected text is checked once it is listed here
+
+
+def _params():
+    return [pytest.param(case, name, id=f"{name}-{case.id}")
+            for case in CASES for name in DIALECTS if name in case.sql]
+
+
+def test_case_table_is_complete():
+    ids = [c.id for c in CASES]
+    assert len(ids) == len(set(ids)), "case ids must be unique"
+    for case in CASES:
+        assert case.ops, case.id
+        assert set(case.down_sql) == set(case.sql), f"{case.id}: expected inverse SQL for every dialect"
+        assert PG in case.sql, f"{case.id}: no PostgreSQL expectation"
+
+
+def test_every_dsl_operation_has_a_case():
+    import pymig
+
+    kinds = {op.kind for case in CASES for op in case.ops}
+    dsl = set(pymig.__all__) - {"column", "sql", "PymigError"}
+    assert dsl - kinds == set()
+
+
+@pytest.mark.parametrize("case, dialect", _params())
+def test_forward_sql(case, dialect):
+    before = build(case.setup)
+    statements, checks = render(case.ops, before, DIALECTS[dialect]())
+    assert statements == case.sql[dialect]
+    assert checks == case.checks.get(dialect, [])
+
+
+@pytest.mark.parametrize("case, dialect", _params())
+def test_inverse_sql(case, dialect):
+    before = build(case.setup)
+    after = build(case.ops, before)
+    statements, checks = render(inverse_ops(case.ops, before), after, DIALECTS[dialect]())
+    assert statements == case.down_sql[dialect]
+    assert checks == case.down_checks.get(dialect, [])
