@@ -50,6 +50,8 @@ class Migration:
 
 
 def display_path(path: Path) -> str:
+    if not path.is_absolute() and ".." not in path.parts:
+        return str(path)  # already relative to the current directory; resolve() costs ~0.2 ms a file
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
