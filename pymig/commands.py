@@ -174,9 +174,10 @@ def status(config: Config) -> list[dict]:
     with connected(config, lock=False) as (dialect, db):
         records = _records(db, dialect)
     by_version = {r.version: r for r in records}
+    files_by_version = {f.version: f for f in files}
     rows = []
-    for v in sorted({f.version for f in files} | set(by_version)):
-        f = next((x for x in files if x.version == v), None)
+    for v in sorted(set(files_by_version) | set(by_version)):
+        f = files_by_version.get(v)
         r = by_version.get(v)
         if r is None:
             state = "pending"
