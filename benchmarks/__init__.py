@@ -1,0 +1,1 @@
+"""pymig's benchmarks against Alembic, yoyo and psql: `python benchmarks/run.py` (see README.md)."""
