@@ -41,5 +41,10 @@ class ExecutionError(PymigError):
     """The database rejected a statement; the migration's transaction was rolled back."""
 
 
+class CheckError(ExecutionError):
+    """A preflight check's own query failed (a user's preflight query, or a check that needs an
+    object a refused operation did not create)."""
+
+
 class LockError(PymigError):
     """Another runner held the migration lock for too long."""

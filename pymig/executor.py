@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
+from .checks import Refusals, describe_check, run_check
 from .errors import ExecutionError, IrreversibleError, LockError, PreflightError, PymigError
 from .history import current_user
 from .ops import CreateTable, RenameTable, decode, encode
@@ -25,9 +26,6 @@ from .ops.data import UndoSteps
 from .ops.columns import AddColumn
 from .schema import Schema
 from .steps import Batched, Check, Commit, Failure, Python, Sql, Warning
-
-SAMPLE_ROWS = 5
-
 
 class Live:
     def __init__(self, db, dialect):
@@ -57,12 +55,7 @@ class Live:
             keys = self.batch(step.after.replace("{limit}", str(step.batch_size)).replace("{after}", after))
 
     def check(self, check: Check) -> Failure | None:
-        wrapped = f"SELECT * FROM ({check.query}) AS pymig_check LIMIT {SAMPLE_ROWS}"
-        columns, sample = self.db.query(wrapped)
-        if not sample:
-            return None
-        count_sql = check.count_query or f"SELECT count(*) FROM ({check.query}) AS pymig_check"
-        return Failure(check, int(self.scalar(count_sql)), sample, columns)
+        return run_check(self.db, self.dialect, check)
 
     def note(self, text: str) -> None:
         pass
@@ -104,7 +97,7 @@ class Preview:
         self.sql(step.first.replace("{limit}", str(step.batch_size)))
 
     def check(self, check: Check) -> None:
-        self.note(f"preflight for {check.operation}: refuse if any row:\n{check.query}")
+        self.note(describe_check(check))
         return None
 
     def note(self, text: str) -> None:
@@ -229,6 +222,7 @@ class _Run:
         self.dirty = False  # something ran outside a transaction since the last record
         self.segments = 0
         self.replay: list[Callable] = []
+        self.refusals = Refusals(label, direction)
 
     # -- the one loop --------------------------------------------------------------------------
     def execute(self, ops) -> None:
@@ -241,10 +235,14 @@ class _Run:
                     continue
                 schema = self.ex._before()
                 schema = replace(schema, new_tables=frozenset(set(schema.tables) - start_tables))
+                if self.refusals:
+                    self._check_after_refusal(i, op, schema)
+                    continue
                 fresh = not (i == start_op and start_step > 0)
                 if fresh:
                     self._derive(i, op, schema)
-                    self._check(op, schema)
+                    if self.refusals.add(i, self._check(op, schema)):
+                        continue
                 after = self.ex._after(op, schema)
                 for j, step in enumerate(op.forward(schema, self.d)):
                     if not fresh and j < start_step:
@@ -259,6 +257,9 @@ class _Run:
                 if isinstance(op, RenameTable) and op.old in start_tables:
                     start_tables.add(op.new)
             i, op = 0, None
+            if self.refusals:
+                self.ex.schema = None  # the state followed steps that are rolled back now
+                raise self.refusals.error()
             self._finish()
         except KeyboardInterrupt:
             self.s.rollback()
@@ -270,18 +271,45 @@ class _Run:
             self.s.rollback()
             raise self._failed(e, i, op) from e
 
-    def _check(self, op, schema) -> None:
+    def _check(self, op, schema) -> list[Failure]:
         """Preflight checks, in the transaction the operation's first statements will run in."""
         checks = op.checks(schema, self.d)
         if not checks:
-            return
+            return []
         self._begin()
         found: dict[int, Failure | None] = {}
         for n, c in enumerate(checks):
             self._do(lambda n=n, c=c: found.__setitem__(n, self.s.check(c)))
-        failures = [f for f in found.values() if f]
-        if failures:
-            raise PreflightError(format_failures(self.label, failures), hint=failures[0].check.hint)
+        return [f for f in found.values() if f]
+
+    def _check_after_refusal(self, i, op, schema) -> None:
+        """An earlier operation was refused: check this one too, so that one message reports every
+        failure (the reasons are in checks.Refusals). Its transactional steps run in a savepoint of
+        the transaction that is rolled back at the end; steps that would commit are skipped."""
+        try:
+            if self.refusals.add(i, [f for c in op.checks(schema, self.d) if (f := self.s.check(c))]):
+                return
+        except PymigError as e:
+            self.refusals.skip(i, op, f"{e.message} (an earlier operation was refused)")
+            return
+        self.s.sql(self.d.savepoint("pymig_refused"))
+        try:
+            after = self.ex._after(op, schema)
+            for step in op.forward(schema, self.d):
+                if isinstance(step, Sql) and step.transactional and not (step.only_if and not self.s.flag(step.only_if)):
+                    self.s.sql(step.text)
+                elif isinstance(step, Python):
+                    self.s.python(step)
+                elif isinstance(step, Batched):
+                    self.s.batched(step)  # online or not: inside this transaction
+        except Exception as e:
+            self.s.sql(self.d.rollback_to("pymig_refused"))
+            text = e.message if isinstance(e, PymigError) else (self.ex.db.error_text(e) or str(e))
+            self.refusals.skip(i, op, f"its checks passed, but it could not be tried after the refusal ({text}), "
+                                      "so later checks ran without it")
+        else:
+            self.ex.schema = after
+        self.s.sql(self.d.release("pymig_refused"))
 
     def _derive(self, i, op, schema) -> None:
         if self.direction != "up":
@@ -490,14 +518,3 @@ class _Run:
 
 def _json(data) -> str:
     return json.dumps(data, separators=(",", ":"), default=str)
-
-
-def format_failures(label: str, failures: list[Failure]) -> str:
-    lines = [f"{label}: refused by {len(failures)} preflight check{'s' if len(failures) > 1 else ''}; nothing was changed"]
-    for f in failures:
-        rows = "row" if f.count == 1 else "rows"
-        lines.append(f"  {f.check.operation}: {f.check.message} ({f.count} {rows} on {f.check.subject})")
-        if f.sample:
-            lines.append("    e.g. " + "; ".join(
-                ", ".join(f"{c}={v!r}" for c, v in zip(f.columns, row)) for row in f.sample))
-    return "\n".join(lines)

@@ -20,6 +20,7 @@ class Column:
     default: str | None = None  # SQL expression text
     identity: str | None = None  # "always" / "by default"
     collation: str | None = None
+    identity_options: str | None = None  # its sequence's non-default options, e.g. "START WITH 50"
 
 
 @dataclass(frozen=True)

@@ -66,14 +66,18 @@ class Batched:
 class Check:
     """A preflight check: the operation is refused when `query` returns rows.
 
-    `query` returns the offending rows; the executor counts them and shows up to five."""
+    `query` returns the offending rows; the executor counts them and shows up to five. `message`
+    may say `{count} {noun}` (filled in as "3 rows"); `setup` runs first, in the same savepoint
+    (e.g. a pg_temp probe function), and is rolled back with it."""
 
     operation: str
     subject: str
     query: str
     message: str
     hint: str | None = None
-    count_query: str | None = None  # a cheaper exact count, when the sample query is limited
+    count_query: str | None = None  # an exact count (and optionally a group count) without the sample
+    setup: tuple[str, ...] = ()
+    noun: str = "row"
 
 
 @dataclass
@@ -84,3 +88,4 @@ class Failure:
     count: int
     sample: list = field(default_factory=list)
     columns: list = field(default_factory=list)
+    groups: int | None = None  # duplicate groups, for unique checks

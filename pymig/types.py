@@ -94,3 +94,23 @@ def type_modifiers(canonical: str) -> tuple[str, tuple[int, ...]]:
         return canonical, ()
     mods = tuple(int(x) for x in m.groups()[1:3] if x is not None)
     return m[1] + (m[4] or ""), mods
+
+
+STRING_TYPES = ("text", "character varying", "character")
+INTEGER_RANGES = {"smallint": (-32768, 32767), "integer": (-2147483648, 2147483647),
+                  "bigint": (-9223372036854775808, 9223372036854775807)}
+FLOAT_TYPES = ("real", "double precision")
+
+
+def family(canonical: str) -> tuple[str, tuple[int, ...]]:
+    """`type_modifiers`, with the serial pseudo-types read as the integers they are."""
+    return type_modifiers(SERIAL_BASE.get(canonical, canonical))
+
+
+def converts_without_using(old: str, new: str) -> bool:
+    """Whether ALTER COLUMN ... TYPE converts `old` to `new` by itself (an assignment cast: to a
+    string type, or between number types), so an inverse needs no USING."""
+    o, n = family(old)[0], family(new)[0]
+    numbers = ("numeric", *INTEGER_RANGES, *FLOAT_TYPES)
+    return n in STRING_TYPES or (o in numbers and n in numbers)
+

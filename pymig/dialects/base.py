@@ -6,6 +6,7 @@ import re
 
 from ..schema import Column, Constraint, Index, Table
 from ..steps import Batched, Sql
+from ..types import STRING_TYPES, family
 
 _ON_DELETE = {"cascade": "CASCADE", "set null": "SET NULL", "set default": "SET DEFAULT",
               "restrict": "RESTRICT", "no action": "NO ACTION"}
@@ -49,7 +50,8 @@ class Dialect:
         if column.collation:
             parts.append(f"COLLATE {self.quote(column.collation)}")
         if column.identity:
-            parts.append(f"GENERATED {column.identity.upper()} AS IDENTITY")
+            options = f" ({column.identity_options})" if column.identity_options else ""
+            parts.append(f"GENERATED {column.identity.upper()} AS IDENTITY{options}")
         if column.default is not None and not self._serial_default(column):
             parts.append(f"DEFAULT {column.default}")
         if not column.nullable:
@@ -79,10 +81,13 @@ class Dialect:
 
     # -- statements ----------------------------------------------------------------------------
     def create_table(self, table: Table) -> list[str]:
+        # a NOT VALID constraint (read from the catalog) stays NOT VALID only when added afterwards
+        later = [c for c in table.constraints if c.definition and not c.validated]
         items = [self.column_sql(c) for c in table.columns]
-        items += [self.constraint_sql(c) for c in table.constraints]
+        items += [self.constraint_sql(c) for c in table.constraints if c not in later]
         body = ",\n    ".join(items)
-        return [f"CREATE TABLE {self.quote(table.name)} (\n    {body}\n)"]
+        return [f"CREATE TABLE {self.quote(table.name)} (\n    {body}\n)",
+                *(s for c in later for s in self.add_constraint(table.name, c))]
 
     def drop_table(self, name: str) -> list[str]:
         return [f"DROP TABLE {self.quote(name)}"]
@@ -100,11 +105,12 @@ class Dialect:
         return [f"ALTER TABLE {self.quote(table)} RENAME COLUMN {self.quote(old)} TO {self.quote(new)}"]
 
     def alter_column(self, table: str, name: str, *, type=None, using=None, nullable=None,
-                     change_default=False, default=None) -> list[str]:
+                     change_default=False, default=None, collation=None) -> list[str]:
         col = self.quote(name)
         actions = []
         if type is not None:
-            actions.append(f"ALTER COLUMN {col} TYPE {type}" + (f" USING {using}" if using else ""))
+            keep = f" COLLATE {self.quote(collation)}" if collation else ""
+            actions.append(f"ALTER COLUMN {col} TYPE {type}{keep}" + (f" USING {using}" if using else ""))
         if change_default:
             actions.append(f"ALTER COLUMN {col} DROP DEFAULT" if default is None
                            else f"ALTER COLUMN {col} SET DEFAULT {default}")
@@ -178,6 +184,9 @@ class Dialect:
         return [Sql(s) for s in stmts]
 
     def alter_column_steps(self, table: str, name: str, before: Column | None, live: bool, **changes) -> list:
+        if changes.get("type") and before is not None and before.collation \
+                and family(changes["type"])[0] in STRING_TYPES:
+            changes["collation"] = before.collation  # TYPE alone would reset it to the type's default
         return [Sql(s) for s in self.alter_column(table, name, **changes)]
 
     def add_constraint_steps(self, table: str, c: Constraint, live: bool) -> list:
@@ -191,3 +200,23 @@ class Dialect:
 
     def comment(self, text: str) -> str:
         return "\n".join("-- " + line for line in text.splitlines())
+
+    # -- preflight checks (pymig.checks) ---------------------------------------------------------
+    def savepoint(self, name: str) -> str:
+        return f"SAVEPOINT {name}"
+
+    def rollback_to(self, name: str) -> str:
+        return f"ROLLBACK TO SAVEPOINT {name}"
+
+    def release(self, name: str) -> str:
+        return f"RELEASE SAVEPOINT {name}"
+
+    def dependents_query(self, table: str, column: str | None = None) -> str | None:
+        """Objects that would stop a DROP of the table (or column) without CASCADE, one per row;
+        None when the dialect cannot tell."""
+        return None
+
+    def conversion_probe(self, table: str, expr: str, type: str) -> tuple[list[str], str] | None:
+        """(setup statements, condition on a row of `table`) that is true where converting `expr`
+        to `type` fails, the way ALTER COLUMN ... TYPE converts it; None when the dialect cannot tell."""
+        return None

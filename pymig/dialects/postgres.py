@@ -24,7 +24,24 @@ SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotn
        pg_get_expr(d.adbin, d.adrelid), a.attidentity, co.collname,
        EXISTS (SELECT 1 FROM pg_depend dep JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
                WHERE dep.refobjid = c.oid AND dep.refobjsubid = a.attnum AND dep.deptype = 'a'
-                 AND pg_get_expr(d.adbin, d.adrelid) = 'nextval(''' || s.relname || '''::regclass)')
+                 AND pg_get_expr(d.adbin, d.adrelid) = 'nextval(''' || s.relname || '''::regclass)'),
+       (SELECT nullif(concat_ws(' ',
+                 CASE WHEN s.seqstart <> CASE WHEN s.seqincrement > 0 THEN s.seqmin ELSE s.seqmax END
+                      THEN 'START WITH ' || s.seqstart END,
+                 CASE WHEN s.seqincrement <> 1 THEN 'INCREMENT BY ' || s.seqincrement END,
+                 CASE WHEN s.seqmin <> CASE WHEN s.seqincrement < 0 THEN lim.lo ELSE 1 END
+                      THEN 'MINVALUE ' || s.seqmin END,
+                 CASE WHEN s.seqmax <> CASE WHEN s.seqincrement < 0 THEN -1 ELSE lim.hi END
+                      THEN 'MAXVALUE ' || s.seqmax END,
+                 CASE WHEN s.seqcache <> 1 THEN 'CACHE ' || s.seqcache END,
+                 CASE WHEN s.seqcycle THEN 'CYCLE' END), '')
+        FROM pg_depend dep JOIN pg_sequence s ON s.seqrelid = dep.objid,
+             LATERAL (SELECT CASE s.seqtypid WHEN 'int2'::regtype THEN -32768 WHEN 'int4'::regtype
+                                  THEN -2147483648 ELSE -9223372036854775808 END AS lo,
+                             CASE s.seqtypid WHEN 'int2'::regtype THEN 32767 WHEN 'int4'::regtype
+                                  THEN 2147483647 ELSE 9223372036854775807 END AS hi) lim
+        WHERE a.attidentity <> '' AND dep.classid = 'pg_class'::regclass AND dep.refobjid = c.oid
+          AND dep.refobjsubid = a.attnum AND dep.deptype = 'i')
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
@@ -221,6 +238,48 @@ class PostgresDialect(Dialect):
             for pid, state, age, start, query in rows
         )
 
+    # -- preflight checks (pymig.checks) ---------------------------------------------------------
+    def dependents_query(self, table, column=None):
+        """What PostgreSQL itself would name in "cannot drop ... because other objects depend on it":
+        objects with a normal (`n`) dependency on the table, its row type or the column, and no
+        automatic one (a CHECK of the same table has both, and goes with its column); views are
+        shown as views."""
+        rel = f"{self.literal(self.quote(table))}::regclass"
+
+        def refs(d: str) -> str:
+            if column is None:
+                return (f"(({d}.refclassid = 'pg_class'::regclass AND {d}.refobjid = {rel}) OR "
+                        f"({d}.refclassid = 'pg_type'::regclass AND {d}.refobjid = "
+                        f"(SELECT reltype FROM pg_class WHERE oid = {rel})))")
+            return (f"({d}.refclassid = 'pg_class'::regclass AND {d}.refobjid = {rel} AND {d}.refobjsubid = "
+                    f"(SELECT attnum FROM pg_attribute WHERE attrelid = {rel} AND attname = {self.literal(column)}))")
+
+        return (
+            "SELECT DISTINCT CASE WHEN r.oid IS NOT NULL THEN pg_describe_object('pg_class'::regclass, r.ev_class, 0)\n"
+            "       ELSE pg_describe_object(d.classid, d.objid, d.objsubid) END AS dependent\n"
+            "FROM pg_depend d\n"
+            "LEFT JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND r.oid = d.objid\n"
+            f"WHERE d.deptype = 'n' AND {refs('d')}\n"
+            "  AND NOT EXISTS (SELECT 1 FROM pg_depend a WHERE a.classid = d.classid AND a.objid = d.objid\n"
+            f"                  AND a.deptype IN ('a', 'i') AND {refs('a')})\n"
+            "ORDER BY 1"
+        )
+
+    def conversion_probe(self, table, expr, type):
+        """A pg_temp PL/pgSQL function converts each row's value by assignment, as ALTER COLUMN TYPE
+        does, and catches the error. pg_input_is_valid (PostgreSQL 16+) is not used: it judges text
+        input only, not a cast from another type nor a USING expression, so one probe serves every
+        version. The check's savepoint is rolled back, which drops the function again."""
+        t = self.quote(table)
+        fn = "pg_temp.pymig_probe"
+        setup = (
+            f"CREATE FUNCTION {fn}(pymig_row {t}) RETURNS boolean LANGUAGE plpgsql AS $pymig$\n"
+            f"#variable_conflict use_column\nDECLARE pymig_value {type};\nBEGIN\n"
+            f"  SELECT {expr} INTO pymig_value FROM (SELECT (pymig_row).*) AS {t};\n"
+            "  RETURN true;\nEXCEPTION WHEN others THEN RETURN false;\nEND\n$pymig$"
+        )
+        return [setup], f"NOT {fn}({t}.*)"
+
     # -- connection ----------------------------------------------------------------------------
     def connect(self, url: str) -> PostgresDatabase:
         return PostgresDatabase(url)
@@ -289,13 +348,13 @@ class PostgresDialect(Dialect):
     # -- introspection -------------------------------------------------------------------------
     def introspect(self, db: PostgresDatabase) -> Schema:
         columns: dict[str, list[Column]] = {}
-        for table, name, typ, nullable, default, identity, collation, serial in db.rows(_COLUMNS):
+        for table, name, typ, nullable, default, identity, collation, serial, options in db.rows(_COLUMNS):
             if serial and typ in ("integer", "bigint", "smallint"):
                 typ = {v: k for k, v in SERIAL_BASE.items()}[typ]
                 default = None
             columns.setdefault(table, []).append(Column(
                 name, typ, nullable, default,
-                {"a": "always", "d": "by default"}.get(identity or ""), collation,
+                {"a": "always", "d": "by default"}.get(identity or ""), collation, options,
             ))
         constraints: dict[str, list[Constraint]] = {}
         for table, name, kind, valid, definition, cols, ref, ref_cols, fk_del, expr in db.rows(_CONSTRAINTS):

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from ..errors import PymigError
 from ..schema import Column, Constraint, Schema
 from ..steps import Sql
-from ..types import SERIAL_BASE
+from ..types import SERIAL_BASE, converts_without_using
 from .base import Operation, mentions, register, rename_identifier
 
 
@@ -236,7 +236,10 @@ class AlterColumn(Operation):
             nullable=before.nullable if after.nullable != before.nullable else None,
             default=before.default,
             change_default=after.default != before.default,
-            using=f"{_quote(self.name)}::{SERIAL_BASE.get(before.type, before.type)}" if self.using and type_back else None,
+            # without USING when a cast does it by itself: the check that refuses values that do not
+            # fit then applies (an explicit ::varchar(n) would cut them silently)
+            using=f"{_quote(self.name)}::{SERIAL_BASE.get(before.type, before.type)}"
+            if self.using and type_back and not converts_without_using(after.type, before.type) else None,
         )
         return [back] if back.changes() else []
 
