@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ..errors import PymigError
 from ..schema import Index
 from .base import Operation, register
+
+# A bare name is a column: the dialects quote it (Dialect.index_column), so there is no expression
+# to check, and sqlglot (slow to import) would wrongly refuse valid names such as "update".
+BARE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
 
 
 @register
@@ -22,7 +27,9 @@ class CreateIndex(Operation):
         from ..sqltext import NOT_IMMUTABLE, check_expression, functions_used, split_direction
 
         for text in self.index.columns:
-            check_expression(split_direction(text)[0])
+            expr = split_direction(text)[0]
+            if not BARE_NAME.fullmatch(expr):
+                check_expression(expr)
         if self.index.where:
             check_expression(self.index.where)
             bad = sorted(functions_used(self.index.where) & NOT_IMMUTABLE)
