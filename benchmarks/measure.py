@@ -15,6 +15,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,12 @@ class Sample:
     command: Command
     seconds: list[float] = field(default_factory=list)
     rss_kb: list[int] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # the process's own user + system seconds
+
+    def add(self, run: Run) -> None:
+        self.seconds.append(run.seconds)
+        self.rss_kb.append(run.rss_kb)
+        self.cpu.append(run.cpu)
 
     @property
     def median(self) -> float:
@@ -55,9 +62,20 @@ class Sample:
     def peak_mb(self) -> float:
         return max(self.rss_kb) / 1024
 
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(self.cpu)
 
-def run_once(cmd: Command, capture: bool = False) -> tuple[float, int, str]:
-    """(wall seconds, peak RSS in KiB, stdout if captured) of one run; raises CommandFailed."""
+
+class Run(NamedTuple):
+    seconds: float  # wall clock, fork to exit
+    rss_kb: int  # peak resident set size
+    cpu: float  # user + system CPU seconds of the process (its waiting on the server is not in it)
+    stdout: str  # when captured
+
+
+def run_once(cmd: Command, capture: bool = False) -> Run:
+    """One run of `cmd`; raises CommandFailed on a non-zero exit."""
     with tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as out:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd.argv, cwd=cmd.cwd, stdin=subprocess.DEVNULL,
@@ -70,7 +88,8 @@ def run_once(cmd: Command, capture: bool = False) -> tuple[float, int, str]:
             raise CommandFailed(f"{' '.join(cmd.argv)} (in {cmd.cwd}) exited {proc.returncode}:\n"
                                 f"{err.read().decode(errors='replace')[-2000:]}")
         out.seek(0)
-        return elapsed, usage.ru_maxrss, out.read().decode(errors="replace") if capture else ""
+        return Run(elapsed, usage.ru_maxrss, usage.ru_utime + usage.ru_stime,
+                   out.read().decode(errors="replace") if capture else "")
 
 
 def alternate(commands: list[Command], runs: int, warmup: int = 1) -> dict[str, Sample]:
@@ -79,10 +98,9 @@ def alternate(commands: list[Command], runs: int, warmup: int = 1) -> dict[str, 
     samples = {c.label: Sample(c) for c in commands}
     for r in range(warmup + runs):
         for c in (commands if r % 2 == 0 else list(reversed(commands))):
-            seconds, rss, _ = run_once(c)
+            run = run_once(c)
             if r >= warmup:
-                samples[c.label].seconds.append(seconds)
-                samples[c.label].rss_kb.append(rss)
+                samples[c.label].add(run)
     return samples
 
 
@@ -96,10 +114,9 @@ def cycles(pairs: list[tuple[Command, Command]], runs: int, warmup: int = 1) -> 
         for step in (0, 1):
             for pair in order:
                 c = pair[step]
-                seconds, rss, _ = run_once(c)
+                run = run_once(c)
                 if r >= warmup:
-                    samples[c.label].seconds.append(seconds)
-                    samples[c.label].rss_kb.append(rss)
+                    samples[c.label].add(run)
     return samples
 
 

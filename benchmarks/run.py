@@ -2,7 +2,7 @@
 
     pip install -e '.[bench]'
     python benchmarks/run.py            # N = 1, 100, 1000; writes docs/benchmarks.md
-    python benchmarks/run.py --quick    # N = 1, 100, fewer runs; prints only (smoke test)
+    python benchmarks/run.py --quick    # N = 1, 100, one timed run; prints only (smoke test)
 
 Each N gets freshly generated, equivalent projects (benchmarks/generate.py) and its own fresh
 databases, created here and dropped at the end; nothing else on the server is touched.
@@ -303,12 +303,13 @@ def fmt_s(seconds: float) -> str:
 
 
 def timing_table(results: Results) -> str:
-    out = ["| what | N | command | min s | median s | max s | × pymig | peak RSS MB |",
-           "|---|---:|---|---:|---:|---:|---:|---:|"]
+    out = ["| what | N | command | min s | median s | max s | × pymig | CPU s | peak RSS MB |",
+           "|---|---:|---|---:|---:|---:|---:|---:|---:|"]
     for r in results.rows:
         s = r.sample
         out.append(f"| {r.what} | {r.n if r.n is not None else ''} | `{s.command.label}` | {fmt_s(s.min)} | "
-                   f"**{fmt_s(s.median)}** | {fmt_s(s.max)} | {r.ratio:.2f} | {s.peak_mb:.0f} |")
+                   f"**{fmt_s(s.median)}** | {fmt_s(s.max)} | {r.ratio:.2f} | {fmt_s(s.cpu_median)} | "
+                   f"{s.peak_mb:.0f} |")
     return "\n".join(out)
 
 
@@ -422,8 +423,10 @@ def report(results: Results, machine: dict, args_line: str, seconds: float) -> s
              "Every time is a whole process (interpreter start-up, imports, connecting, work, exit), in seconds: "
              "min, **median** and max of the timed runs after one warm-up round, the commands of a group run "
              "in alternating order. `× pymig` is this command's median over the median of the pymig command "
-             "timed in the same rounds (above 1: pymig is faster). N is the number of column/index migrations "
-             "after the one that creates the four tables.", "",
+             "timed in the same rounds (above 1: pymig is faster). `CPU s` is the median user + system time of "
+             "the process itself (what it does not spend waiting on the server or for a core); peak RSS is the "
+             "largest of the runs. N is the number of column/index migrations after the one that creates the "
+             "four tables.", "",
              "## Machine", ""]
     lines += [f"- {k}: {v}" for k, v in machine.items()]
     lines += ["", "## Targets (issue 7)", "", *targets(results), "",
@@ -447,8 +450,8 @@ def write_doc(path: Path, text: str) -> None:
 
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--quick", action="store_true", help="N = 1 and 100, 3 runs: a smoke test, prints only")
-    p.add_argument("--runs", type=int, default=None, help="timed runs per command (default 5, quick 3)")
+    p.add_argument("--quick", action="store_true", help="N = 1 and 100, one timed run: a smoke test, prints only")
+    p.add_argument("--runs", type=int, default=None, help="timed runs per command (default 5, quick 1)")
     p.add_argument("--sizes", default=None, help="comma-separated N values (default 1,100,1000)")
     p.add_argument("--admin-url", default=os.environ.get("BENCH_ADMIN_URL") or DEFAULT_ADMIN_URL,
                    help="superuser URL of the server's maintenance database, used only to create and drop "
@@ -459,7 +462,7 @@ def main(argv=None) -> None:
                    "--quick writes nothing unless --out is given)")
     args = p.parse_args(argv)
     sizes = [int(x) for x in args.sizes.split(",")] if args.sizes else ([1, 100] if args.quick else [1, 100, 1000])
-    runs = args.runs or (3 if args.quick else 5)
+    runs = args.runs or (1 if args.quick else 5)
     out = Path(args.out) if args.out else (None if args.quick else DOC)
     started = time.monotonic()
 

@@ -99,7 +99,7 @@ def test_generated_projects_build_the_same_schema_and_undo_it(pymig_server_url, 
         urls = {t: database_url(pymig_server_url, names[t]) for t in TOOLS}
         setup = Setup(n, generate(tmp_path, n, urls["alembic"]), names, urls, executables())
 
-        preview = run_once(setup.pymig("sql"), capture=True)[2]
+        preview = run_once(setup.pymig("sql"), capture=True).stdout
         for c in changes(n)[1:]:
             assert (f'"{c.column}"' if c.kind == "add_column" else f'"{c.index_name}"') in preview
 
@@ -125,8 +125,8 @@ def test_generated_projects_build_the_same_schema_and_undo_it(pymig_server_url, 
 
         samples = alternate([setup.pymig("status"), setup.alembic("current")], runs=1, warmup=0)
         for sample in samples.values():
-            assert len(sample.seconds) == len(sample.rss_kb) == 1
-            assert sample.seconds[0] > 0 and sample.rss_kb[0] > 0
+            assert len(sample.seconds) == len(sample.rss_kb) == len(sample.cpu) == 1
+            assert sample.seconds[0] > 0 and sample.rss_kb[0] > 0 and sample.cpu[0] > 0
 
         for t in TOOLS:
             run_once(setup.backward()[t])
