@@ -277,6 +277,8 @@ def alter_column_checks(op, schema, dialect) -> list[Check]:
 
 def _type_checks(op, table, old: str, new: str, dialect) -> list[Check]:
     """Values the new type cannot hold, or would silently change (SAFETY.md P3-P6)."""
+    if not dialect.enforces_types:
+        return []  # SQLite keeps every value as it is, whatever the declared type
     (ob, om), (nb, nm) = family(old), family(new)
     if (ob, om) == (nb, nm) and not op.using:
         return []

@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 import re
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from .config import Config
-from .errors import ConfigError
+from .config import DEFAULT_DATABASE_URL, Config
+from .errors import ConfigError, MigrationFileError, PymigError
 from .loader import Migration, MigrationFile, discover, display_path, load, load_function
 from .plan import Record, plan_down, plan_up
 
 
-def _need_url(config: Config) -> str:
-    if not config.database_url:
-        raise ConfigError("no database URL: pass --database-url, set DATABASE_URL, "
-                          "or set database_url under [tool.pymig] in pyproject.toml")
-    return config.database_url
+def _database_url(config: Config, echo=None) -> str:
+    """The configured URL, else the embedded SQLite database, announced when pymig creates it."""
+    if config.database_url:
+        return config.database_url
+    from .dialects.sqlite import database_path
+
+    path = Path(database_path(DEFAULT_DATABASE_URL))
+    if not path.exists():
+        (echo or _to_stderr)(f"no database URL configured: using the SQLite database {path} in this directory "
+                             "(set one with --database-url, DATABASE_URL or [tool.pymig] database_url)")
+    return DEFAULT_DATABASE_URL
+
+
+def _to_stderr(text: str) -> None:
+    print(text, file=sys.stderr)
 
 
 @contextmanager
@@ -25,8 +36,9 @@ def connected(config: Config, lock: bool, echo=None):
     from .dialects import for_url
     from .history import ensure_tables
 
-    dialect = for_url(_need_url(config))
-    db = dialect.connect(config.database_url)
+    url = _database_url(config, echo)
+    dialect = for_url(url)
+    db = dialect.connect(url)
     try:
         if lock:
             db.acquire_lock(config.lock_wait, on_wait=lambda: echo and echo("waiting for another pymig run to finish ..."))
@@ -59,16 +71,25 @@ def _executor(config: Config, dialect, db, echo=None, preview=False):
                     report=report, resolve_callable=load_function)
 
 
-def _load_all(files: list[MigrationFile]) -> list[Migration]:
-    """Import and validate every migration that will run before running any of them."""
-    return [load(f) for f in files]
+def _load_all(files: list[MigrationFile], dialect) -> list[Migration]:
+    """Import and validate every migration that will run before running any of them, for the
+    database they will run on (a type SQLite has no meaning for fails here, not halfway)."""
+    migrations = [load(f) for f in files]
+    for m in migrations:
+        for i, op in enumerate(m.operations, 1):
+            try:
+                dialect.check_operation(op)
+            except PymigError as e:
+                raise MigrationFileError(f"{m.file.label}: operation {i} ({op.describe()}): {e.message}",
+                                         e.hint) from e
+    return migrations
 
 
 def up(config: Config, to: int | None, echo) -> None:
     files = discover(config.migrations)
     with connected(config, lock=True, echo=echo) as (dialect, db):
         applied = {r.version: r for r in _records(db, dialect)}
-        pending = _load_all(plan_up(files, applied, to))
+        pending = _load_all(plan_up(files, applied, to), dialect)
         if not pending:
             echo("nothing to apply: the database is up to date")
             return
@@ -113,7 +134,7 @@ def sql(config: Config, down_: bool, steps, to, from_, offline: bool) -> str:
             for r in plan_down(records, steps, to):
                 executor.revert(r, _label(r, by_version), load_function)
         else:
-            pending = _load_all(plan_up(files, {r.version: r for r in records}, to))
+            pending = _load_all(plan_up(files, {r.version: r for r in records}, to), dialect)
             if pending and not db.rows(dialect.history_exists)[0][0]:
                 _show_history_setup(executor, dialect)
             for m in pending:
@@ -133,7 +154,7 @@ def _offline_sql(config, files, down_, steps, to, from_) -> str:
     from .dialects import for_url
     from .schema import Schema
 
-    dialect = for_url(config.database_url or "postgresql://")
+    dialect = for_url(config.database_url or DEFAULT_DATABASE_URL)
     if down_:
         if steps is None and to is None:
             raise ConfigError("offline --down needs --to VERSION or --steps N (from the version given by --from)")
@@ -144,14 +165,14 @@ def _offline_sql(config, files, down_, steps, to, from_) -> str:
     state = _executor(config, dialect, None, preview=True)
     state.schema = Schema()
     records = []
-    for m in _load_all(applied_files):
+    for m in _load_all(applied_files, dialect):
         state.apply(m, m.file.label)
         records.append(_replayed_record(m, state))
     if not down_:
         pending = [f for f in files if f.version > from_ and (to is None or f.version <= to)]
         executor = _executor(config, dialect, None, preview=True)
         executor.schema = state.schema
-        pending = _load_all(pending)
+        pending = _load_all(pending, dialect)
         if pending and not from_:
             _show_history_setup(executor, dialect)
         for m in pending:
@@ -230,7 +251,7 @@ def check(config: Config, offline: bool):
 
     files = discover(config.migrations)
     if offline or not config.database_url:
-        return lint(files, for_url(config.database_url or "postgresql://"))
+        return lint(files, for_url(config.database_url or DEFAULT_DATABASE_URL))
     with connected(config, lock=False) as (dialect, db):
         sizes = dialect.table_sizes(db) if hasattr(dialect, "table_sizes") else None
         return lint(files, dialect, sizes)

@@ -12,6 +12,10 @@ from urllib.parse import urlsplit
 from .errors import ConfigError
 
 
+# No database URL anywhere: the embedded SQLite database, a file in the project directory.
+DEFAULT_DATABASE_URL = "sqlite:///pymig.db"
+
+
 @dataclass(frozen=True)
 class Config:
     database_url: str | None

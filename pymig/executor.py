@@ -244,7 +244,7 @@ class _Run:
                     if self.refusals.add(i, self._check(op, schema)):
                         continue
                 after = self.ex._after(op, schema)
-                for j, step in enumerate(op.forward(schema, self.d)):
+                for j, step in enumerate(self.d.forward(op, schema)):
                     if not fresh and j < start_step:
                         continue
                     self._step(step)
@@ -295,7 +295,7 @@ class _Run:
         self.s.sql(self.d.savepoint("pymig_refused"))
         try:
             after = self.ex._after(op, schema)
-            for step in op.forward(schema, self.d):
+            for step in self.d.forward(op, schema):
                 if isinstance(step, Sql) and step.transactional and not (step.only_if and not self.s.flag(step.only_if)):
                     self.s.sql(step.text)
                 elif isinstance(step, Python):
@@ -357,6 +357,14 @@ class _Run:
         elif isinstance(step, Batched):
             self._begin()
             self._do(lambda: self.s.batched(step))
+        elif isinstance(step, Check):  # verifies the statements before it (SQLite: foreign keys after a rebuild)
+            self._begin()
+            found: list = []
+            self._do(lambda: found.append(self.s.check(step)))
+            if found[-1]:
+                refused = Refusals(self.label, self.direction)
+                refused.add(self.p.op, found[-1:])
+                raise refused.error()
         else:
             raise TypeError(f"unknown step {step!r}")
 
@@ -406,7 +414,8 @@ class _Run:
     def _begin(self) -> None:
         if self.in_txn:
             return
-        self.s.sql("BEGIN")
+        self.s.sql(self.d.begin)
+        self.began = time.monotonic()
         if self.d.lock_timeout and self.ex.lock_timeout:
             self.s.sql(f"SET LOCAL lock_timeout = {self.d.literal(self.ex.lock_timeout)}")
         self.in_txn = True
@@ -453,12 +462,17 @@ class _Run:
         self._begin()
         if self.direction == "up":
             for text in self.d.record_progress(self.version, self.name, self.checksum, self.ex.user,
-                                               _json(self.p.plan()), _json(self.p.position())):
+                                               _json(self.p.plan()), _json(self.p.position()),
+                                               elapsed_ms=self._elapsed_ms()):
                 self._do(lambda text=text: self.s.sql(text))
         self.s.sql("COMMIT")
         self.in_txn = self.dirty = False
         self.segments += 1
         self.committed = self.p.copy()
+
+    def _elapsed_ms(self) -> float:
+        """How long the open transaction has run, for dialects with no transaction clock (SQLite)."""
+        return (time.monotonic() - self.began) * 1000
 
     def _commit_or_close(self) -> None:
         if self.in_txn and not self.dirty:
@@ -472,9 +486,9 @@ class _Run:
         if self.direction == "up":
             self.ex.last_plan = self.p.plan()
             texts = self.d.record_applied(self.version, self.name, self.checksum, self.ex.user,
-                                          _json(self.p.plan()))
+                                          _json(self.p.plan()), elapsed_ms=self._elapsed_ms())
         else:
-            texts = self.d.record_reverted(self.version, self.name, self.ex.user)
+            texts = self.d.record_reverted(self.version, self.name, self.ex.user, elapsed_ms=self._elapsed_ms())
         for text in texts:
             self._do(lambda text=text: self.s.sql(text))
         self.s.sql("COMMIT")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import json
 import socket
+from datetime import datetime
 
 from .plan import Record
 
@@ -29,5 +30,7 @@ def read_records(db, dialect) -> list[Record]:
     records = []
     for v, name, checksum, at, ms, by, inverse, *progress in db.rows(dialect.history_select):
         progress = json.loads(progress[0]) if progress and progress[0] else None
+        if isinstance(at, str):  # SQLite keeps timestamps as ISO-8601 text
+            at = datetime.fromisoformat(at)
         records.append(Record(int(v), name, checksum, at, float(ms), by, json.loads(inverse), progress))
     return records

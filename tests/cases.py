@@ -27,9 +27,10 @@ from pymig import (add_check, add_column, add_foreign_key, add_unique, alter_col
                    preflight, rename_column, rename_table, run_python, run_sql, sql)
 from pymig.ops import AddColumn, CreateTable, RenameTable
 from pymig.schema import Schema
-from pymig.steps import Batched, Commit, Python, Sql, Warning
+from pymig.steps import Batched, Check, Commit, Python, Sql, Warning
 
 PG = "postgresql"
+SQLITE = "sqlite"
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,9 @@ class Case:
     # run_sql / run_python change the schema in ways pymig cannot follow: these operations say
     # what they do, so the round trip can predict the catalog after them.
     state_ops: list | None = None
+    # dialect name -> the error pymig gives when it loads the migration, for what that database
+    # has no meaning for (a GIN index on SQLite); such a case has no expected SQL for the dialect
+    refused: dict[str, str] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return self.id
@@ -1320,6 +1324,8 @@ def step_text(step) -> str:
         return f"-- WARNING: {step.text}"
     if isinstance(step, Python):
         return f"-- python: {step.label}"
+    if isinstance(step, Check):
+        return f"-- check: {step.query}"
     if isinstance(step, Batched):
         how = "each batch committed on its own" if step.online else "in the migration's transaction"
         return (f"-- batches of {step.batch_size} by {step.key}, {how}:\n{step.first}\n"
@@ -1332,5 +1338,1095 @@ def render(ops, schema: Schema, dialect) -> tuple[list[str], list[str]]:
     statements, checks = [], []
     for op, before in walk(ops, schema):
         checks += [c.message for c in op.checks(before, dialect)]
-        statements += [step_text(s) for s in op.forward(before, dialect)]
+        statements += [step_text(s) for s in dialect.forward(op, before)]
     return statements, checks
+
+
+# -- SQLite ------------------------------------------------------------------------------------
+# The same cases on SQLite. Where its ALTER TABLE cannot make the change, the table is rebuilt;
+# `rebuild` spells that procedure once, as SqliteDialect.rebuild emits it.
+
+def rebuild(table: str, columns: str, copied: str, select: str | None = None, *, serial: bool = True,
+            then: list[str] = (), fk_check: list[str] = ()) -> list[str]:
+    """The statements of an SQLite table rebuild: the new definition under a temporary name
+    (`columns`: its column and constraint lines), the rows copied (`select`: what is copied into
+    `copied`, by default the same columns), the AUTOINCREMENT counter carried over (`serial`),
+    the old table dropped, the new one renamed in place; then its indexes and triggers (`then`)
+    and the foreign-key check of the tables in `fk_check`."""
+    new = f'"pymig_new_{table}"'
+    steps = [f"CREATE TABLE {new} (\n{columns}\n)",
+             f'INSERT INTO {new} ({copied})\nSELECT {select or copied} FROM "{table}"']
+    if serial:
+        steps += [f"DELETE FROM sqlite_sequence WHERE name = 'pymig_new_{table}'",
+                  f"INSERT INTO sqlite_sequence (name, seq) SELECT 'pymig_new_{table}', seq "
+                  f"FROM sqlite_sequence WHERE name = '{table}'"]
+    steps += [f'DROP TABLE "{table}"', "PRAGMA legacy_alter_table = ON", f'ALTER TABLE {new} RENAME TO "{table}"',
+              "PRAGMA legacy_alter_table = OFF", *then]
+    if fk_check:
+        source = " UNION ALL ".join(f"SELECT * FROM pragma_foreign_key_check('{t}')" for t in fk_check)
+        steps.append(f'-- check: SELECT "table", rowid, parent FROM ({source})')
+    return steps
+
+
+SQLITE_EXPECTED: dict[str, dict[str, list[str]]] = {
+    "create_table_column_types": dict(
+        sql=[
+            'CREATE TABLE "accounts" (\n'
+            '    "id" INTEGER NOT NULL CONSTRAINT "accounts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+            '    "email" VARCHAR(255) NOT NULL,\n'
+            '    "bio" TEXT,\n'
+            '    "created_at" TIMESTAMPTZ DEFAULT CURRENT_TIMESTAMP NOT NULL,\n'
+            '    "last_seen" TIMESTAMP,\n'
+            '    "settings" JSONB TEXT DEFAULT (CAST(\'{}\' AS JSONB TEXT)) NOT NULL,\n'
+            '    "tags" TEXT[] DEFAULT \'{}\' NOT NULL,\n'
+            '    "balance" NUMERIC(10,2) DEFAULT 0 NOT NULL,\n'
+            '    "role" VARCHAR(20) DEFAULT \'member\' NOT NULL,\n'
+            '    "is_admin" BOOLEAN DEFAULT false,\n'
+            '    CONSTRAINT "accounts_email_key" UNIQUE ("email"),\n'
+            '    CONSTRAINT "accounts_balance_check" CHECK (balance >= 0),\n'
+            '    CONSTRAINT "accounts_email_role_key" UNIQUE ("email", "role"),\n'
+            '    CONSTRAINT "accounts_role_known" CHECK (role IN (\'member\', \'admin\'))\n'
+            ')',
+        ],
+        down_sql=[
+            'DROP TABLE "accounts"',
+        ],
+        down_checks=[
+            'table "accounts" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ],
+    ),
+    "create_table_references": dict(
+        sql=[
+            'CREATE TABLE "comments" (\n'
+            '    "id" INTEGER NOT NULL CONSTRAINT "comments_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+            '    "user_id" INTEGER NOT NULL,\n'
+            '    "editor_id" INTEGER,\n'
+            '    "parent_id" BIGINT,\n'
+            '    "body" TEXT NOT NULL,\n'
+            '    CONSTRAINT "comments_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ON DELETE CASCADE,\n'
+            '    CONSTRAINT "comments_editor_id_fkey" FOREIGN KEY ("editor_id") REFERENCES "users" ("id") ON DELETE SET NULL,\n'
+            '    CONSTRAINT "comments_parent_id_fkey" FOREIGN KEY ("parent_id") REFERENCES "comments" ON DELETE RESTRICT\n'
+            ')',
+        ],
+        down_sql=[
+            'DROP TABLE "comments"',
+        ],
+        down_checks=[
+            'table "comments" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ],
+    ),
+    "create_table_composite_primary_key": dict(
+        sql=[
+            'CREATE TABLE "memberships" (\n'
+            '    "user_id" INTEGER NOT NULL,\n'
+            '    "group_name" VARCHAR(50) NOT NULL,\n'
+            '    "joined_at" TIMESTAMPTZ DEFAULT CURRENT_TIMESTAMP NOT NULL,\n'
+            '    CONSTRAINT "memberships_pkey" PRIMARY KEY ("user_id", "group_name"),\n'
+            '    CONSTRAINT "memberships_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users"\n'
+            ')',
+        ],
+        down_sql=[
+            'DROP TABLE "memberships"',
+        ],
+        down_checks=[
+            'table "memberships" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ],
+    ),
+    "create_table_then_index": dict(
+        sql=[
+            'CREATE TABLE "events" (\n'
+            '    "id" INTEGER NOT NULL CONSTRAINT "events_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+            '    "kind" TEXT NOT NULL,\n'
+            '    "at" TIMESTAMPTZ NOT NULL\n'
+            ')',
+            'CREATE INDEX "events_kind_at_idx" ON "events" ("kind", "at" DESC)',
+        ],
+        down_sql=[
+            'DROP INDEX "events_kind_at_idx"',
+            'DROP TABLE "events"',
+        ],
+        down_checks=[
+            'table "events" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ],
+    ),
+    "drop_table_checked": dict(
+        sql=[
+            'DROP TABLE "tags"',
+        ],
+        down_sql=[
+            'CREATE TABLE "tags" (\n'
+            '    "id" INTEGER NOT NULL CONSTRAINT "tags_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+            '    "label" TEXT NOT NULL,\n'
+            '    CONSTRAINT "tags_label_key" UNIQUE ("label")\n'
+            ')',
+        ],
+        checks=[
+            'table "tags" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+            'table "tags" holds {count} {noun}, which dropping it would lose',
+        ],
+    ),
+    "drop_table_with_indexes_and_foreign_key": dict(
+        sql=[
+            'DROP TABLE "posts"',
+        ],
+        down_sql=[
+            'CREATE TABLE "posts" (\n'
+            '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+            '    "user_id" INTEGER NOT NULL,\n'
+            '    "title" TEXT NOT NULL,\n'
+            '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE,\n'
+            '    CONSTRAINT "posts_user_id_title_key" UNIQUE ("user_id", "title"),\n'
+            '    CONSTRAINT "posts_title_not_blank" CHECK (title <> \'\')\n'
+            ')',
+            'CREATE INDEX "posts_title_lower_idx" ON "posts" (lower(title))',
+            'CREATE INDEX "posts_id_idx" ON "posts" ("id" DESC) WHERE user_id > 0',
+        ],
+        checks=[
+            'table "posts" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ],
+    ),
+    "rename_table_with_foreign_key_and_index": dict(
+        sql=[
+            'ALTER TABLE "users" RENAME TO "accounts"',
+        ],
+        down_sql=[
+            'ALTER TABLE "accounts" RENAME TO "users"',
+        ],
+    ),
+    "rename_table_then_drop_its_index": dict(
+        sql=[
+            'ALTER TABLE "users" RENAME TO "accounts"',
+            'DROP INDEX "users_lower_email_idx"',
+        ],
+        down_sql=[
+            'CREATE INDEX "users_lower_email_idx" ON "accounts" (lower(email))',
+            'ALTER TABLE "accounts" RENAME TO "users"',
+        ],
+    ),
+    "add_column_nullable": dict(
+        sql=[
+            'ALTER TABLE "users" ADD COLUMN "bio" TEXT',
+        ],
+        down_sql=[
+            'ALTER TABLE "users" DROP COLUMN "bio"',
+        ],
+        down_checks=[
+            'column "users.bio" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ],
+    ),
+    "add_column_not_null_with_default": dict(
+        sql=[
+            'ALTER TABLE "users" ADD COLUMN "active" BOOLEAN DEFAULT true NOT NULL',
+        ],
+        down_sql=[
+            'ALTER TABLE "users" DROP COLUMN "active"',
+        ],
+        down_checks=[
+            'column "users.active" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ],
+    ),
+    "add_column_not_null_without_default": dict(
+        sql=[
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT,\n'
+                '    "tenant" INTEGER NOT NULL',
+                copied='"id", "email", "name"',
+            ),
+        ],
+        down_sql=[
+            'ALTER TABLE "users" DROP COLUMN "tenant"',
+        ],
+        checks=[
+            'column "users.tenant" is NOT NULL without a default, but table "users" has {count} {noun}, which would get NULL',
+        ],
+        down_checks=[
+            'column "users.tenant" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ],
+    ),
+    "add_column_sql_default": dict(
+        sql=[
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT,\n'
+                '    "prefs" JSONB TEXT DEFAULT (CAST(\'{}\' AS JSONB TEXT)) NOT NULL',
+                copied='"id", "email", "name"',
+            ),
+        ],
+        down_sql=[
+            'ALTER TABLE "users" DROP COLUMN "prefs"',
+        ],
+        down_checks=[
+            'column "users.prefs" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ],
+    ),
+    "add_column_unique": dict(
+        sql=[
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT,\n'
+                '    "handle" VARCHAR(40),\n'
+                '    CONSTRAINT "users_handle_key" UNIQUE ("handle")',
+                copied='"id", "email", "name"',
+            ),
+        ],
+        down_sql=[
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT',
+                copied='"id", "email", "name"',
+            ),
+        ],
+        down_checks=[
+            'column "users.handle" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ],
+    ),
+    "add_column_references_primary_key": dict(
+        sql=[
+            *rebuild(
+                "posts",
+                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "user_id" INTEGER NOT NULL,\n'
+                '    "title" TEXT NOT NULL,\n'
+                '    "editor_id" INTEGER,\n'
+                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE,\n'
+                '    CONSTRAINT "posts_editor_id_fkey" FOREIGN KEY ("editor_id") REFERENCES "users" ("id") ON DELETE SET NULL',
+                copied='"id", "user_id", "title"',
+                fk_check=["posts"],
+            ),
+        ],
+        down_sql=[
+            *rebuild(
+                "posts",
+                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "user_id" INTEGER NOT NULL,\n'
+                '    "title" TEXT NOT NULL,\n'
+                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE',
+                copied='"id", "user_id", "title"',
+                fk_check=["posts"],
+            ),
+        ],
+        down_checks=[
+            'column "posts.editor_id" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ],
+    ),
+    "add_column_references_column": dict(
+        sql=[
+            *rebuild(
+                "posts",
+                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "user_id" INTEGER NOT NULL,\n'
+                '    "title" TEXT NOT NULL,\n'
+                '    "reviewer_id" INTEGER,\n'
+                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE,\n'
+                '    CONSTRAINT "posts_reviewer_id_fkey" FOREIGN KEY ("reviewer_id") REFERENCES "users" ("id")',
+                copied='"id", "user_id", "title"',
+                fk_check=["posts"],
+            ),
+        ],
+        down_sql=[
+            *rebuild(
+                "posts",
+                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "user_id" INTEGER NOT NULL,\n'
+                '    "title" TEXT NOT NULL,\n'
+                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE',
+                copied='"id", "user_id", "title"',
+                fk_check=["posts"],
+            ),
+        ],
+        down_checks=[
+            'column "posts.reviewer_id" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ],
+    ),
+    "add_column_check": dict(
+        sql=[
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT,\n'
+                '    "age" INTEGER,\n'
+                '    CONSTRAINT "users_age_check" CHECK (age >= 0)',
+                copied='"id", "email", "name"',
+            ),
+        ],
+        down_sql=[
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT',
+                copied='"id", "email", "name"',
+            ),
+        ],
+        checks=[
+            'check "users_age_check" (CHECK (age >= 0)) fails for {count} {noun} of "users"',
+        ],
+        down_checks=[
+            'column "users.age" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ],
+    ),
+    "drop_column_with_indexes_and_constraints": dict(
+        sql=[
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "name" TEXT',
+                copied='"id", "name"',
+            ),
+        ],
+        down_sql=[
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "name" TEXT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    CONSTRAINT "users_email_key" UNIQUE ("email"),\n'
+                '    CONSTRAINT "users_email_check" CHECK (email <> \'\')',
+                copied='"id", "name"',
+                then=[
+                    'CREATE INDEX "users_lower_email_idx" ON "users" (lower(email))',
+                    'CREATE INDEX "users_name_email_idx" ON "users" ("name", "email")',
+                ],
+            ),
+        ],
+        checks=[
+            'column "users.email" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+            'column "users.email" holds {count} non-NULL {noun}, which dropping it would lose',
+        ],
+        down_checks=[
+            'column "users.email" is NOT NULL without a default, but table "users" has {count} {noun}, which would get NULL',
+            'check "users_email_check" (CHECK (email <> \'\')) fails for {count} {noun} of "users"',
+        ],
+    ),
+    "drop_column_with_foreign_key": dict(
+        sql=[
+            *rebuild(
+                "posts",
+                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "user_id" INTEGER NOT NULL,\n'
+                '    "title" TEXT NOT NULL,\n'
+                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE',
+                copied='"id", "user_id", "title"',
+                fk_check=["posts"],
+            ),
+        ],
+        down_sql=[
+            *rebuild(
+                "posts",
+                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "user_id" INTEGER NOT NULL,\n'
+                '    "title" TEXT NOT NULL,\n'
+                '    "editor_id" INTEGER,\n'
+                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE,\n'
+                '    CONSTRAINT "posts_editor_id_fkey" FOREIGN KEY ("editor_id") REFERENCES "users" ("id") ON DELETE SET NULL',
+                copied='"id", "user_id", "title"',
+                fk_check=["posts"],
+            ),
+        ],
+        checks=[
+            'column "posts.editor_id" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ],
+    ),
+    "drop_column_with_default_and_check": dict(
+        sql=[
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT',
+                copied='"id", "email", "name"',
+            ),
+        ],
+        down_sql=[
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT,\n'
+                '    "score" INTEGER DEFAULT 0 NOT NULL,\n'
+                '    CONSTRAINT "users_score_check" CHECK (score >= 0)',
+                copied='"id", "email", "name"',
+            ),
+        ],
+        checks=[
+            'column "users.score" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ],
+        down_checks=[
+            'check "users_score_check" (CHECK (score >= 0)) fails for {count} {noun} of "users"',
+        ],
+    ),
+    "drop_column_in_multi_column_unique": dict(
+        sql=[
+            *rebuild(
+                "slots",
+                '    "id" INTEGER NOT NULL CONSTRAINT "slots_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "room" TEXT NOT NULL',
+                copied='"id", "room"',
+            ),
+        ],
+        down_sql=[
+            *rebuild(
+                "slots",
+                '    "id" INTEGER NOT NULL CONSTRAINT "slots_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "room" TEXT NOT NULL,\n'
+                '    "starts_at" TIMESTAMPTZ NOT NULL,\n'
+                '    CONSTRAINT "slots_room_starts_at_key" UNIQUE ("room", "starts_at")',
+                copied='"id", "room"',
+            ),
+        ],
+        checks=[
+            'column "slots.starts_at" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+            'column "slots.starts_at" holds {count} non-NULL {noun}, which dropping it would lose',
+        ],
+        down_checks=[
+            'column "slots.starts_at" is NOT NULL without a default, but table "slots" has {count} {noun}, which would get NULL',
+        ],
+    ),
+    "rename_column_with_index_and_check": dict(
+        sql=[
+            'ALTER TABLE "users" RENAME COLUMN "email" TO "address"',
+        ],
+        down_sql=[
+            'ALTER TABLE "users" RENAME COLUMN "address" TO "email"',
+        ],
+    ),
+    "rename_column_referenced_by_foreign_key": dict(
+        sql=[
+            'ALTER TABLE "users" RENAME COLUMN "id" TO "user_id"',
+        ],
+        down_sql=[
+            'ALTER TABLE "users" RENAME COLUMN "user_id" TO "id"',
+        ],
+    ),
+    "alter_column_widen_type": dict(
+        sql=[
+            *rebuild(
+                "products",
+                '    "id" INTEGER NOT NULL CONSTRAINT "products_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "code" VARCHAR(64)',
+                copied='"id", "code"',
+            ),
+        ],
+        down_sql=[
+            *rebuild(
+                "products",
+                '    "id" INTEGER NOT NULL CONSTRAINT "products_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "code" VARCHAR(20)',
+                copied='"id", "code"',
+            ),
+        ],
+    ),
+    "alter_column_type_using": dict(
+        sql=[
+            *rebuild(
+                "products",
+                '    "id" INTEGER NOT NULL CONSTRAINT "products_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "price" INTEGER',
+                copied='"id", "price"',
+                select='"id", CAST(price AS INTEGER)',
+            ),
+        ],
+        down_sql=[
+            *rebuild(
+                "products",
+                '    "id" INTEGER NOT NULL CONSTRAINT "products_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "price" VARCHAR(10)',
+                copied='"id", "price"',
+            ),
+        ],
+    ),
+    "alter_column_set_not_null": dict(
+        sql=[
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT NOT NULL',
+                copied='"id", "email", "name"',
+            ),
+        ],
+        down_sql=[
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT',
+                copied='"id", "email", "name"',
+            ),
+        ],
+        checks=[
+            'column "users.name" is NULL in {count} {noun}, so it cannot become NOT NULL',
+        ],
+    ),
+    "alter_column_drop_not_null": dict(
+        sql=[
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255),\n'
+                '    "name" TEXT',
+                copied='"id", "email", "name"',
+            ),
+        ],
+        down_sql=[
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT',
+                copied='"id", "email", "name"',
+            ),
+        ],
+        down_checks=[
+            'column "users.email" is NULL in {count} {noun}, so it cannot become NOT NULL',
+        ],
+    ),
+    "alter_column_set_default": dict(
+        sql=[
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT DEFAULT \'anonymous\'',
+                copied='"id", "email", "name"',
+            ),
+        ],
+        down_sql=[
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT',
+                copied='"id", "email", "name"',
+            ),
+        ],
+    ),
+    "alter_column_drop_default": dict(
+        sql=[
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT,\n'
+                '    "created_at" TIMESTAMPTZ',
+                copied='"id", "email", "name", "created_at"',
+            ),
+        ],
+        down_sql=[
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT,\n'
+                '    "created_at" TIMESTAMPTZ DEFAULT CURRENT_TIMESTAMP',
+                copied='"id", "email", "name", "created_at"',
+            ),
+        ],
+    ),
+    "alter_column_change_default": dict(
+        sql=[
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT,\n'
+                '    "role" VARCHAR(20) DEFAULT \'guest\' NOT NULL',
+                copied='"id", "email", "name", "role"',
+            ),
+        ],
+        down_sql=[
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT,\n'
+                '    "role" VARCHAR(20) DEFAULT \'member\' NOT NULL',
+                copied='"id", "email", "name", "role"',
+            ),
+        ],
+    ),
+    "alter_column_type_nullable_and_default": dict(
+        sql=[
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" VARCHAR(100) DEFAULT \'anonymous\' NOT NULL',
+                copied='"id", "email", "name"',
+            ),
+        ],
+        down_sql=[
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT',
+                copied='"id", "email", "name"',
+            ),
+        ],
+        checks=[
+            'column "users.name" is NULL in {count} {noun}, so it cannot become NOT NULL',
+        ],
+    ),
+    "create_index_plain": dict(
+        sql=[
+            'CREATE INDEX "users_email_idx" ON "users" ("email")',
+        ],
+        down_sql=[
+            'DROP INDEX "users_email_idx"',
+        ],
+    ),
+    "create_index_multi_column": dict(
+        sql=[
+            'CREATE INDEX "posts_user_id_title_idx" ON "posts" ("user_id", "title")',
+        ],
+        down_sql=[
+            'DROP INDEX "posts_user_id_title_idx"',
+        ],
+    ),
+    "create_index_desc": dict(
+        sql=[
+            'CREATE INDEX "users_last_login_at_idx" ON "users" ("last_login_at" DESC)',
+        ],
+        down_sql=[
+            'DROP INDEX "users_last_login_at_idx"',
+        ],
+    ),
+    "create_index_expression": dict(
+        sql=[
+            'CREATE INDEX "users_lower_email_idx" ON "users" (lower(email))',
+        ],
+        down_sql=[
+            'DROP INDEX "users_lower_email_idx"',
+        ],
+    ),
+    "create_index_partial": dict(
+        sql=[
+            'CREATE INDEX "users_live_email_idx" ON "users" ("email") WHERE deleted_at IS NULL',
+        ],
+        down_sql=[
+            'DROP INDEX "users_live_email_idx"',
+        ],
+    ),
+    "create_index_unique": dict(
+        sql=[
+            'CREATE UNIQUE INDEX "users_email_idx" ON "users" ("email")',
+        ],
+        down_sql=[
+            'DROP INDEX "users_email_idx"',
+        ],
+        checks=[
+            '{count} {noun} of "users" share {groups} of (email), which unique index "users_email_idx" allows only once',
+        ],
+    ),
+    "drop_index_plain": dict(
+        sql=[
+            'DROP INDEX "users_email_idx"',
+        ],
+        down_sql=[
+            'CREATE INDEX "users_email_idx" ON "users" ("email")',
+        ],
+    ),
+    "drop_index_unique_partial": dict(
+        sql=[
+            'DROP INDEX "users_named_email_key"',
+        ],
+        down_sql=[
+            'CREATE UNIQUE INDEX "users_named_email_key" ON "users" ("email") WHERE name IS NOT NULL',
+        ],
+        down_checks=[
+            '{count} {noun} of "users" share {groups} of (email), which unique index "users_named_email_key" allows only once',
+        ],
+    ),
+    "add_foreign_key_explicit_columns": dict(
+        sql=[
+            *rebuild(
+                "posts",
+                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "user_id" INTEGER NOT NULL,\n'
+                '    "title" TEXT NOT NULL,\n'
+                '    "editor_id" INTEGER,\n'
+                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE,\n'
+                '    CONSTRAINT "posts_editor_id_fkey" FOREIGN KEY ("editor_id") REFERENCES "users" ("id") ON DELETE SET NULL',
+                copied='"id", "user_id", "title", "editor_id"',
+                fk_check=["posts"],
+            ),
+        ],
+        down_sql=[
+            *rebuild(
+                "posts",
+                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "user_id" INTEGER NOT NULL,\n'
+                '    "title" TEXT NOT NULL,\n'
+                '    "editor_id" INTEGER,\n'
+                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE',
+                copied='"id", "user_id", "title", "editor_id"',
+                fk_check=["posts"],
+            ),
+        ],
+        checks=[
+            'table "posts" has {count} {noun} whose (editor_id) finds no match in "users"(id), which foreign key "posts_editor_id_fkey" forbids',
+        ],
+    ),
+    "add_foreign_key_primary_key_default": dict(
+        sql=[
+            *rebuild(
+                "posts",
+                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "user_id" INTEGER NOT NULL,\n'
+                '    "title" TEXT NOT NULL,\n'
+                '    "author_id" INTEGER,\n'
+                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE,\n'
+                '    CONSTRAINT "posts_author_fk" FOREIGN KEY ("author_id") REFERENCES "users" ("id")',
+                copied='"id", "user_id", "title", "author_id"',
+                fk_check=["posts"],
+            ),
+        ],
+        down_sql=[
+            *rebuild(
+                "posts",
+                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "user_id" INTEGER NOT NULL,\n'
+                '    "title" TEXT NOT NULL,\n'
+                '    "author_id" INTEGER,\n'
+                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE',
+                copied='"id", "user_id", "title", "author_id"',
+                fk_check=["posts"],
+            ),
+        ],
+        checks=[
+            'table "posts" has {count} {noun} whose (author_id) finds no match in "users"(id), which foreign key "posts_author_fk" forbids',
+        ],
+    ),
+    "add_foreign_key_on_delete_no_action": dict(
+        sql=[
+            *rebuild(
+                "posts",
+                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "user_id" INTEGER NOT NULL,\n'
+                '    "title" TEXT NOT NULL,\n'
+                '    "editor_id" INTEGER,\n'
+                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE,\n'
+                '    CONSTRAINT "posts_editor_id_fkey" FOREIGN KEY ("editor_id") REFERENCES "users" ("id")',
+                copied='"id", "user_id", "title", "editor_id"',
+                fk_check=["posts"],
+            ),
+        ],
+        down_sql=[
+            *rebuild(
+                "posts",
+                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "user_id" INTEGER NOT NULL,\n'
+                '    "title" TEXT NOT NULL,\n'
+                '    "editor_id" INTEGER,\n'
+                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE',
+                copied='"id", "user_id", "title", "editor_id"',
+                fk_check=["posts"],
+            ),
+        ],
+        checks=[
+            'table "posts" has {count} {noun} whose (editor_id) finds no match in "users"(id), which foreign key "posts_editor_id_fkey" forbids',
+        ],
+    ),
+    "add_unique": dict(
+        sql=[
+            *rebuild(
+                "posts",
+                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "user_id" INTEGER NOT NULL,\n'
+                '    "title" TEXT NOT NULL,\n'
+                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE,\n'
+                '    CONSTRAINT "posts_user_id_title_key" UNIQUE ("user_id", "title")',
+                copied='"id", "user_id", "title"',
+                fk_check=["posts"],
+            ),
+        ],
+        down_sql=[
+            *rebuild(
+                "posts",
+                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "user_id" INTEGER NOT NULL,\n'
+                '    "title" TEXT NOT NULL,\n'
+                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE',
+                copied='"id", "user_id", "title"',
+                fk_check=["posts"],
+            ),
+        ],
+        checks=[
+            '{count} {noun} of "posts" share {groups} of (user_id, title), which unique "posts_user_id_title_key" allows only once',
+        ],
+    ),
+    "add_check": dict(
+        sql=[
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT,\n'
+                '    CONSTRAINT "users_email_has_at" CHECK (email LIKE \'%@%\')',
+                copied='"id", "email", "name"',
+            ),
+        ],
+        down_sql=[
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT',
+                copied='"id", "email", "name"',
+            ),
+        ],
+        checks=[
+            'check "users_email_has_at" (CHECK (email LIKE \'%@%\')) fails for {count} {noun} of "users"',
+        ],
+    ),
+    "drop_constraint_check": dict(
+        sql=[
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT',
+                copied='"id", "email", "name"',
+            ),
+        ],
+        down_sql=[
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT,\n'
+                '    CONSTRAINT "users_email_has_at" CHECK (email LIKE \'%@%\')',
+                copied='"id", "email", "name"',
+            ),
+        ],
+        down_checks=[
+            'check "users_email_has_at" (CHECK (email LIKE \'%@%\')) fails for {count} {noun} of "users"',
+        ],
+    ),
+    "drop_constraint_foreign_key": dict(
+        sql=[
+            *rebuild(
+                "posts",
+                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "user_id" INTEGER NOT NULL,\n'
+                '    "title" TEXT NOT NULL',
+                copied='"id", "user_id", "title"',
+            ),
+        ],
+        down_sql=[
+            *rebuild(
+                "posts",
+                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "user_id" INTEGER NOT NULL,\n'
+                '    "title" TEXT NOT NULL,\n'
+                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE',
+                copied='"id", "user_id", "title"',
+                fk_check=["posts"],
+            ),
+        ],
+        down_checks=[
+            'table "posts" has {count} {noun} whose (user_id) finds no match in "users"(id), which foreign key "posts_user_id_fkey" forbids',
+        ],
+    ),
+    "drop_constraint_unique": dict(
+        sql=[
+            *rebuild(
+                "posts",
+                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "user_id" INTEGER NOT NULL,\n'
+                '    "title" TEXT NOT NULL,\n'
+                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE',
+                copied='"id", "user_id", "title"',
+                fk_check=["posts"],
+            ),
+        ],
+        down_sql=[
+            *rebuild(
+                "posts",
+                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "user_id" INTEGER NOT NULL,\n'
+                '    "title" TEXT NOT NULL,\n'
+                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE,\n'
+                '    CONSTRAINT "posts_user_id_title_key" UNIQUE ("user_id", "title")',
+                copied='"id", "user_id", "title"',
+                fk_check=["posts"],
+            ),
+        ],
+        down_checks=[
+            '{count} {noun} of "posts" share {groups} of (user_id, title), which unique "posts_user_id_title_key" allows only once',
+        ],
+    ),
+    "run_sql_schema_with_down": dict(
+        sql=[
+            'CREATE TABLE audit_log (id bigserial PRIMARY KEY, message text NOT NULL)',
+            '-- check: SELECT "table", rowid, parent FROM (SELECT * FROM pragma_foreign_key_check)',
+        ],
+        down_sql=[
+            'DROP TABLE audit_log',
+            '-- check: SELECT "table", rowid, parent FROM (SELECT * FROM pragma_foreign_key_check)',
+        ],
+    ),
+    "run_sql_data_with_down": dict(
+        sql=[
+            'UPDATE users SET name = upper(name)',
+            '-- check: SELECT "table", rowid, parent FROM (SELECT * FROM pragma_foreign_key_check)',
+        ],
+        down_sql=[
+            'UPDATE users SET name = lower(name)',
+            '-- check: SELECT "table", rowid, parent FROM (SELECT * FROM pragma_foreign_key_check)',
+        ],
+    ),
+    "run_python_with_down": dict(
+        sql=[
+            '-- python: run_python add_guest',
+            '-- check: SELECT "table", rowid, parent FROM (SELECT * FROM pragma_foreign_key_check)',
+        ],
+        down_sql=[
+            '-- python: run_python remove_guest',
+            '-- check: SELECT "table", rowid, parent FROM (SELECT * FROM pragma_foreign_key_check)',
+        ],
+    ),
+    "backfill_with_reverse_in_batches": dict(
+        sql=[
+            "-- batches of 2 by id, in the migration's transaction:\n"
+            'UPDATE "users" SET "name" = upper(name) WHERE "id" IN (SELECT "id" FROM "users" WHERE true ORDER BY "id" LIMIT {limit}) RETURNING "id"\n'
+            '-- next batches:\n'
+            'UPDATE "users" SET "name" = upper(name) WHERE "id" IN (SELECT "id" FROM "users" WHERE "id" > {after} ORDER BY "id" LIMIT {limit}) RETURNING "id"',
+        ],
+        down_sql=[
+            "-- batches of 2 by id, in the migration's transaction:\n"
+            'UPDATE "users" SET "name" = lower(name) WHERE "id" IN (SELECT "id" FROM "users" WHERE true ORDER BY "id" LIMIT {limit}) RETURNING "id"\n'
+            '-- next batches:\n'
+            'UPDATE "users" SET "name" = lower(name) WHERE "id" IN (SELECT "id" FROM "users" WHERE "id" > {after} ORDER BY "id" LIMIT {limit}) RETURNING "id"',
+        ],
+    ),
+    "backfill_where_with_reverse": dict(
+        sql=[
+            "-- batches of 10000 by id, in the migration's transaction:\n"
+            'UPDATE "users" SET "name" = name || \'!\' WHERE "id" IN (SELECT "id" FROM "users" WHERE true AND (email LIKE \'%.org\') ORDER BY "id" LIMIT {limit}) RETURNING "id"\n'
+            '-- next batches:\n'
+            'UPDATE "users" SET "name" = name || \'!\' WHERE "id" IN (SELECT "id" FROM "users" WHERE "id" > {after} AND (email LIKE \'%.org\') ORDER BY "id" LIMIT {limit}) RETURNING "id"',
+        ],
+        down_sql=[
+            "-- batches of 10000 by id, in the migration's transaction:\n"
+            'UPDATE "users" SET "name" = rtrim(name, \'!\') WHERE "id" IN (SELECT "id" FROM "users" WHERE true ORDER BY "id" LIMIT {limit}) RETURNING "id"\n'
+            '-- next batches:\n'
+            'UPDATE "users" SET "name" = rtrim(name, \'!\') WHERE "id" IN (SELECT "id" FROM "users" WHERE "id" > {after} ORDER BY "id" LIMIT {limit}) RETURNING "id"',
+        ],
+    ),
+    "backfill_column_added_in_same_migration": dict(
+        sql=[
+            'ALTER TABLE "users" ADD COLUMN "display_name" TEXT',
+            "-- batches of 10000 by id, in the migration's transaction:\n"
+            'UPDATE "users" SET "display_name" = upper(name) WHERE "id" IN (SELECT "id" FROM "users" WHERE true ORDER BY "id" LIMIT {limit}) RETURNING "id"\n'
+            '-- next batches:\n'
+            'UPDATE "users" SET "display_name" = upper(name) WHERE "id" IN (SELECT "id" FROM "users" WHERE "id" > {after} ORDER BY "id" LIMIT {limit}) RETURNING "id"',
+        ],
+        down_sql=[
+            'ALTER TABLE "users" DROP COLUMN "display_name"',
+        ],
+        down_checks=[
+            'column "users.display_name" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ],
+    ),
+    "backfill_table_without_primary_key": dict(
+        sql=[
+            'UPDATE "settings" SET "value" = upper(value)',
+        ],
+        down_sql=[
+            'UPDATE "settings" SET "value" = lower(value)',
+        ],
+    ),
+    "preflight_passes": dict(
+        sql=[],
+        down_sql=[],
+        checks=[
+            'every email has an @',
+        ],
+    ),
+    "role_vocabulary_change": dict(
+        sql=[
+            'ALTER TABLE "users" ADD COLUMN "role_new" VARCHAR(20)',
+            "-- batches of 10000 by id, in the migration's transaction:\n"
+            'UPDATE "users" SET "role_new" = CASE role WHEN \'user\' THEN \'member\' ELSE role END WHERE "id" IN (SELECT "id" FROM "users" WHERE true ORDER BY "id" LIMIT {limit}) RETURNING "id"\n'
+            '-- next batches:\n'
+            'UPDATE "users" SET "role_new" = CASE role WHEN \'user\' THEN \'member\' ELSE role END WHERE "id" IN (SELECT "id" FROM "users" WHERE "id" > {after} ORDER BY "id" LIMIT {limit}) RETURNING "id"',
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT,\n'
+                '    "role" VARCHAR(20) DEFAULT \'user\' NOT NULL,\n'
+                '    "role_new" VARCHAR(20) DEFAULT \'member\' NOT NULL',
+                copied='"id", "email", "name", "role", "role_new"',
+            ),
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT,\n'
+                '    "role" VARCHAR(20) DEFAULT \'user\' NOT NULL,\n'
+                '    "role_new" VARCHAR(20) DEFAULT \'member\' NOT NULL,\n'
+                '    CONSTRAINT "users_role_known" CHECK (role_new IN (\'member\', \'admin\'))',
+                copied='"id", "email", "name", "role", "role_new"',
+            ),
+            'ALTER TABLE "users" DROP COLUMN "role"',
+            'ALTER TABLE "users" RENAME COLUMN "role_new" TO "role"',
+        ],
+        down_sql=[
+            'ALTER TABLE "users" RENAME COLUMN "role" TO "role_new"',
+            'ALTER TABLE "users" ADD COLUMN "role" VARCHAR(20) DEFAULT \'user\' NOT NULL',
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT,\n'
+                '    "role_new" VARCHAR(20) DEFAULT \'member\' NOT NULL,\n'
+                '    "role" VARCHAR(20) DEFAULT \'user\' NOT NULL',
+                copied='"id", "email", "name", "role_new", "role"',
+            ),
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT,\n'
+                '    "role_new" VARCHAR(20),\n'
+                '    "role" VARCHAR(20) DEFAULT \'user\' NOT NULL',
+                copied='"id", "email", "name", "role_new", "role"',
+            ),
+            'ALTER TABLE "users" DROP COLUMN "role_new"',
+        ],
+        checks=[
+            'column "users.role_new" is NULL in {count} {noun}, so it cannot become NOT NULL',
+            'check "users_role_known" (CHECK (role_new IN (\'member\', \'admin\'))) fails for {count} {noun} of "users"',
+            'column "users.role" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ],
+        down_checks=[
+            'column "users.role_new" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ],
+    ),
+}
+SQLITE_REFUSED = {  # case id -> the plan-time error: what SQLite has no meaning for
+    "create_index_gin": 'index method gin has no SQLite meaning (SQLite indexes are b-trees)',
+    "create_index_hash": 'index method hash has no SQLite meaning (SQLite indexes are b-trees)',
+    "drop_index_expression_gin": 'index method gin has no SQLite meaning (SQLite indexes are b-trees)',
+}
+
+
+for _i, _case in enumerate(CASES):
+    if _case.id in SQLITE_REFUSED:
+        CASES[_i] = replace(_case, refused={**_case.refused, SQLITE: SQLITE_REFUSED[_case.id]})
+        continue
+    _expected = SQLITE_EXPECTED[_case.id]
+    CASES[_i] = replace(_case, **{key: {**getattr(_case, key), SQLITE: _expected[key]} for key in _expected})

@@ -291,9 +291,10 @@ def test_database_url_precedence(project, pymig_server_url):
     assert "001_default.py" in project.ok("up", url=None)
     assert versions(project.url) == [1]
 
-    pyproject.unlink()
+    pyproject.unlink()  # no URL anywhere: the embedded SQLite database, announced when created
     res = project.run("status", url=None)
-    assert res.returncode != 0 and "DATABASE_URL" in res.stderr and "Traceback" not in res.stderr
+    assert res.returncode == 0 and "using the SQLite database pymig.db" in res.stderr, res.stderr
+    assert (project.root / "pymig.db").is_file()
 
 
 def test_migrations_directory_precedence(project):

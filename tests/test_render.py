@@ -6,10 +6,12 @@ from __future__ import annotations
 import pytest
 
 from pymig.dialects.postgres import PostgresDialect
+from pymig.dialects.sqlite import SqliteDialect
+from pymig.errors import PymigError
 
-from cases import CASES, PG, build, inverse_ops, render
+from cases import CASES, PG, SQLITE, build, inverse_ops, render
 
-DIALECTS = {PG: PostgresDialect}  # a dialect's expected text is checked once it is listed here
+DIALECTS = {PG: PostgresDialect, SQLITE: SqliteDialect}  # a dialect's expected text is checked once listed here
 
 
 def _params():
@@ -24,6 +26,8 @@ def test_case_table_is_complete():
         assert case.ops, case.id
         assert set(case.down_sql) == set(case.sql), f"{case.id}: expected inverse SQL for every dialect"
         assert PG in case.sql, f"{case.id}: no PostgreSQL expectation"
+        for name in DIALECTS:
+            assert (name in case.sql) != (name in case.refused), f"{case.id}: {name} needs SQL or a refusal"
 
 
 def test_every_dsl_operation_has_a_case():
@@ -49,3 +53,14 @@ def test_inverse_sql(case, dialect):
     statements, checks = render(inverse_ops(case.ops, before), after, DIALECTS[dialect]())
     assert statements == case.down_sql[dialect]
     assert checks == case.down_checks.get(dialect, [])
+
+
+@pytest.mark.parametrize("case, dialect", [pytest.param(case, name, id=f"{name}-{case.id}")
+                                           for case in CASES for name in case.refused])
+def test_refused_before_anything_runs(case, dialect):
+    """What a database has no meaning for is refused when the migration is loaded (pymig up,
+    pymig sql), naming what; not when it is halfway applied."""
+    with pytest.raises(PymigError) as refused:
+        for op in [*case.setup, *case.ops]:
+            DIALECTS[dialect]().check_operation(op)
+    assert case.refused[dialect] in refused.value.message

@@ -11,4 +11,9 @@ def for_url(url: str):
         from .postgres import PostgresDialect
 
         return PostgresDialect()
-    raise ConfigError(f"unsupported database URL scheme {scheme!r}: use postgresql://")
+    if scheme == "sqlite":
+        from .sqlite import SqliteDialect, database_path
+
+        database_path(url)  # a malformed URL fails here, with the forms it takes
+        return SqliteDialect()
+    raise ConfigError(f"unsupported database URL scheme {scheme!r}: use postgresql:// or sqlite:///")

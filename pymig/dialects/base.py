@@ -17,6 +17,8 @@ class Dialect:
     transactional_ddl = True
     online_recipes = False  # CONCURRENTLY, NOT VALID + VALIDATE, batched backfills outside the DDL transaction
     lock_timeout = False  # SET LOCAL lock_timeout exists
+    begin = "BEGIN"  # opens each of a migration's transactions
+    enforces_types = True  # a column refuses values its type cannot hold (preflight checks the data)
 
     # -- quoting -------------------------------------------------------------------------------
     @staticmethod
@@ -177,6 +179,15 @@ class Dialect:
         return bool(functions_used(expression) & VOLATILE)
 
     # -- steps: what ops call; a dialect with online recipes overrides these --------------------
+    def check_operation(self, op) -> None:
+        """Refuse, before anything runs, what an operation says that this database cannot mean
+        (raise PymigError); what PostgreSQL cannot mean, it refuses itself, inside the transaction."""
+
+    def forward(self, op, schema) -> list:
+        """The steps that do `op` on `schema`: what the operation asks for, unless the dialect must
+        do it another way (SQLite rebuilds a table where its ALTER TABLE cannot change it)."""
+        return op.forward(schema, self)
+
     def add_column_steps(self, table: Table | None, table_name: str, column: Column, constraints, live: bool) -> list:
         stmts = self.add_column(table_name, column)
         for c in constraints:

@@ -319,7 +319,8 @@ class PostgresDialect(Dialect):
             "duration_ms = pymig_migrations.duration_ms + EXCLUDED.duration_ms"
         )
 
-    def record_applied(self, version, name, checksum, user, inverse_json) -> list[str]:
+    def record_applied(self, version, name, checksum, user, inverse_json, elapsed_ms=None) -> list[str]:
+        """`elapsed_ms` (the executor's measure) is not needed: PostgreSQL times the transaction itself."""
         return [
             f"WITH m AS ({self._upsert(version, name, checksum, user, inverse_json, None)} "
             "RETURNING version, name, applied_by, duration_ms) "
@@ -327,11 +328,11 @@ class PostgresDialect(Dialect):
             "SELECT version, name, 'up', applied_by, duration_ms FROM m"
         ]
 
-    def record_progress(self, version, name, checksum, user, inverse_json, progress_json) -> list[str]:
+    def record_progress(self, version, name, checksum, user, inverse_json, progress_json, elapsed_ms=None) -> list[str]:
         """How far a migration split into transactions got; written with each part's changes."""
         return [self._upsert(version, name, checksum, user, inverse_json, progress_json)]
 
-    def record_reverted(self, version, name, user) -> list[str]:
+    def record_reverted(self, version, name, user, elapsed_ms=None) -> list[str]:
         lit = self.literal
         return [
             f"WITH m AS (DELETE FROM pymig_migrations WHERE version = {version} RETURNING version) "
