@@ -27,6 +27,11 @@ from .ops.columns import AddColumn
 from .schema import Schema
 from .steps import Batched, Check, Commit, Failure, Python, Sql, Warning
 
+
+class UserCodeError(Exception):
+    """An exception raised by a run_python function (reported as the user's, not as pymig's)."""
+
+
 class Live:
     def __init__(self, db, dialect):
         self.db, self.dialect = db, dialect
@@ -39,7 +44,12 @@ class Live:
         return bool(rows and rows[0][0])
 
     def python(self, step: Python) -> None:
-        step.fn(self.db.raw)
+        try:
+            step.fn(self.db.raw)
+        except Exception as e:
+            if self.db.error_text(e) is not None:
+                raise
+            raise UserCodeError(f"{type(e).__name__}: {e}") from e
 
     def batch(self, text: str) -> list:
         return [r[0] for r in self.db.rows(text)]
@@ -243,7 +253,12 @@ class _Run:
                     self._derive(i, op, schema)
                     if self.refusals.add(i, self._check(op, schema)):
                         continue
-                after = self.ex._after(op, schema)
+                try:
+                    after = self.ex._after(op, schema)
+                except PymigError:
+                    if not (self.resumed and i == start_op):
+                        raise
+                    after = None  # the interrupted run made part of this change: re-read the catalog
                 for j, step in enumerate(self.d.forward(op, schema)):
                     if not fresh and j < start_step:
                         continue
@@ -251,6 +266,8 @@ class _Run:
                     self.p.step = j + 1
                     if isinstance(step, Sql) and step.undo:
                         self.p.undo.insert(0, step.undo)
+                    if self.dirty and self.direction == "up":
+                        self._commit()  # record a step that ran outside a transaction right away
                 self.ex.schema = after
                 self.p.inverse[:0] = self.p.current
                 self.p.op, self.p.step, self.p.current, self.p.undo, self.p.after = i + 1, 0, [], [], None
@@ -495,7 +512,7 @@ class _Run:
         self.in_txn = False
 
     # -- failure -------------------------------------------------------------------------------
-    def _failed(self, e: Exception, i: int, op) -> PymigError:
+    def _failed(self, e: Exception, i: int, op) -> Exception:
         if isinstance(e, PreflightError):
             err = e
         elif isinstance(e, PymigError):
@@ -503,7 +520,9 @@ class _Run:
             err = type(e)(e.message if e.message.startswith(self.label) else f"{where}: {e.message}", e.hint)
         else:
             db = self.ex.db
-            text = (db.error_text(e) if db is not None else None) or f"{type(e).__name__}: {e}"
+            text = str(e) if isinstance(e, UserCodeError) else (db.error_text(e) if db is not None else None)
+            if text is None:
+                return e  # a bug in pymig itself: the CLI reports it as an internal error
             where = f"{self.label}: operation {i} ({op.describe()})" if op is not None else f"{self.label}: history record"
             err = ExecutionError(f"{where}: {text}", hint="the migration was rolled back; nothing was changed")
         if self.direction == "up" and (self.segments or self.resumed) and not self.preview:

@@ -69,6 +69,13 @@ def functions_used(text: str) -> set[str]:
     return names
 
 
+def columns_used(text: str) -> list[str]:
+    """The column names an expression reads, in order of appearance (preflight checks show them)."""
+    from sqlglot import exp
+
+    return list(dict.fromkeys(c.name for c in _parse(text).find_all(exp.Column)))
+
+
 def _balanced(text: str) -> bool:
     depth, quote = 0, None
     for ch in text:

@@ -309,7 +309,7 @@ def test_add_check_counts_violations_and_a_null_row_passes(project):
     project.migration('add_check("p", "price_positive", "price >= 0")')
     out = project.refused()
     assert 'check "price_positive" (CHECK (price >= 0)) fails for 2 rows of "p"' in out
-    assert "e.g. id=2; id=4" in out
+    assert "e.g. id=2, price=-1; id=4, price=-7" in out
 
 
 def test_check_on_add_column_sees_the_default(project):
@@ -586,3 +586,55 @@ def test_backfill_of_a_column_added_in_the_same_migration_rolls_back_by_dropping
     project.down()
     assert project.sql("SELECT count(*) FROM pg_attribute WHERE attrelid = 'u'::regclass "
                        "AND attname = 'upper_name' AND NOT attisdropped") == [(0,)]
+
+
+def test_rollback_of_drop_primary_key_refuses_while_duplicates_exist(project):
+    seed(project, "CREATE TABLE t (code text CONSTRAINT t_pkey PRIMARY KEY, n int)",
+         "INSERT INTO t VALUES ('a', 1)")
+    project.migration('drop_constraint("t", "t_pkey")')
+    project.up()
+    project.sql("INSERT INTO t VALUES ('a', 2), ('b', 3), ('b', 4)")
+    out = project.refused("down")
+    assert '4 rows of "t" share 2 values of (code), which primary key "t_pkey" allows only once' in out
+
+
+def test_drop_column_referenced_by_another_tables_foreign_key(project):
+    seed(project, "CREATE TABLE users (id int PRIMARY KEY, handle text CONSTRAINT users_handle_key UNIQUE); "
+                  "CREATE TABLE posts (id int PRIMARY KEY, author text CONSTRAINT posts_author_fkey "
+                  "REFERENCES users (handle))")
+    project.migration('drop_column("users", "handle", allow_data_loss=True)')
+    out = project.refused()
+    assert 'column "users.handle" is used by 1 other object' in out
+    assert "    constraint posts_author_fkey on table posts\n" in out
+
+
+def test_sql_down_prints_the_checks_of_the_inverse(project):
+    seed(project, "CREATE TABLE u (id int PRIMARY KEY, email varchar(20))")
+    project.migration('alter_column("u", "email", type="varchar(100)", nullable=False)')
+    project.up()
+    code, out = project.pymig("sql", "--down")
+    assert code == 0, out
+    assert ('-- preflight for alter_column u.email: refuse if column "u.email" has values longer than 20 '
+            "characters") in out
+    assert 'ALTER TABLE "u" ALTER COLUMN "email" TYPE character varying(20)' in out
+
+
+def test_drop_table_refuses_when_another_table_uses_its_row_type(project):
+    seed(project, "CREATE TABLE pt (x int, y int); CREATE TABLE shape (id int PRIMARY KEY, corner pt)")
+    project.migration('drop_table("pt", allow_data_loss=True)')
+    out = project.refused()
+    assert 'table "pt" is used by 1 other object' in out
+    assert "    column corner of table shape\n" in out
+
+
+def test_rollback_of_dropping_a_not_null_column_without_default_needs_an_empty_table(project):
+    seed(project, "CREATE TABLE t (id int PRIMARY KEY, code text NOT NULL)", "INSERT INTO t VALUES (1, 'a')")
+    project.migration('drop_column("t", "code", allow_data_loss=True)')
+    project.up()
+    out = project.refused("down")
+    assert ('operation 1 (add_column t.code): column "t.code" is NOT NULL without a default, but table "t" '
+            "has 1 row, which would get NULL") in out
+    project.sql("DELETE FROM t")
+    project.down()
+    assert project.sql("SELECT attnotnull FROM pg_attribute WHERE attrelid = 't'::regclass "
+                       "AND attname = 'code'") == [(True,)]

@@ -79,6 +79,7 @@ JOIN pg_class i ON i.oid = ix.indexrelid
 JOIN pg_class t ON t.oid = ix.indrelid
 JOIN pg_am am ON am.oid = i.relam
 WHERE t.relnamespace = current_schema()::regnamespace AND t.relname NOT LIKE 'pymig\\_%'
+  AND ix.indisvalid  -- an INVALID index is the leftover of a failed build, not part of the schema
   AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = ix.indexrelid
                   AND con.conrelid = ix.indrelid AND con.contype IN ('p', 'u', 'x'))
 ORDER BY i.relname
