@@ -476,6 +476,9 @@ class _Run:
         """Close the segment: record how far the migration got, in the same transaction."""
         if not self.in_txn and not self.dirty:
             return
+        if not self.in_txn and self.direction != "up":
+            self.dirty = False  # nothing to record: a revert keeps no progress
+            return
         self._begin()
         if self.direction == "up":
             for text in self.d.record_progress(self.version, self.name, self.checksum, self.ex.user,
