@@ -38,12 +38,16 @@ class Snapshot:
 
 def take(db, dialect) -> Snapshot:
     """Read the catalog of the database `db` is connected to."""
-    if dialect.name != "postgresql":
-        raise PymigError(f"pymig verify does not support {dialect.name} databases yet")
-    from .dialects.postgres_verify import catalog_objects
+    if dialect.name == "sqlite":
+        rows = dialect.catalog_objects(db)
+    elif dialect.name == "postgresql":
+        from .dialects.postgres_verify import catalog_objects
 
+        rows = catalog_objects(db)
+    else:
+        raise PymigError(f"pymig verify does not support {dialect.name} databases yet")
     objects, parents = {}, {}
-    for kind, name, parent, attrs in catalog_objects(db):
+    for kind, name, parent, attrs in rows:
         objects[kind, name] = attrs
         if parent is not None:
             parents[kind, name] = parent

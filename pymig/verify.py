@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import tempfile
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from .config import DEFAULT_DATABASE_URL
 from .errors import ConfigError, PymigError
 from .loader import Migration, discover, display_path, load, load_function
 
@@ -161,10 +163,15 @@ def verify_database(url: str, directory: Path, from_: int | None = None, to: int
 def run(config, from_: int | None, to: int | None, scratch_url: str | None, seed_paths, echo) -> list[Outcome]:
     """`pymig verify`: the engine on a scratch database, never the target."""
     seeds = tuple(Seed.from_path(p) for p in seed_paths)
-    with scratch_database(config.database_url, scratch_url) as url:
+    target = config.database_url or DEFAULT_DATABASE_URL
+    with scratch_database(target, scratch_url) as url:
         name = urlsplit(url).path.lstrip("/")
-        echo(f"verifying on the --scratch-url database {name}" if scratch_url else
-             f"verifying on scratch database {name}, created on the target's server (the target is not touched)")
+        if scratch_url:
+            echo(f"verifying on the --scratch-url database {name}")
+        elif url.startswith("sqlite:"):
+            echo(f"verifying on a scratch SQLite file, {name} (the target is not touched)")
+        else:
+            echo(f"verifying on scratch database {name}, created on the target's server (the target is not touched)")
         outcomes = verify_database(url, config.migrations, from_, to, seeds, echo)
     echo(f"{len(outcomes)} migration{'s' if len(outcomes) != 1 else ''} verified: "
          "each one's down restores the schema, and up again rebuilds it")
@@ -189,6 +196,10 @@ def scratch_database(target_url: str | None, scratch_url: str | None):
         raise ConfigError("no database URL: verify creates its scratch database on the target's server; "
                           "pass --database-url (or set DATABASE_URL), or --scratch-url URL of an empty database")
     dialect = for_url(target_url)
+    if dialect.name == "sqlite":  # a file of its own, in a temporary directory
+        with tempfile.TemporaryDirectory(prefix="pymig_verify_") as directory:
+            yield f"sqlite:///{Path(directory, 'scratch.db').as_posix()}"
+        return
     if dialect.name != "postgresql":
         raise ConfigError(f"verify cannot create a scratch database on {dialect.name}; pass --scratch-url")
     from .dialects import postgres_verify as pg

@@ -384,6 +384,17 @@ def test_what_sqlite_cannot_mean_is_refused_before_anything_runs(project):
         in done.stderr
 
 
+def test_verify_round_trips_the_example_on_a_scratch_file(project):
+    out = ok(project, "verify")
+    assert "verifying on a scratch SQLite file" in out and "7 migrations verified" in out
+    assert not (project / "pymig.db").exists()  # the target is never touched, not even created
+
+    (project / "migrations" / "008_leak.py").write_text(
+        'from pymig import run_sql\noperations = [run_sql("CREATE TABLE leak (x TEXT)", down="SELECT 1")]\n')
+    done = pymig(project, "verify", "--from", "8")
+    assert done.returncode != 0 and "008_leak.py: table leak" in done.stderr, done.stderr
+
+
 def test_a_second_runner_waits_for_the_lock(project):
     holder = SqliteDialect().connect(f"sqlite:///{project / 'pymig.db'}")
     holder.acquire_lock(1)

@@ -291,7 +291,10 @@ def test_refusals_are_one_clear_message(tmp_path, db_url):
     assert_clean_error(project.run("verify", "--seed", str(seed)), "its name must start with the version")
     late = project.write("001_rows.sql", "SELECT 1", directory=tmp_path)
     assert_clean_error(project.run("verify", "--seed", str(late)), "no migration would run on its rows")
-    assert_clean_error(project.run("verify", url=None), "no database URL")
+    # no URL anywhere: the target is the SQLite default, and the scratch database a SQLite file,
+    # where this project's run_sql (PostgreSQL's CREATE TYPE ... ENUM) cannot run
+    assert_clean_error(project.run("verify", url=None), "001_base.py: up failed", "run_sql")
+    assert not (tmp_path / "pymig.db").exists()
 
     project.ok("up")  # the target now has tables: as a scratch database it is refused
     other = Project(tmp_path, None)

@@ -407,6 +407,31 @@ class SqliteDialect(Dialect):
             "ORDER BY 1"
         )
 
+    # -- what `pymig verify` compares ------------------------------------------------------------
+    def catalog_objects(self, db):
+        """(kind, name, parent, attributes) of every table, column, constraint, index, view and
+        trigger, as snapshot.take expects them. Structural, from introspection, not SQLite's stored
+        text: a rebuild spells a table anew, and RENAME COLUMN re-quotes names, without changing
+        what they mean. Views and triggers have no structure pymig reads: their text is compared."""
+        schema = self.introspect(db)
+        for table in schema.tables.values():
+            yield "table", table.name, None, {"column order": tuple(c.name for c in table.columns),
+                                              "options": self._options.get(table.name, "").strip()}
+            for c in table.columns:
+                yield "column", f"{table.name}.{c.name}", ("table", table.name), {
+                    "type": c.type, "nullable": c.nullable, "default": c.default, "collation": c.collation}
+            for c in table.constraints:
+                yield "constraint", f"{table.name}.{c.name}", ("table", table.name), {
+                    "kind": c.kind.replace("_", " "), "columns": c.columns, "expression": c.expression,
+                    "references": f"{c.ref_table}({', '.join(c.ref_columns)})" if c.ref_table else None,
+                    "on delete": c.on_delete}
+        for index in schema.indexes.values():
+            yield "index", index.name, ("table", index.table), {
+                "table": index.table, "columns": index.columns, "unique": index.unique, "where": index.where}
+        for kind, name, table, sql in db.rows("SELECT type, name, tbl_name, sql FROM sqlite_master "
+                                              "WHERE type IN ('view', 'trigger') ORDER BY name"):
+            yield kind, name, ("table", table) if kind == "trigger" else None, {"definition": sql}
+
     # -- connection ----------------------------------------------------------------------------
     def connect(self, url: str) -> SqliteDatabase:
         return SqliteDatabase(database_path(url))
