@@ -250,7 +250,7 @@ def test_a_failure_after_a_rebuild_rolls_the_whole_migration_back(teams):
                                   run_sql("INSERT INTO players (team_id, name) VALUES (99, 'orphan')")])
     message = refused.value.message  # ... it checks them after each operation that can break them
     assert "operation 2 (run_sql" in message
-    assert "foreign keys point at missing parent rows in 1 row" in message and "parent='teams'" in message
+    assert "the foreign key check finds 1 row without a parent row" in message and "parent='teams'" in message
     assert _state(teams) == before and teams.objects() == objects  # the rebuild of operation 1 is undone too
     assert [r.version for r in read_records(teams.db, teams.dialect)] == [1]
 

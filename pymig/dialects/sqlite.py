@@ -376,7 +376,7 @@ class SqliteDialect(Dialect):
         return Check(
             label, subject,
             f'SELECT "table", rowid, parent FROM ({source})',
-            "foreign keys point at missing parent rows in {count} {noun} (PRAGMA foreign_key_check)",
+            "the foreign key check finds {count} {noun} without a parent row (PRAGMA foreign_key_check)",
             hint="delete or fix those rows first (SQLite enforces foreign keys only on connections that ask "
                  "for it, so such rows can predate this migration)",
         )
