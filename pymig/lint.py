@@ -61,6 +61,7 @@ def lint(files: list[MigrationFile], dialect, sizes: dict[str, tuple[int, int]] 
 
             try:
                 op.validate()
+                dialect.check_operation(op)  # what the database has no meaning for (SQLite: interval, gin)
             except PymigError as e:
                 code = "PM401" if isinstance(op, CreateIndex) and "IMMUTABLE" in e.message else "PM002"
                 add(code, e.message, e.hint or "fix the operation")

@@ -376,6 +376,8 @@ def test_what_sqlite_cannot_mean_is_refused_before_anything_runs(project):
     assert ('error: migrations/008_stats.py: operation 1 (add_column users.idle): type "interval" has no '
             'SQLite meaning') in done.stderr
     assert user_objects(project / "pymig.db") == []  # not even 001-007 ran
+    check = pymig(project, "check")
+    assert check.returncode == 1 and 'PM002 error: type "interval" has no SQLite meaning' in check.stdout
 
     (project / "migrations" / "008_stats.py").unlink()
     done = pymig(project, "sql")

@@ -622,10 +622,6 @@ def _match_names(names, columns: list[str]) -> list[str]:
     return [by_lower.get(n.lower(), n) for n in names]
 
 
-def _declared(text: str) -> bool:
-    return bool(re.fullmatch(r"[A-Za-z_][\w ]*(\[\])*(\(\s*[+-]?\d+\s*(,\s*[+-]?\d+\s*)?\))?", text))
-
-
 def _is_literal(text: str) -> bool:
     """What SQLite takes after DEFAULT without parentheses."""
     t = text.strip()
