@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from .errors import CheckError, PreflightError
-from .sqltext import split_direction
+from .sqltext import columns_used, split_direction
 from .steps import Check, Failure
 from .types import FLOAT_TYPES as _FLOATS
 from .types import INTEGER_RANGES as _INTEGERS
@@ -55,9 +55,9 @@ def run_check(db, dialect, check: Check) -> Failure | None:
 
 def describe_check(check: Check) -> str:
     """What `pymig sql` prints for a check (as a comment): when it refuses, and the query."""
-    when = _fill(check.message, None, check.noun) if "{count}" in check.message else \
-        f"{check.message} (when the query returns any row)"
-    lines = [f"preflight for {check.operation}: refuse if {when}"]
+    when = f"if {_fill(check.message, None, check.noun)}" if "{count}" in check.message else \
+        f"when this query returns any row ({check.message!r})"
+    lines = [f"preflight for {check.operation}: refuse {when}"]
     lines += [f"  {line}" for text in check.setup for line in text.splitlines()]
     lines.append(check.query)
     return "\n".join(lines)
@@ -330,20 +330,24 @@ def _type_checks(op, table, old: str, new: str, dialect) -> list[Check]:
         if not nm:
             return []
         p, s = nm if len(nm) == 2 else (nm[0], 0)
-        op_, os_ = (om if len(om) == 2 else (om[0], 0)) if ob == "numeric" and om else (None, None)
         if ob in _INTEGERS:
-            digits = len(str(_INTEGERS[ob][1]))
-            if p - s >= digits:
-                return []
-        elif op_ is not None and p - s >= op_ - os_ and s >= os_:
-            return []
-        num = f"CAST({col} AS numeric)"
-        out = [check(
-            rows(f"{num} <> 'NaN' AND abs(round({num}, {s})) >= 10::numeric ^ {p - s}"),
-            f"{what} has {{count}} {{noun}} too large for {new} (at most {p - s} digits before the point)",
-            f"fix or move those values first, {keep}",
-        )]
-        if ob not in _INTEGERS and (op_ is None or s < os_):
+            digits, scale = len(str(_INTEGERS[ob][1])), 0
+        elif ob == "numeric" and om:
+            digits, scale = om[0] - (om[1] if len(om) == 2 else 0), om[1] if len(om) == 2 else 0
+        else:  # unconstrained numeric, or a float: any size, any scale
+            digits, scale = None, None
+        rounds = scale is None or s < scale
+        out = []
+        # rounding can carry into one more digit (99.995 -> 100.00): only more room is always safe
+        if digits is None or p - s < digits or (p - s == digits and rounds):
+            num = f"CAST({col} AS numeric)"
+            out.append(check(
+                rows(f"{num} <> 'NaN' AND abs(round({num}, {s})) >= 10::numeric ^ {p - s}"),
+                f"{what} has {{count}} {{noun}} too large for {new} (at most {p - s} digits before the point)",
+                f"fix or move those values first, {keep}",
+            ))
+        if rounds:
+            num = f"CAST({col} AS numeric)"
             out.append(check(
                 rows(f"{num} <> round({num}, {s})"),
                 f"{what} has {{count}} {{noun}} with more than {s} decimal places, which {new} would round "
@@ -442,13 +446,15 @@ def constraint_checks(table_name, constraint, label, schema, dialect, source=Non
     if c.kind == "foreign_key":
         return [_orphans(label, table, table_name, c, schema, dialect, source, what)]
     if c.kind == "check" and c.expression:
-        shown = [dialect.quote(x) for x in c.columns]
+        known = {col.name for col in table.columns} if table is not None else set()
+        shown = [dialect.quote(x) for x in dict.fromkeys([*c.columns, *columns_used(c.expression)])
+                 if x in known or x in c.columns]
         return [Check(
             label, f'table "{table_name}"',
             _rows_where(table, table_name, dialect, f"({c.expression}) IS FALSE", *shown, source=source),
             f"{what} (CHECK ({c.expression})) fails for {{count}} {{noun}} of \"{table_name}\"",
-            hint="fix those rows first (a backfill with where=\"NOT (...)\"), or change the expression "
-            "(a row where it is NULL passes)",
+            hint=f"fix those rows first (backfill with where=\"NOT ({c.expression})\"), or change the "
+            "expression (a row where it is NULL passes)",
         )]
     return []
 
