@@ -19,7 +19,8 @@ import pytest
 
 from cases import CASES, SQLITE, build, inverse_ops, resolve
 from catalog import comparable
-from pymig import alter_column, column, create_index, create_table, run_sql
+from pymig import (add_check, add_column, add_unique, alter_column, column, create_index, create_table,
+                   drop_column, drop_table, preflight, run_sql)
 from pymig.dialects import for_url
 from pymig.dialects.sqlite import SqliteDialect, database_path
 from pymig.errors import ConfigError, PreflightError, PymigError
@@ -262,6 +263,26 @@ def test_a_preflight_refusal_leaves_the_table_as_it_was(teams):
     assert _state(teams) == before and teams.objects() == objects
 
 
+@pytest.mark.parametrize("op, refusal", [
+    (add_unique("players", ["team_id"]), '2 rows of "players" share 1 value of (team_id)'),
+    (create_index("players", ["name"], unique=True, where="score IS NULL"), None),
+    (add_check("players", "score_high", "score > 8"), 'check "score_high" (CHECK (score > 8)) fails for 1 row'),
+    (add_column("players", "rank", "integer", nullable=False), 'table "players" has 3 rows, which would get NULL'),
+    (drop_column("players", "score"), 'column "players.score" holds 2 non-NULL values'),
+    (drop_table("teams", allow_data_loss=True), "foreign key of table players (team_id)"),
+    (preflight("SELECT id FROM players WHERE score IS NULL", "every player has a score"),
+     "every player has a score (1 row)"),
+], ids=lambda v: v.kind if hasattr(v, "kind") else "")
+def test_preflight_checks_run_on_sqlite(teams, op, refusal):
+    before, objects = _state(teams), teams.objects()
+    if refusal is None:
+        teams.apply(2, "passes", [op])
+        return
+    with pytest.raises(PreflightError, match=re.escape(refusal)):
+        teams.apply(2, "refused", [op])
+    assert _state(teams) == before and teams.objects() == objects
+
+
 def test_views_and_triggers_survive_a_rebuild(teams):
     teams.db.execute("CREATE VIEW team_names AS SELECT name FROM teams")
     teams.db.execute("CREATE TABLE audit (what TEXT)")
@@ -353,6 +374,21 @@ def test_example_project_on_the_embedded_default(project):
     assert user_objects(db) == first
     assert sqlite_rows(db, "PRAGMA foreign_key_check") == [] and sqlite_rows(db, "PRAGMA integrity_check") == [("ok",)]
     assert not (project / "pymig.db.lock").exists()
+
+
+def test_no_postgresql_driver_needed(project):
+    """psycopg made unimportable, as on a machine without PostgreSQL's client: up, status, down
+    and verify on SQLite never ask for it."""
+    code = ("import sys; sys.modules['psycopg'] = None\n"  # `import psycopg` now raises ImportError
+            "from pymig.cli import main\n"
+            "for args in (['up'], ['status'], ['down', '--steps', '2'], ['up'], ['verify']):\n"
+            "    main(args)\n")
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL" and not k.startswith("PYMIG_")}
+    done = subprocess.run([sys.executable, "-c", code], cwd=project, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "7 migrations applied" in done.stdout and "2 migrations applied" in done.stdout
+    assert "7 migrations verified" in done.stdout
 
 
 def test_printed_script_builds_the_same_database_by_hand(project):
