@@ -531,8 +531,8 @@ class _Run:
         if self.direction == "up" and (self.segments or self.resumed) and not self.preview:
             err = self._undo_committed(err)
         elif self.direction == "down" and self.segments and not self.preview:
-            err.hint = (f"the first {i - 1} inverse operation(s) of this revert ran outside one transaction and "
-                        "stay done; the history still lists the migration as applied, so fix the cause and "
+            err.hint = (f"{self.segments} committed part(s) of this revert, before operation {i}, ran in their "
+                        "own transactions and stay done; the history still lists the migration as applied, so fix the cause and "
                         "finish the revert by hand, or re-apply what was reverted")
         return err
 
