@@ -14,6 +14,7 @@ import argparse
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -105,11 +106,25 @@ class Row:
     n: int | None
     sample: Sample
     reference: Sample  # the pymig command of the same group, timed in the same rounds
+    floor: Sample | None = None  # psql running the same statements in the same rounds (apply, rollback)
 
     @property
     def ratio(self) -> float:
         """How many times longer than pymig (>1: pymig is faster)."""
-        return self.sample.median / self.reference.median
+        return paired_ratio(self.sample, self.reference)
+
+    @property
+    def over_floor(self) -> float | None:
+        """Seconds above the psql floor, round by round, median."""
+        if self.floor is None or self.floor is self.sample:
+            return None
+        return statistics.median(a - b for a, b in zip(self.sample.seconds, self.floor.seconds))
+
+
+def paired_ratio(a: Sample, b: Sample) -> float:
+    """Median over the rounds of a's time over b's: both ran in each round, close in time, so
+    a slow spell on a shared machine affects both sides of each ratio."""
+    return statistics.median(x / y for x, y in zip(a.seconds, b.seconds))
 
 
 @dataclass
@@ -123,10 +138,11 @@ class Results:
         return next((r for r in self.rows if r.what == what and r.n == n and r.sample.command.label == label), None)
 
 
-def add_group(results: Results, what: str, n: int | None, samples: dict[str, Sample], reference: str) -> None:
+def add_group(results: Results, what: str, n: int | None, samples: dict[str, Sample], reference: str,
+              floor: str | None = None) -> None:
     ref = samples[reference]
     for s in samples.values():
-        results.rows.append(Row(what, n, s, ref))
+        results.rows.append(Row(what, n, s, ref, samples[floor] if floor else None))
 
 
 # -- schema equality ------------------------------------------------------------------------------
@@ -198,9 +214,10 @@ def bench_size(admin, admin_url: str, log: StatementLog, results: Results, exe, 
         if n in apply_sizes:
             say(f"N={n}: apply and roll back, {runs} rounds after a warm-up")
             samples = cycles([(fwd[t], back[t]) for t in TOOLS], runs)
-            add_group(results, "apply", n, {fwd[t].label: samples[fwd[t].label] for t in TOOLS}, "pymig up")
+            add_group(results, "apply", n, {fwd[t].label: samples[fwd[t].label] for t in TOOLS}, "pymig up",
+                      fwd["psql"].label)
             add_group(results, "rollback", n, {back[t].label: samples[back[t].label] for t in TOOLS},
-                      "pymig down --to 0")
+                      "pymig down --to 0", back["psql"].label)
 
         say(f"N={n}: sql preview on the empty database")
         samples = alternate([s.pymig("sql"), s.pymig("sql", "--offline"), s.alembic("upgrade", "head", "--sql")], runs)
@@ -245,7 +262,19 @@ def run(sizes, apply_sizes, runs: int, admin_url: str, server_log: str | None, s
         for n in sizes:
             bench_size(admin, admin_url, log, results, exe, tag, n, apply_sizes, runs, Path(tmp), say)
         machine["load after"] = load_average()
+    if source_digest() != machine.pop("source"):
+        machine["pymig"] += " — **pymig/ changed while this ran: the numbers mix versions**"
     return results, machine
+
+
+def source_digest() -> str:
+    """pymig's source as it is on disk (others may be editing it while the benchmark runs)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for path in sorted((ROOT / "pymig").rglob("*.py")):
+        h.update(path.read_bytes())
+    return h.hexdigest()
 
 
 # -- the machine ------------------------------------------------------------------------------------
@@ -293,6 +322,7 @@ def describe_machine(admin, exe) -> dict:
                  f"yoyo-migrations {version('yoyo-migrations')}, psycopg {version('psycopg')}, "
                  f"{_version([exe['psql'], '--version'])}",
         "load before": load_average(),
+        "source": source_digest(),
     }
 
 
@@ -341,10 +371,12 @@ GROWTH = (("status", "pymig status"), ("status", "alembic current"), ("status", 
           ("apply", "psql -f up.sql"), ("rollback", "pymig down --to 0"), ("rollback", "alembic downgrade base"))
 
 
-def growth(results: Results, what: str, label: str):
-    """Medians by N and the cost of each extra migration between consecutive sizes (ms)."""
-    points = sorted((r.n, r.sample.median) for r in results.rows
-                    if r.what == what and r.sample.command.label == label)
+def growth(results: Results, what: str, label: str, over_floor: bool = False):
+    """Medians by N (or, over_floor, the median time above psql's) and the cost of each extra
+    migration between consecutive sizes (ms)."""
+    rows = [r for r in results.rows if r.what == what and r.sample.command.label == label]
+    points = sorted((r.n, r.over_floor if over_floor else r.sample.median) for r in rows
+                    if not over_floor or r.over_floor is not None)
     slopes = [((t2 - t1) / (n2 - n1)) * 1000 for (n1, t1), (n2, t2) in zip(points, points[1:])]
     return points, slopes
 
@@ -360,20 +392,36 @@ def growth_verdict(slopes: list[float]) -> str:
     return f"worse than linear ({last / first:.1f}x the per-migration cost)" if first > 0 else "worse than linear"
 
 
+def growth_reading(results: Results, what: str, label: str) -> str:
+    """Apply and rollback are read above the psql floor: the server's own DDL work is not the tool's."""
+    floor_points, floor_slopes = growth(results, what, label, over_floor=True)
+    if len(floor_points) > 2:
+        return growth_verdict(floor_slopes) + " above psql"
+    return growth_verdict(growth(results, what, label)[1])
+
+
 def growth_table(results: Results) -> str:
     sizes = sorted({r.n for r in results.rows if r.n is not None})
+    intervals = list(zip(sizes, sizes[1:]))
     head = " | ".join(f"N={n} s" for n in sizes)
-    slope_heads = " | ".join(f"ms per migration {a}→{b}" for a, b in zip(sizes, sizes[1:]))
-    out = [f"| command | {head} | {slope_heads} | reading |", "|---|" + "---:|" * (2 * len(sizes) - 1) + "---|"]
+    slope_heads = " | ".join(f"ms per migration {a}→{b}" for a, b in intervals)
+    floor_heads = " | ".join(f"above psql, ms per migration {a}→{b}" for a, b in intervals)
+    out = [f"| command | {head} | {slope_heads} | {floor_heads} | reading |",
+           "|---|" + "---:|" * (len(sizes) + 2 * len(intervals)) + "---|"]
+
+    def slope_cells(points, slopes) -> str:
+        by = {(n1, n2): s for ((n1, _), (n2, _)), s in zip(zip(points, points[1:]), slopes)}
+        return " | ".join(f"{by[i]:.2f}" if i in by else "" for i in intervals)
+
     for what, label in GROWTH:
         points, slopes = growth(results, what, label)
         if len(points) < 2:
             continue
         by_n = dict(points)
         cells = " | ".join(fmt_s(by_n[n]) if n in by_n else "" for n in sizes)
-        slope_by = {(n1, n2): s for ((n1, _), (n2, _)), s in zip(zip(points, points[1:]), slopes)}
-        slope_cells = " | ".join(f"{slope_by[(a, b)]:.2f}" if (a, b) in slope_by else "" for a, b in zip(sizes, sizes[1:]))
-        out.append(f"| `{label}` | {cells} | {slope_cells} | {growth_verdict(slopes)} |")
+        out.append(f"| `{label}` | {cells} | {slope_cells(points, slopes)} | "
+                   f"{slope_cells(*growth(results, what, label, over_floor=True))} | "
+                   f"{growth_reading(results, what, label)} |")
     return "\n".join(out)
 
 
@@ -401,17 +449,18 @@ def targets(results: Results) -> list[str]:
         line(al.ratio >= 2, f"`pymig up` of {apply_top} at least 2x faster than Alembic: {al.ratio:.2f}x "
              f"({fmt_s(up.sample.median)} s vs {fmt_s(al.sample.median)} s)")
     if up and ps:
-        line(1 / ps.ratio <= 3, f"`pymig up` of {apply_top} within 3x of psql: {1 / ps.ratio:.2f}x "
+        within = paired_ratio(up.sample, ps.sample)
+        line(within <= 3, f"`pymig up` of {apply_top} within 3x of psql: {within:.2f}x "
              f"({fmt_s(up.sample.median)} s vs {fmt_s(ps.sample.median)} s)")
     dn, ad = (results.get("rollback", apply_top, "pymig down --to 0"),
               results.get("rollback", apply_top, "alembic downgrade base"))
     if dn and ad:
         line(ad.ratio >= 2, f"`pymig down` to zero from {apply_top} at least 2x faster than Alembic: "
              f"{ad.ratio:.2f}x ({fmt_s(dn.sample.median)} s vs {fmt_s(ad.sample.median)} s)")
-    verdicts = {label: growth_verdict(growth(results, what, label)[1]) for what, label in GROWTH
+    verdicts = {label: growth_reading(results, what, label) for what, label in GROWTH
                 if label.startswith("pymig") and len(growth(results, what, label)[0]) > 2}
     if verdicts:
-        line(all(v == "linear" for v in verdicts.values()),
+        line(all(v.startswith("linear") for v in verdicts.values()),
              "no pymig step worse than linear: " + "; ".join(f"`{k}` {v}" for k, v in verdicts.items()))
     return out
 
@@ -422,11 +471,13 @@ def report(results: Results, machine: dict, args_line: str, seconds: float) -> s
              "command does and how the projects are built.", "",
              "Every time is a whole process (interpreter start-up, imports, connecting, work, exit), in seconds: "
              "min, **median** and max of the timed runs after one warm-up round, the commands of a group run "
-             "in alternating order. `× pymig` is this command's median over the median of the pymig command "
-             "timed in the same rounds (above 1: pymig is faster). `CPU s` is the median user + system time of "
+             "in alternating order. `× pymig` is the median, over the rounds, of this command's time divided by "
+             "the pymig command's time in the same round (above 1: pymig is faster). `CPU s` is the median user + system time of "
              "the process itself (what it does not spend waiting on the server or for a core); peak RSS is the "
              "largest of the runs. N is the number of column/index migrations after the one that creates the "
-             "four tables.", "",
+             "four tables. Growth: the cost of one more migration between consecutive sizes; for apply and "
+             "rollback also above psql's time in the same round, which takes out the server's own DDL work "
+             "(it grows with table width and with the load on the server).", "",
              "## Machine", ""]
     lines += [f"- {k}: {v}" for k, v in machine.items()]
     lines += ["", "## Targets (issue 7)", "", *targets(results), "",
