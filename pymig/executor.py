@@ -16,7 +16,7 @@ import json
 import random
 import time
 from dataclasses import dataclass, field, replace
-from typing import Callable
+from collections.abc import Callable
 
 from .checks import Refusals, describe_check, run_check
 from .errors import ExecutionError, IrreversibleError, LockError, PreflightError, PymigError
@@ -386,9 +386,12 @@ class _Run:
             raise TypeError(f"unknown step {step!r}")
 
     def _online_batches(self, step: Batched) -> None:
-        """Keyset batches, each committed on its own with the progress, sized to a time budget."""
+        """Keyset batches, each committed on its own with the progress, sized to a time budget.
+        Like one UPDATE, they cover the rows there when the backfill starts (up to the largest key
+        then): under a steady insert load, chasing the newest rows could go on for as long as it lasts."""
         self._commit()
         total = self.s.scalar(step.count) if step.count else 0
+        last = self.s.scalar(step.last) if step.last else None
         if self.preview:
             self.s.note(f"backfill {step.table}: batches of up to {step.batch_size} rows (resized to take "
                         f"about {self.ex.backfill_budget * 1000:.0f} ms), each committed with the progress, "
@@ -399,7 +402,8 @@ class _Run:
             self._begin()
             t0 = time.monotonic()
             keys: list = []
-            self._do(lambda: keys.__setitem__(slice(None), self.s.batch(text.replace("{limit}", str(limit)))))
+            statement = text.replace("{limit}", str(limit))
+            self._do(lambda keys=keys, statement=statement: keys.__setitem__(slice(None), self.s.batch(statement)))
             elapsed = time.monotonic() - t0
             if not keys:
                 self._commit_or_close()
@@ -408,6 +412,8 @@ class _Run:
             done += len(keys)
             self._commit()
             self._progress(step.table, done, total, started)
+            if last is None or self.p.after >= last:
+                break
             limit = max(1, min(limit * 2, int(limit * self.ex.backfill_budget / max(elapsed, 1e-3)), 100_000), limit // 2)
             if self.ex.backfill_pause:
                 time.sleep(self.ex.backfill_pause)

@@ -5,6 +5,7 @@ knows which tables already exist and how big they are, so it can say what a lock
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import asdict, dataclass
 
 from .errors import PymigError
@@ -56,8 +57,8 @@ def lint(files: list[MigrationFile], dialect, sizes: dict[str, tuple[int, int]] 
         for i, op in enumerate(migration.operations, 1):
             where = f"operation {i} ({op.describe()})"
 
-            def add(code, message, fix):
-                findings.append(_finding(code, mf.label, where, message, fix))
+            def add(code, message, fix, label=mf.label, where=where):
+                findings.append(_finding(code, label, where, message, fix))
 
             try:
                 op.validate()
@@ -74,10 +75,9 @@ def lint(files: list[MigrationFile], dialect, sizes: dict[str, tuple[int, int]] 
             elif isinstance(op, AddColumn):
                 added.add((op.table, op.column.name))
             if not op.opaque:
-                try:
+                # a table from run_sql or an adopted database: nothing to follow
+                with contextlib.suppress(PymigError):
                     schema = op.state_forwards(schema)
-                except PymigError:
-                    pass  # the table came from run_sql or an adopted database: nothing to follow
         existing |= created
     return findings
 

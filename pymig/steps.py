@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,7 @@ class Batched:
     batch_size: int = 10_000
     online: bool = False
     count: str | None = None  # rows to go, for the progress report
+    last: str | None = None  # the largest key when an online backfill starts: its batches stop there
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import subprocess
 import threading
 import time
 
+import psycopg
 import pytest
 
 from helpers import Project, clean_env, connect, log, wait_until
@@ -153,7 +154,7 @@ def test_invalid_leftover_index_is_rebuilt(project):
     project.ok("up")
     with connect(project.url) as conn:
         conn.execute("INSERT INTO users (email) VALUES ('dup'), ('dup')")
-        with pytest.raises(Exception):
+        with pytest.raises(psycopg.errors.UniqueViolation):
             conn.execute('CREATE UNIQUE INDEX CONCURRENTLY "users_email_idx" ON users (email)')
         assert conn.execute("SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_email_idx'::regclass"
                             ).fetchone()[0] is False
@@ -253,3 +254,29 @@ def test_sql_warns_about_table_rewrites(project):
     project.ok("up")
     _migration(project, "retype", 'alter_column("posts", "score", type="bigint")')
     assert re.search(r"-- WARNING: .*rewrites the table", project.ok("sql"))
+
+
+def test_backfill_under_steady_inserts_stops_at_the_rows_it_started_with(project):
+    """Like one UPDATE, the batches cover the rows that exist when the backfill starts; under a
+    steady insert load they would otherwise chase the newest rows until inserts paused."""
+    project.ok("up")
+    with connect(project.url) as conn:
+        conn.execute("INSERT INTO posts (score) SELECT g FROM generate_series(1, 2000) g")
+    _migration(project, "backfill", 'backfill("posts", {"user_id": "0"}, batch_size=100)')
+    stop = threading.Event()
+
+    def insert():
+        with connect(project.url) as writer:
+            while not stop.is_set():
+                writer.execute("INSERT INTO posts (score) VALUES (1)")
+
+    inserter = threading.Thread(target=insert)
+    inserter.start()
+    try:
+        res = project.run("up", timeout=60)
+    finally:
+        stop.set()
+        inserter.join()
+    assert res.returncode == 0, res.stderr
+    with connect(project.url) as conn:
+        assert conn.execute("SELECT count(*) FROM posts WHERE id <= 2000 AND user_id IS DISTINCT FROM 0").fetchone()[0] == 0

@@ -144,7 +144,7 @@ def test_a_down_that_does_not_undo_its_up_fails_naming_migration_and_object(tmp_
 
     res = project.run("verify")
 
-    message = assert_clean_error(res, f"1 of 3 migrations does not round-trip:")
+    message = assert_clean_error(res, "1 of 3 migrations does not round-trip:")
     for line in expected:
         assert f"  migrations/002_{case}.py: {line}" in message
     assert re.search(r"^ok +migrations/001_base\.py", res.stdout, re.M)
@@ -253,7 +253,7 @@ def test_a_correct_down_of_every_kind_passes(tmp_path, db_url):
     # audit.log's column is not counted: `+1 table` says it
     assert outcomes[1].changes == ("+1 schema, +1 table, +1 function, +1 trigger, +1 policy, "
                                    "~1 enum, ~1 table, ~1 column")
-    assert lines[1].startswith(f"ok    ") and "002_everything.py (up: +1 schema" in lines[1]
+    assert lines[1].startswith("ok    ") and "002_everything.py (up: +1 schema" in lines[1]
 
 
 def test_seeded_rows_reach_a_down_that_fails_on_data(tmp_path, db_url, pymig_server_url):

@@ -166,7 +166,7 @@ class Dialect:
 
         count = f"SELECT count(*) FROM {t}" + (f" WHERE {where}" if where else "")
         return Batched(batch("true"), batch(f"{k} > {{after}}"), table.name, table.primary_key[0],
-                       batch_size, online and self.online_recipes, count)
+                       batch_size, online and self.online_recipes, count, f"SELECT max({k}) FROM {t}")
 
     # -- what `pymig check` asks ------------------------------------------------------------------
     def rewrite_cost(self, old_type: str, new_type: str, using: str | None) -> str | None:

@@ -72,7 +72,7 @@ SELECT c.qname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seq
 FROM rel c JOIN pg_sequence s ON s.seqrelid = c.oid
 """
 
-_COLUMNS = _NS + f"""
+_COLUMNS = _NS + """
 SELECT c.qname, a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull,
        CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END,
        CASE a.attidentity WHEN 'a' THEN 'always' WHEN 'd' THEN 'by default' END,

@@ -566,7 +566,7 @@ class SqliteDialect(Dialect):
         return _unquoted(expr) + direction
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _bare(name: str) -> bool:
     """Whether `name` means the same column without its quotes (no keyword, no odd character);
     SQLite's own parser decides."""
@@ -722,7 +722,7 @@ class SqliteDatabase:
 
 def _try_lock(path: str):
     """The open lock file, locked; None when another process holds it."""
-    handle = open(path, "a+b")
+    handle = open(path, "a+b")  # noqa: SIM115 - held open for the lock's lifetime
     try:
         if os.name == "nt":
             import msvcrt
