@@ -13,6 +13,7 @@ import statistics
 import subprocess
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -72,6 +73,27 @@ class Run(NamedTuple):
     rss_kb: int  # peak resident set size
     cpu: float  # user + system CPU seconds of the process (its waiting on the server is not in it)
     stdout: str  # when captured
+
+
+@contextmanager
+def bytecode_cache(directory: Path):
+    """Children cache compiled bytecode as a default Python does, all in `directory`.
+
+    With PYTHONDONTWRITEBYTECODE set (as in some CI images and containers), an editable install
+    such as pymig's would recompile its modules and every migration file on each run, while the
+    peers, installed by pip with their .pyc files, would not. With one cache directory for every
+    tool, the warm-up round compiles each of them alike, and the repository stays untouched."""
+    saved = {k: os.environ.get(k) for k in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")}
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ["PYTHONPYCACHEPREFIX"] = str(directory)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def run_once(cmd: Command, capture: bool = False) -> Run:

@@ -29,7 +29,8 @@ if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.generate import Projects, generate  # noqa: E402
-from benchmarks.measure import Command, Sample, StatementLog, Traffic, alternate, cycles, run_once  # noqa: E402
+from benchmarks.measure import (Command, Sample, StatementLog, Traffic, alternate, bytecode_cache,  # noqa: E402
+                                cycles, run_once)
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -249,7 +250,8 @@ def run(sizes, apply_sizes, runs: int, admin_url: str, server_log: str | None, s
     results = Results([], {}, None, [])
     tag = f"bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(admin_url, autocommit=True) as admin, \
-            tempfile.TemporaryDirectory(prefix="pymig-bench-", dir=workdir) as tmp:
+            tempfile.TemporaryDirectory(prefix="pymig-bench-", dir=workdir) as tmp, \
+            bytecode_cache(Path(tmp) / "pycache"):
         machine = describe_machine(admin, exe)
         log = StatementLog(admin, StatementLog.find(admin, server_log))
         results.traffic_note = log.why_not
