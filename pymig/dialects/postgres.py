@@ -392,19 +392,38 @@ class PostgresDatabase:
             raise ConfigError(f"cannot connect to the database: {_first_line(e)}") from None
         self._url = url
         self._lock_conn = None
+        self._held: list[str] = []
+
+    # BEGIN and SET LOCAL cannot fail on their own, so they wait and go out in one message with the
+    # statement after them: two round trips fewer per transaction (docs/benchmarks.md). Anything
+    # that reads, or hands the connection to user code, sends them first.
+    def _send_held(self) -> None:
+        if self._held:
+            text, self._held = "; ".join(self._held), []
+            self.conn.execute(text)
 
     @property
     def raw(self):
         """The psycopg connection handed to run_python functions."""
+        self._send_held()
         return self.conn
 
     def execute(self, sql: str, params=None) -> None:
-        self.conn.execute(sql, params)
+        if params is None and (sql == "BEGIN" or sql.startswith("SET LOCAL ")):
+            self._held.append(sql)
+        elif params is None and self._held:
+            text, self._held = "; ".join([*self._held, sql]), []
+            self.conn.execute(text)
+        else:
+            self._send_held()
+            self.conn.execute(sql, params)
 
     def rows(self, sql: str, params=None) -> list[tuple]:
+        self._send_held()
         return self.conn.execute(sql, params).fetchall()
 
     def query(self, sql: str, params=None) -> tuple[list[str], list[tuple]]:
+        self._send_held()
         cur = self.conn.execute(sql, params)
         names = [d.name for d in cur.description or ()]
         return names, cur.fetchall()
@@ -423,6 +442,7 @@ class PostgresDatabase:
         return isinstance(error, self._psycopg.errors.LockNotAvailable)
 
     def rollback(self) -> None:
+        self._held = []
         if self.conn.info.transaction_status != self._psycopg.pq.TransactionStatus.IDLE:
             self.conn.execute("ROLLBACK")
 
