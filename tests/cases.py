@@ -1137,15 +1137,15 @@ CASES: list[Case] = [
         ops=[backfill("users", set={"name": "upper(name)"}, batch_size=2, reverse={"name": "lower(name)"})],
         sql={PG: [
             '-- batches of 2 by id, each batch committed on its own:\n'
-            'UPDATE "users" SET "name" = upper(name) WHERE "id" IN (SELECT "id" FROM "users" WHERE true ORDER BY "id" LIMIT {limit}) RETURNING "id"\n'
+            'UPDATE "users" SET "name" = upper(name) WHERE "id" = ANY(ARRAY(SELECT "id" FROM "users" WHERE true ORDER BY "id" LIMIT {limit})) RETURNING "id"\n'
             '-- next batches:\n'
-            'UPDATE "users" SET "name" = upper(name) WHERE "id" IN (SELECT "id" FROM "users" WHERE "id" > {after} ORDER BY "id" LIMIT {limit}) RETURNING "id"',
+            'UPDATE "users" SET "name" = upper(name) WHERE "id" = ANY(ARRAY(SELECT "id" FROM "users" WHERE "id" > {after} ORDER BY "id" LIMIT {limit})) RETURNING "id"',
         ]},
         down_sql={PG: [
             '-- batches of 2 by id, each batch committed on its own:\n'
-            'UPDATE "users" SET "name" = lower(name) WHERE "id" IN (SELECT "id" FROM "users" WHERE true ORDER BY "id" LIMIT {limit}) RETURNING "id"\n'
+            'UPDATE "users" SET "name" = lower(name) WHERE "id" = ANY(ARRAY(SELECT "id" FROM "users" WHERE true ORDER BY "id" LIMIT {limit})) RETURNING "id"\n'
             '-- next batches:\n'
-            'UPDATE "users" SET "name" = lower(name) WHERE "id" IN (SELECT "id" FROM "users" WHERE "id" > {after} ORDER BY "id" LIMIT {limit}) RETURNING "id"',
+            'UPDATE "users" SET "name" = lower(name) WHERE "id" = ANY(ARRAY(SELECT "id" FROM "users" WHERE "id" > {after} ORDER BY "id" LIMIT {limit})) RETURNING "id"',
         ]},
         data="SELECT id, name FROM users ORDER BY id",
         data_after=[(1, "ADA"), (2, "BOB"), (3, "CY"), (4, "DEE"), (5, "EVE")],
@@ -1158,15 +1158,15 @@ CASES: list[Case] = [
                       reverse={"name": "rtrim(name, '!')"})],
         sql={PG: [
             '-- batches of 10000 by id, each batch committed on its own:\n'
-            'UPDATE "users" SET "name" = name || \'!\' WHERE "id" IN (SELECT "id" FROM "users" WHERE true AND (email LIKE \'%.org\') ORDER BY "id" LIMIT {limit}) RETURNING "id"\n'
+            'UPDATE "users" SET "name" = name || \'!\' WHERE "id" = ANY(ARRAY(SELECT "id" FROM "users" WHERE true AND (email LIKE \'%.org\') ORDER BY "id" LIMIT {limit})) RETURNING "id"\n'
             '-- next batches:\n'
-            'UPDATE "users" SET "name" = name || \'!\' WHERE "id" IN (SELECT "id" FROM "users" WHERE "id" > {after} AND (email LIKE \'%.org\') ORDER BY "id" LIMIT {limit}) RETURNING "id"',
+            'UPDATE "users" SET "name" = name || \'!\' WHERE "id" = ANY(ARRAY(SELECT "id" FROM "users" WHERE "id" > {after} AND (email LIKE \'%.org\') ORDER BY "id" LIMIT {limit})) RETURNING "id"',
         ]},
         down_sql={PG: [
             '-- batches of 10000 by id, each batch committed on its own:\n'
-            'UPDATE "users" SET "name" = rtrim(name, \'!\') WHERE "id" IN (SELECT "id" FROM "users" WHERE true ORDER BY "id" LIMIT {limit}) RETURNING "id"\n'
+            'UPDATE "users" SET "name" = rtrim(name, \'!\') WHERE "id" = ANY(ARRAY(SELECT "id" FROM "users" WHERE true ORDER BY "id" LIMIT {limit})) RETURNING "id"\n'
             '-- next batches:\n'
-            'UPDATE "users" SET "name" = rtrim(name, \'!\') WHERE "id" IN (SELECT "id" FROM "users" WHERE "id" > {after} ORDER BY "id" LIMIT {limit}) RETURNING "id"',
+            'UPDATE "users" SET "name" = rtrim(name, \'!\') WHERE "id" = ANY(ARRAY(SELECT "id" FROM "users" WHERE "id" > {after} ORDER BY "id" LIMIT {limit})) RETURNING "id"',
         ]},
         data="SELECT id, name FROM users ORDER BY id",
         data_after=[(1, "ada"), (2, "bob"), (3, "cy!"), (4, "dee"), (5, "eve!")],
@@ -1180,9 +1180,9 @@ CASES: list[Case] = [
         sql={PG: [
             'ALTER TABLE "users" ADD COLUMN "display_name" text',
             '-- batches of 10000 by id, each batch committed on its own:\n'
-            'UPDATE "users" SET "display_name" = upper(name) WHERE "id" IN (SELECT "id" FROM "users" WHERE true ORDER BY "id" LIMIT {limit}) RETURNING "id"\n'
+            'UPDATE "users" SET "display_name" = upper(name) WHERE "id" = ANY(ARRAY(SELECT "id" FROM "users" WHERE true ORDER BY "id" LIMIT {limit})) RETURNING "id"\n'
             '-- next batches:\n'
-            'UPDATE "users" SET "display_name" = upper(name) WHERE "id" IN (SELECT "id" FROM "users" WHERE "id" > {after} ORDER BY "id" LIMIT {limit}) RETURNING "id"',
+            'UPDATE "users" SET "display_name" = upper(name) WHERE "id" = ANY(ARRAY(SELECT "id" FROM "users" WHERE "id" > {after} ORDER BY "id" LIMIT {limit})) RETURNING "id"',
         ]},
         down_sql={PG: [
             'ALTER TABLE "users" DROP COLUMN "display_name"',
@@ -1234,9 +1234,9 @@ CASES: list[Case] = [
         sql={PG: [
             'ALTER TABLE "users" ADD COLUMN "role_new" character varying(20)',
             '-- batches of 10000 by id, each batch committed on its own:\n'
-            'UPDATE "users" SET "role_new" = CASE role WHEN \'user\' THEN \'member\' ELSE role END WHERE "id" IN (SELECT "id" FROM "users" WHERE true ORDER BY "id" LIMIT {limit}) RETURNING "id"\n'
+            'UPDATE "users" SET "role_new" = CASE role WHEN \'user\' THEN \'member\' ELSE role END WHERE "id" = ANY(ARRAY(SELECT "id" FROM "users" WHERE true ORDER BY "id" LIMIT {limit})) RETURNING "id"\n'
             '-- next batches:\n'
-            'UPDATE "users" SET "role_new" = CASE role WHEN \'user\' THEN \'member\' ELSE role END WHERE "id" IN (SELECT "id" FROM "users" WHERE "id" > {after} ORDER BY "id" LIMIT {limit}) RETURNING "id"',
+            'UPDATE "users" SET "role_new" = CASE role WHEN \'user\' THEN \'member\' ELSE role END WHERE "id" = ANY(ARRAY(SELECT "id" FROM "users" WHERE "id" > {after} ORDER BY "id" LIMIT {limit})) RETURNING "id"',
             'ALTER TABLE "users" ALTER COLUMN "role_new" SET DEFAULT \'member\'',
             'ALTER TABLE "users" ADD CONSTRAINT "users_role_new_not_null" CHECK ("role_new" IS NOT NULL) NOT VALID\n'
             '-- undo: ALTER TABLE "users" DROP CONSTRAINT IF EXISTS "users_role_new_not_null"',

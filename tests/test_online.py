@@ -14,7 +14,7 @@ import time
 import psycopg
 import pytest
 
-from helpers import Project, clean_env, connect, log, wait_until
+from helpers import Project, clean_env, connect, log, statements, wait_until
 
 BASE = '''
 """Tables the later migrations change while the application uses them."""
@@ -280,3 +280,25 @@ def test_backfill_under_steady_inserts_stops_at_the_rows_it_started_with(project
     assert res.returncode == 0, res.stderr
     with connect(project.url) as conn:
         assert conn.execute("SELECT count(*) FROM posts WHERE id <= 2000 AND user_id IS DISTINCT FROM 0").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("op", ['backfill("posts", {"user_id": "0"})',
+                                'add_column("posts", "token", "uuid", default=sql("gen_random_uuid()"))'])
+def test_backfill_batches_look_their_rows_up_by_key(project, op):
+    """A batch that scanned the table (a hash join over it, or a sort of it when the planner guesses
+    that few rows are NULL in a column without statistics) would read all of it for every batch
+    and hold its row locks meanwhile."""
+    project.ok("up")
+    with connect(project.url) as conn:
+        conn.execute("INSERT INTO posts (score) SELECT g FROM generate_series(1, 200000) g")
+        conn.execute("ANALYZE posts")
+    _migration(project, "backfill", op)
+    batches = 0
+    with connect(project.url) as conn:
+        for statement in statements(project.ok("sql")):
+            if statement.startswith("UPDATE"):
+                plan = "\n".join(row[0] for row in conn.execute("EXPLAIN " + statement))
+                assert "Seq Scan" not in plan, plan
+                batches += 1
+            conn.execute(statement)
+    assert batches == 1

@@ -161,12 +161,16 @@ class Dialect:
         cond = f" AND ({where})" if where else ""
 
         def batch(keyset: str) -> str:
-            return (f"UPDATE {t} SET {sets} WHERE {k} IN (SELECT {k} FROM {t} WHERE {keyset}{cond} "
-                    f"ORDER BY {k} LIMIT {{limit}}) RETURNING {k}")
+            keys = f"SELECT {k} FROM {t} WHERE {keyset}{cond} ORDER BY {k} LIMIT {{limit}}"
+            return f"UPDATE {t} SET {sets} WHERE {self.batch_keys(k, keys)} RETURNING {k}"
 
         count = f"SELECT count(*) FROM {t}" + (f" WHERE {where}" if where else "")
         return Batched(batch("true"), batch(f"{k} > {{after}}"), table.name, table.primary_key[0],
                        batch_size, online and self.online_recipes, count, f"SELECT max({k}) FROM {t}")
+
+    def batch_keys(self, key: str, select: str) -> str:
+        """The condition that picks a backfill batch's rows: those whose key `select` returns."""
+        return f"{key} IN ({select})"
 
     # -- what `pymig check` asks ------------------------------------------------------------------
     def rewrite_cost(self, old_type: str, new_type: str, using: str | None) -> str | None:
