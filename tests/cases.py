@@ -640,12 +640,12 @@ CASES: list[Case] = [
         rows=SOME_USERS,
         ops=[alter_column("users", "name", nullable=False)],
         sql={PG: [
-            'ALTER TABLE "users" ADD CONSTRAINT "users_name_not_null" CHECK ("name" IS NOT NULL) NOT VALID\n'
-            '-- undo: ALTER TABLE "users" DROP CONSTRAINT IF EXISTS "users_name_not_null"',
+            'ALTER TABLE "users" ADD CONSTRAINT "users_name_pymig_not_null" CHECK ("name" IS NOT NULL) NOT VALID\n'
+            '-- undo: ALTER TABLE "users" DROP CONSTRAINT IF EXISTS "users_name_pymig_not_null"',
             'COMMIT',
-            'ALTER TABLE "users" VALIDATE CONSTRAINT "users_name_not_null"',
+            'ALTER TABLE "users" VALIDATE CONSTRAINT "users_name_pymig_not_null"',
             'ALTER TABLE "users" ALTER COLUMN "name" SET NOT NULL',
-            'ALTER TABLE "users" DROP CONSTRAINT "users_name_not_null"',
+            'ALTER TABLE "users" DROP CONSTRAINT "users_name_pymig_not_null"',
         ]},
         down_sql={PG: [
             'ALTER TABLE "users" ALTER COLUMN "name" DROP NOT NULL',
@@ -663,12 +663,12 @@ CASES: list[Case] = [
             'ALTER TABLE "users" ALTER COLUMN "email" DROP NOT NULL',
         ]},
         down_sql={PG: [
-            'ALTER TABLE "users" ADD CONSTRAINT "users_email_not_null" CHECK ("email" IS NOT NULL) NOT VALID\n'
-            '-- undo: ALTER TABLE "users" DROP CONSTRAINT IF EXISTS "users_email_not_null"',
+            'ALTER TABLE "users" ADD CONSTRAINT "users_email_pymig_not_null" CHECK ("email" IS NOT NULL) NOT VALID\n'
+            '-- undo: ALTER TABLE "users" DROP CONSTRAINT IF EXISTS "users_email_pymig_not_null"',
             'COMMIT',
-            'ALTER TABLE "users" VALIDATE CONSTRAINT "users_email_not_null"',
+            'ALTER TABLE "users" VALIDATE CONSTRAINT "users_email_pymig_not_null"',
             'ALTER TABLE "users" ALTER COLUMN "email" SET NOT NULL',
-            'ALTER TABLE "users" DROP CONSTRAINT "users_email_not_null"',
+            'ALTER TABLE "users" DROP CONSTRAINT "users_email_pymig_not_null"',
         ]},
         down_checks={PG: [
             'column "users.email" is NULL in {count} {noun}, so it cannot become NOT NULL',
@@ -715,12 +715,12 @@ CASES: list[Case] = [
         sql={PG: [
             '-- WARNING: alter_column users.name: changing the type from text to character varying(100) rewrites the table and its indexes under an ACCESS EXCLUSIVE lock: reads and writes wait until it finishes',
             'ALTER TABLE "users" ALTER COLUMN "name" TYPE character varying(100), ALTER COLUMN "name" SET DEFAULT \'anonymous\'',
-            'ALTER TABLE "users" ADD CONSTRAINT "users_name_not_null" CHECK ("name" IS NOT NULL) NOT VALID\n'
-            '-- undo: ALTER TABLE "users" DROP CONSTRAINT IF EXISTS "users_name_not_null"',
+            'ALTER TABLE "users" ADD CONSTRAINT "users_name_pymig_not_null" CHECK ("name" IS NOT NULL) NOT VALID\n'
+            '-- undo: ALTER TABLE "users" DROP CONSTRAINT IF EXISTS "users_name_pymig_not_null"',
             'COMMIT',
-            'ALTER TABLE "users" VALIDATE CONSTRAINT "users_name_not_null"',
+            'ALTER TABLE "users" VALIDATE CONSTRAINT "users_name_pymig_not_null"',
             'ALTER TABLE "users" ALTER COLUMN "name" SET NOT NULL',
-            'ALTER TABLE "users" DROP CONSTRAINT "users_name_not_null"',
+            'ALTER TABLE "users" DROP CONSTRAINT "users_name_pymig_not_null"',
         ]},
         down_sql={PG: [
             'ALTER TABLE "users" ALTER COLUMN "name" TYPE text, ALTER COLUMN "name" DROP DEFAULT, ALTER COLUMN "name" DROP NOT NULL',
@@ -1238,12 +1238,12 @@ CASES: list[Case] = [
             '-- next batches:\n'
             'UPDATE "users" SET "role_new" = CASE role WHEN \'user\' THEN \'member\' ELSE role END WHERE "id" = ANY(ARRAY(SELECT "id" FROM "users" WHERE "id" > {after} ORDER BY "id" LIMIT {limit})) RETURNING "id"',
             'ALTER TABLE "users" ALTER COLUMN "role_new" SET DEFAULT \'member\'',
-            'ALTER TABLE "users" ADD CONSTRAINT "users_role_new_not_null" CHECK ("role_new" IS NOT NULL) NOT VALID\n'
-            '-- undo: ALTER TABLE "users" DROP CONSTRAINT IF EXISTS "users_role_new_not_null"',
+            'ALTER TABLE "users" ADD CONSTRAINT "users_role_new_pymig_not_null" CHECK ("role_new" IS NOT NULL) NOT VALID\n'
+            '-- undo: ALTER TABLE "users" DROP CONSTRAINT IF EXISTS "users_role_new_pymig_not_null"',
             'COMMIT',
-            'ALTER TABLE "users" VALIDATE CONSTRAINT "users_role_new_not_null"',
+            'ALTER TABLE "users" VALIDATE CONSTRAINT "users_role_new_pymig_not_null"',
             'ALTER TABLE "users" ALTER COLUMN "role_new" SET NOT NULL',
-            'ALTER TABLE "users" DROP CONSTRAINT "users_role_new_not_null"',
+            'ALTER TABLE "users" DROP CONSTRAINT "users_role_new_pymig_not_null"',
             'ALTER TABLE "users" ADD CONSTRAINT "users_role_known" CHECK (role_new IN (\'member\', \'admin\')) NOT VALID\n'
             '-- undo: ALTER TABLE "users" DROP CONSTRAINT IF EXISTS "users_role_known"',
             'COMMIT',

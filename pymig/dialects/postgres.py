@@ -189,7 +189,7 @@ class PostgresDialect(Dialect):
     def _set_not_null(self, table: str, name: str) -> list:
         """SET NOT NULL scans under ACCESS EXCLUSIVE, unless a validated CHECK (c IS NOT NULL) proves it."""
         t, c = self.quote(table), self.quote(name)
-        check = self.quote(object_name(table, name, suffix="not_null"))
+        check = self.quote(object_name(table, name, suffix="pymig_not_null"))
         return [
             Sql(f"ALTER TABLE {t} ADD CONSTRAINT {check} CHECK ({c} IS NOT NULL) NOT VALID",
                 undo=Sql(f"ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {check}")),
