@@ -2,7 +2,7 @@
 
     pip install -e '.[bench]'
     python benchmarks/run.py            # N = 1, 100, 1000; writes docs/benchmarks.md
-    python benchmarks/run.py --quick    # N = 1, 100, one timed run; prints only (smoke test)
+    python benchmarks/run.py --quick    # N = 1, 100, one timed run, no statement counts; prints only
 
 Each N gets freshly generated, equivalent projects (benchmarks/generate.py) and its own fresh
 databases, created here and dropped at the end; nothing else on the server is touched.
@@ -204,8 +204,8 @@ def check_equivalent(setup: Setup, when: str) -> str:
     return f"N={setup.n} {when}: same schema in all four databases ({len(prints['pymig'])} catalog rows)"
 
 
-def bench_size(admin, admin_url: str, log: StatementLog, results: Results, exe, tag: str, n: int, apply_sizes,
-               runs: int, workdir: Path, say) -> None:
+def bench_size(admin, admin_url: str, log: StatementLog | None, results: Results, exe, tag: str, n: int,
+               apply_sizes, runs: int, workdir: Path, say) -> None:
     with databases(admin, tag, n) as names:
         urls = {t: database_url(admin_url, names[t]) for t in TOOLS}
         projects = generate(workdir / f"n{n}", n, urls["alembic"])
@@ -224,7 +224,7 @@ def bench_size(admin, admin_url: str, log: StatementLog, results: Results, exe, 
         samples = alternate([s.pymig("sql"), s.pymig("sql", "--offline"), s.alembic("upgrade", "head", "--sql")], runs)
         add_group(results, "sql", n, samples, "pymig sql")
 
-        if n in apply_sizes and log.available:
+        if n in apply_sizes and log is not None and log.available:
             say(f"N={n}: statements and round trips (log_statement = 'all' on the benchmark databases)")
             for t in TOOLS:
                 results.traffic[("apply", n, t)] = log.count(names[t], fwd[t])
@@ -243,7 +243,7 @@ def bench_size(admin, admin_url: str, log: StatementLog, results: Results, exe, 
 
 
 def run(sizes, apply_sizes, runs: int, admin_url: str, server_log: str | None, say=print,
-        workdir: Path | None = None) -> tuple[Results, dict]:
+        workdir: Path | None = None, counts: bool = True) -> tuple[Results, dict]:
     import psycopg
 
     exe = executables()
@@ -253,8 +253,8 @@ def run(sizes, apply_sizes, runs: int, admin_url: str, server_log: str | None, s
             tempfile.TemporaryDirectory(prefix="pymig-bench-", dir=workdir) as tmp, \
             bytecode_cache(Path(tmp) / "pycache"):
         machine = describe_machine(admin, exe)
-        log = StatementLog(admin, StatementLog.find(admin, server_log))
-        results.traffic_note = log.why_not
+        log = StatementLog(admin, StatementLog.find(admin, server_log)) if counts else None
+        results.traffic_note = log.why_not if log else "skipped (--quick)"
         say("start-up: --help")
         help_dir = Path(tmp)
         samples = alternate([Command("pymig", "pymig --help", (exe["pymig"], "--help"), help_dir),
@@ -503,7 +503,8 @@ def write_doc(path: Path, text: str) -> None:
 
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--quick", action="store_true", help="N = 1 and 100, one timed run: a smoke test, prints only")
+    p.add_argument("--quick", action="store_true",
+                   help="N = 1 and 100, one timed run, no statement counts: a smoke test, prints only")
     p.add_argument("--runs", type=int, default=None, help="timed runs per command (default 5, quick 1)")
     p.add_argument("--sizes", default=None, help="comma-separated N values (default 1,100,1000)")
     p.add_argument("--admin-url", default=os.environ.get("BENCH_ADMIN_URL") or DEFAULT_ADMIN_URL,
@@ -522,7 +523,7 @@ def main(argv=None) -> None:
     def say(text: str) -> None:
         print(f"[{time.monotonic() - started:6.1f}s] {text}", file=sys.stderr, flush=True)
 
-    results, machine = run(sizes, sizes, runs, args.admin_url, args.server_log, say)
+    results, machine = run(sizes, sizes, runs, args.admin_url, args.server_log, say, counts=not args.quick)
     elapsed = time.monotonic() - started
     args_line = "python benchmarks/run.py" + ("".join(f" {a}" for a in (argv if argv is not None else sys.argv[1:])))
     text = report(results, machine, args_line, elapsed)
