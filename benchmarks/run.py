@@ -22,7 +22,7 @@ import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
@@ -295,25 +295,25 @@ def _version(argv) -> str:
         return "n/a"
 
 
+def _lines(path: str) -> list[str]:
+    try:
+        return Path(path).read_text().splitlines()
+    except OSError:  # not Linux
+        return []
+
+
 def describe_machine(admin, exe) -> dict:
     from importlib.metadata import version
 
-    cpu = "n/a"
-    try:
-        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    mem = "n/a"
-    try:
-        kb = next(int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal"))
-        mem = f"{kb / 1024 / 1024:.1f} GiB"
-    except (OSError, StopIteration):
-        pass
+    cpu = next((line.split(":", 1)[1].strip() for line in _lines("/proc/cpuinfo") if line.startswith("model name")),
+               "n/a")
+    kb = next((int(line.split()[1]) for line in _lines("/proc/meminfo") if line.startswith("MemTotal")), None)
+    mem = f"{kb / 1024 / 1024:.1f} GiB" if kb else "n/a"
     commit = _version(["git", "-C", str(ROOT), "log", "-1", "--format=%h %cs"])
     dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "pymig"],
                            capture_output=True, text=True).stdout.strip()
     return {
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "cpu": f"{os.cpu_count()} x {cpu}",
         "memory": mem,
         "os": platform.platform(),
