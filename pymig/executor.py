@@ -259,7 +259,7 @@ class _Run:
                     if not (self.resumed and i == start_op):
                         raise
                     after = None  # the interrupted run made part of this change: re-read the catalog
-                for j, step in enumerate(self.d.forward(op, schema)):
+                for j, step in enumerate(self._forward(op, schema)):
                     if not fresh and j < start_step:
                         continue
                     self._step(step)
@@ -288,9 +288,25 @@ class _Run:
             self.s.rollback()
             raise self._failed(e, i, op) from e
 
+    def _forward(self, op, schema) -> list:
+        try:
+            return self.d.forward(op, schema)
+        except PymigError:
+            if self.ex._trusted:
+                raise
+            self.s.note(f"{op.describe()}: its statements depend on the schema run_sql leaves; "
+                        "`pymig up` builds them at run time")
+            return []
+
     def _check(self, op, schema) -> list[Failure]:
         """Preflight checks, in the transaction the operation's first statements will run in."""
-        checks = op.checks(schema, self.d)
+        try:
+            checks = op.checks(schema, self.d)
+        except PymigError:
+            if self.ex._trusted:
+                raise
+            self.s.note(f"{op.describe()}: its preflight checks read the schema run_sql leaves; they run at run time")
+            return []
         if not checks:
             return []
         self._begin()
@@ -332,12 +348,18 @@ class _Run:
         if self.direction != "up":
             return
         self.p.current = []
-        if not self.p.irreversible and self.ex._trusted:
+        if not self.p.irreversible:
             try:
                 self.p.current = list(op.inverse(schema, self.p.added))
             except IrreversibleError as e:
                 self.p.irreversible = (f"operation {i} ({op.describe()}) is not reversible: "
                                        f"{e.message.split(': ', 1)[-1]}")
+            except PymigError:
+                if self.ex._trusted:
+                    raise
+                # a preview after run_sql: the schema it reads from is only known at run time
+                self.s.note(f"{op.describe()}: its inverse is read from the schema run_sql leaves, "
+                            "at run time; the history record below lacks it")
         if isinstance(op, AddColumn):
             self.p.added.add((op.table, op.column.name))
         elif isinstance(op, CreateTable):

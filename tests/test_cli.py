@@ -312,8 +312,6 @@ def test_migrations_directory_precedence(project):
     assert project.ok("--dir", "from_flag", "status").count("from_flag/001_from_flag.py") == 1
 
 
-@pytest.mark.xfail(strict=True, reason="the preview cannot follow run_sql: later operations on what it "
-                   "created fail to render, and the inverse it prints for the history record is incomplete")
 def test_sql_after_run_sql_prints_what_up_runs(project, other_db_url):
     project.write("001_users.py", USERS)
     project.write("002_raw.py", '''
