@@ -1,4 +1,4 @@
-"""The schema as pymig sees it: plain frozen values, comparable and JSON-serialisable.
+"""The schema as pymig sees it: plain frozen values, comparable (ops.base encodes them as JSON).
 
 Operations turn one Schema into the next (state) and read the Schema before them to derive
 their inverse. Types are kept in PostgreSQL's canonical spelling (``format_type``) so that a
@@ -7,7 +7,7 @@ schema built from the DSL compares with one read from the catalog.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 
 from .errors import OperationError
 
@@ -134,47 +134,3 @@ class Schema:
             for c in t.constraints
             if c.kind == "foreign_key" and c.ref_table == table
         ]
-
-    # JSON round trip: history rows and offline state store schemas and operations as JSON.
-    def to_json(self) -> dict:
-        return {
-            "tables": [to_json(t) for t in self.tables.values()],
-            "indexes": [to_json(i) for i in self.indexes.values()],
-        }
-
-    @classmethod
-    def from_json(cls, data: dict) -> Schema:
-        tables = [from_json(Table, t) for t in data.get("tables", [])]
-        indexes = [from_json(Index, i) for i in data.get("indexes", [])]
-        return cls({t.name: t for t in tables}, {i.name: i for i in indexes})
-
-
-_NESTED = {"columns": Column, "constraints": Constraint}
-
-
-def to_json(value):
-    """A schema value as plain JSON data (dataclasses to dicts, tuples to lists, defaults left out)."""
-    if hasattr(value, "__dataclass_fields__"):
-        out = {}
-        for f in fields(value):
-            v = getattr(value, f.name)
-            if v != f.default and v != ():
-                out[f.name] = to_json(v)
-        return out
-    if isinstance(value, (tuple, list)):
-        return [to_json(v) for v in value]
-    return value
-
-
-def from_json(cls, data: dict):
-    kwargs = {}
-    for f in fields(cls):
-        if f.name not in data:
-            continue
-        v = data[f.name]
-        if cls is Table and f.name in _NESTED:
-            v = tuple(from_json(_NESTED[f.name], x) for x in v)
-        elif isinstance(v, list):
-            v = tuple(v)
-        kwargs[f.name] = v
-    return cls(**kwargs)
