@@ -141,6 +141,11 @@ class Executor:
         self._trusted = True  # a preview cannot follow run_sql; it then stops deriving state
         self.last_plan: dict | None = None
         self.last_duration = 0.0
+        # Tables that existed when this run began. Only those can be in use by the application,
+        # so only they get online recipes: a table an earlier migration of the same `pymig up`
+        # created (a fresh database in CI) is built the direct way, like one created in the same
+        # migration.
+        self.run_tables: set[str] | None = None
 
     def _state(self) -> Schema:
         if self.schema is None:
@@ -237,7 +242,9 @@ class _Run:
     # -- the one loop --------------------------------------------------------------------------
     def execute(self, ops) -> None:
         start_op, start_step = self.p.op, self.p.step
-        start_tables = set(self.ex._before().tables)
+        if self.direction != "up" or self.ex.run_tables is None:
+            self.ex.run_tables = set(self.ex._before().tables)
+        start_tables = self.ex.run_tables
         i, op = 0, None
         try:
             for i, op in enumerate(ops, 1):
