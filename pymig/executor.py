@@ -544,9 +544,12 @@ class _Run:
                                           _json(self.p.plan()), elapsed_ms=self._elapsed_ms())
         else:
             texts = self.d.record_reverted(self.version, self.name, self.ex.user, elapsed_ms=self._elapsed_ms())
+        if self.d.multi_statement:  # the record and COMMIT in one round trip
+            texts = [*texts[:-1], f"{texts[-1]};\nCOMMIT"]
         for text in texts:
             self._do(lambda text=text: self.s.sql(text))
-        self.s.sql("COMMIT")
+        if not self.d.multi_statement:
+            self.s.sql("COMMIT")
         self.in_txn = False
 
     # -- failure -------------------------------------------------------------------------------

@@ -122,6 +122,7 @@ def rewrite_warning(old: str, new: str, using: str | None) -> str | None:
 class PostgresDialect(Dialect):
     name = "postgresql"
     online_recipes = True
+    multi_statement = True
     lock_timeout = True
 
     def alter_column(self, table, name, *, type=None, **changes):
