@@ -31,6 +31,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from queue import Empty
 
 if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -108,6 +109,16 @@ OPERATIONS = (
               ("ALTER TABLE items DROP COLUMN note", "ALTER TABLE items ADD COLUMN note text", "VACUUM FULL items"),
               (("SELECT count(*) FROM items WHERE id <= {rows} AND note IS DISTINCT FROM 'note ' || id", 0),)),
 )
+
+
+def _together(name: str, *ops: Operation) -> Operation:
+    """Several operations in one migration (one naive script): what happens between them counts too."""
+    return Operation(name, ",\n    ".join(op.dsl for op in ops), sum((op.naive for op in ops), ()),
+                     sum((op.reset for op in ops), ()), sum((op.expect for op in ops), ()))
+
+
+_SINGLE = {op.name: op for op in OPERATIONS}
+OPERATIONS += (_together("set_not_null_and_add_unique", _SINGLE["set_not_null"], _SINGLE["add_unique"]),)
 BY_NAME = {op.name: op for op in OPERATIONS}
 
 SETUP = (
@@ -215,8 +226,16 @@ class Writers:
         for p in self.procs:
             p.start()
         self.pids = []
-        for _ in self.paths:
-            got = queue.get(timeout=60)
+        deadline = time.monotonic() + 60
+        while len(self.pids) < count:
+            try:
+                got = queue.get(timeout=1)
+            except Empty:
+                dead = [i for i, p in enumerate(self.procs) if p.exitcode is not None]
+                if not dead and time.monotonic() < deadline:
+                    continue
+                got = f"writer {dead[0]} exited with code {self.procs[dead[0]].exitcode}" if dead else \
+                    "the writers did not connect within 60 s"
             if isinstance(got, str):
                 self.stop()
                 raise SystemExit(got)
@@ -752,7 +771,7 @@ def main(argv=None) -> None:
     p.add_argument("--rows", type=int, default=1_000_000, help="rows in the table (default %(default)s)")
     p.add_argument("--writers", type=int, default=4, help="writer processes (default %(default)s)")
     p.add_argument("--rate", type=float, default=200, help="writes per second, all writers (default %(default)s)")
-    p.add_argument("--repeat", type=int, default=1, help="runs of every operation (default %(default)s)")
+    p.add_argument("--repeat", type=int, default=3, help="runs of every operation (default %(default)s)")
     p.add_argument("--ops", default=",".join(BY_NAME), help="comma-separated operations (default: all)")
     p.add_argument("--settle", type=float, default=1.5, help="seconds between a reset and the next window")
     p.add_argument("--lock-timeout", default=None, help="passed to pymig up (default: pymig's)")

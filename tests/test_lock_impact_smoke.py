@@ -31,7 +31,8 @@ def _databases(url: str) -> set[str]:
 def test_a_tiny_run_reports_every_operation_and_drops_its_database(pymig_server_url, tmp_path):
     before = _databases(pymig_server_url)
     out, timeline = tmp_path / "lock-impact.md", tmp_path / "timeline"
-    main(["--rows", "2000", "--writers", "2", "--rate", "40", "--settle", "0.2", "--admin-url", pymig_server_url,
+    main(["--rows", "2000", "--repeat", "1", "--writers", "2", "--rate", "40", "--settle", "0.2",
+          "--admin-url", pymig_server_url,
           "--out", str(out), "--timeline", str(timeline)])
     text = out.read_text()
     results = text.split("## Results", 1)[1].split("## What", 1)[0]
