@@ -202,6 +202,7 @@ class Write:
     pid: int  # the writer's backend
     update: bool
     scheduled: float  # wall clock, s
+    started: float  # sent; later than scheduled when the writer fell behind (or its process was not running)
     ended: float
     ok: bool
 
@@ -256,7 +257,8 @@ class Writers:
             a = array.array("d")
             a.frombytes(path.read_bytes())
             pid = self.pids[i] if i < len(self.pids) else 0
-            writes += [Write(i, pid, bool(a[k + 3]), a[k] + self.clock, a[k + 2] + self.clock, bool(a[k + 4]))
+            writes += [Write(i, pid, bool(a[k + 3]), a[k] + self.clock, a[k + 1] + self.clock, a[k + 2] + self.clock,
+                             bool(a[k + 4]))
                        for k in range(0, len(a), RECORD)]
         late = array.array("d")
         if self.probe_path.exists():
@@ -426,7 +428,8 @@ def explain(worst: Write, window: Window, statements, waits, checkpoints, late, 
         return f": `{s.text[:90]}`" if s else ""
 
     def who(pid: int, at: float) -> str:
-        return f"{roles.get(pid, f'pid {pid} (another session)')}{running(pid, at)}"
+        role = roles.get(pid, f"pid {pid} (not a benchmark session: a parallel worker, or another client)")
+        return f"{role}{running(pid, at)}"
 
     mine = [w for w in waits if w.pid == worst.pid and worst.scheduled - 0.01 <= w.start <= worst.ended]
     if mine:
@@ -441,7 +444,11 @@ def explain(worst: Write, window: Window, statements, waits, checkpoints, late, 
             text += "; queued behind " + "; ".join(who(p, w.start) for p in ahead)
         return text
     probe = max((x for due, x in late if due < worst.ended and due + x > worst.scheduled), default=0.0)
-    if probe > worst.latency / 2:
+    lag = worst.started - worst.scheduled
+    if lag > worst.latency / 2:  # the writer was late to send it: its own process did not run in time
+        text = (f"sent {lag * 1000:.0f} ms after it was due, {(worst.ended - worst.started) * 1000:.0f} ms in the "
+                f"server: the writer process ran late (probe late {probe * 1000:.0f} ms)")
+    elif probe > worst.latency / 2:
         text = (f"no lock wait over {LOCK_WAIT_LOG * 1000:.0f} ms; the machine stalled: the probe woke "
                 f"{probe * 1000:.0f} ms late")
     else:
@@ -624,9 +631,10 @@ def write_timeline(directory: Path, writes: list[Write], late, bench: Bench) -> 
     """Every write, the probe's late wake-ups and every window as CSV, for a closer look at a stall."""
     directory.mkdir(parents=True, exist_ok=True)
     with open(directory / "writes.csv", "w") as f:
-        f.write("writer,backend_pid,kind,scheduled_epoch,ended_epoch,latency_ms,ok\n")
+        f.write("writer,backend_pid,kind,scheduled_epoch,started_epoch,ended_epoch,latency_ms,ok\n")
         for w in sorted(writes, key=lambda w: w.scheduled):
-            f.write(f"{w.writer},{w.pid},{'update' if w.update else 'insert'},{w.scheduled:.6f},{w.ended:.6f},"
+            f.write(f"{w.writer},{w.pid},{'update' if w.update else 'insert'},{w.scheduled:.6f},{w.started:.6f},"
+                    f"{w.ended:.6f},"
                     f"{w.latency * 1000:.3f},{int(w.ok)}\n")
     with open(directory / "probe.csv", "w") as f:
         f.write("due_epoch,late_ms\n")

@@ -95,7 +95,7 @@ def test_pymig_up_leaves_each_change_and_the_reset_takes_it_back(bench):
 # -- without a database ---------------------------------------------------------------------------
 
 def _write(scheduled: float, ended: float) -> Write:
-    return Write(0, 1, False, scheduled, ended, True)
+    return Write(0, 1, False, scheduled, scheduled, ended, True)
 
 
 def test_a_window_counts_the_writes_due_or_running_in_it_from_when_they_were_due():
