@@ -37,9 +37,11 @@ if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.measure import StatementLog  # noqa: E402
-from benchmarks.run import DEFAULT_ADMIN_URL, ROOT, database_url, load_average, write_doc  # noqa: E402
+from benchmarks.run import DEFAULT_ADMIN_URL, ROOT, database_url, load_average  # noqa: E402
 
 DOC = ROOT / "docs" / "lock-impact.md"
+NOTES_MARKER = ("<!-- Everything below this line is hand-written and kept when benchmarks/lock_impact.py "
+                "rewrites the file. -->")
 ACCOUNTS = 1000  # rows of the referenced table
 STALL_FLOOR = 0.020  # the issue's target: within twice the control, or 20 ms
 LOCK_WAIT_LOG = 0.010  # writers log lock waits longer than this (deadlock_timeout in their sessions)
@@ -772,6 +774,14 @@ def report(windows: list[Window], machine: dict, s: Settings, args_line: str, se
         *causes_table(windows, s.ops), "",
     ]
     return "\n".join(lines)
+
+
+def write_doc(path: Path, text: str) -> None:
+    """Replace the generated part, keep the hand-written reading after the marker."""
+    old = path.read_text() if path.exists() else ""
+    notes = old.split(NOTES_MARKER, 1)[1] if NOTES_MARKER in old else "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"{text}\n{NOTES_MARKER}{notes}")
 
 
 def main(argv=None) -> None:

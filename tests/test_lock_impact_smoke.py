@@ -136,3 +136,13 @@ def test_the_server_log_gives_statements_lock_waits_with_holders_and_checkpoints
         17907, "RowExclusiveLock", "relation 16385 of database 16384", [30195], [17903, 17907])
     assert wait.end - wait.start == pytest.approx(0.040, abs=0.002)
     assert [b - a for a, b in checkpoints] == [pytest.approx(0.1)]
+
+
+def test_rewriting_the_doc_keeps_the_hand_written_reading(tmp_path):
+    from benchmarks.lock_impact import NOTES_MARKER, write_doc
+
+    doc = tmp_path / "lock-impact.md"
+    write_doc(doc, "# first run")
+    doc.write_text(doc.read_text() + "\nmy reading\n")
+    write_doc(doc, "# second run")
+    assert doc.read_text() == f"# second run\n{NOTES_MARKER}\n\nmy reading\n"
