@@ -490,8 +490,8 @@ class Settings:
 
 
 class Bench:
-    """The database, the write load and the runs: each operation through pymig, then as naive
-    SQL, then a control period as long as pymig's run; the table is reset after each."""
+    """The runs on the benchmark database: each operation through pymig, then as naive SQL, then a
+    control period as long as pymig's run; the table is reset after each, and each run verified."""
 
     def __init__(self, s: Settings, url: str, db, workdir: Path, log: ServerLog, say):
         self.s, self.url, self.db, self.workdir, self.log, self.say = s, url, db, workdir, log, say
