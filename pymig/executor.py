@@ -23,7 +23,8 @@ from .errors import ExecutionError, IrreversibleError, LockError, PreflightError
 from .history import current_user
 from .ops import CreateTable, RenameTable, decode, encode
 from .ops.data import UndoSteps
-from .ops.columns import AddColumn
+from .ops.columns import AddColumn, DropColumn
+from .ops.tables import DropTable
 from .schema import Schema
 from .steps import Batched, Check, Commit, Failure, Python, Sql, Warning
 
@@ -234,6 +235,7 @@ class _Run:
         self.committed = self.p.copy()
         self.resumed = resume is not None
         self.in_txn = False
+        self.holds_live_lock = self.holds_loss = self.op_live = self.op_lossy = False
         self.dirty = False  # something ran outside a transaction since the last record
         self.segments = 0
         self.replay: list[Callable] = []
@@ -255,6 +257,9 @@ class _Run:
                 if self.refusals:
                     self._check_after_refusal(i, op, schema)
                     continue
+                target = _target(op)
+                self.op_live = target is not None and schema.is_live(target)
+                self.op_lossy = isinstance(op, (DropColumn, DropTable))
                 fresh = not (i == start_op and start_step > 0)
                 if fresh:
                     self._derive(i, op, schema)
@@ -316,6 +321,12 @@ class _Run:
             return []
         if not checks:
             return []
+        target = _target(op)
+        if (self.in_txn and self.holds_live_lock and not self.holds_loss
+                and (target is None or schema.is_live(target))):
+            # The checks scan: not while this transaction locks out traffic on a table in use.
+            # Not after a drop either: undoing a committed drop could not bring its data back.
+            self._commit()
         self._begin()
         found: dict[int, Failure | None] = {}
         for n, c in enumerate(checks):
@@ -397,6 +408,8 @@ class _Run:
                 return
             self._begin()
             self._do(lambda: self.s.sql(step.text))
+            self.holds_live_lock = self.holds_live_lock or self.op_live
+            self.holds_loss = self.holds_loss or self.op_lossy
         elif isinstance(step, Python):
             self._begin()
             self._do(lambda: self.s.python(step))
@@ -471,6 +484,8 @@ class _Run:
         if self.d.lock_timeout and self.ex.lock_timeout:
             self.s.sql(f"SET LOCAL lock_timeout = {self.d.literal(self.ex.lock_timeout)}")
         self.in_txn = True
+        self.holds_live_lock = False  # a statement of this transaction changed a table in use
+        self.holds_loss = False  # ... or dropped something
         self.replay = []
 
     def _do(self, action: Callable) -> None:
@@ -542,8 +557,10 @@ class _Run:
             self.ex.last_plan = self.p.plan()
             texts = self.d.record_applied(self.version, self.name, self.checksum, self.ex.user,
                                           _json(self.p.plan()), elapsed_ms=self._elapsed_ms())
-        else:
+        elif self.direction == "down":
             texts = self.d.record_reverted(self.version, self.name, self.ex.user, elapsed_ms=self._elapsed_ms())
+        else:  # undoing a migration that never completed: it leaves no trace in the history
+            texts = self.d.forget(self.version)
         if self.d.multi_statement:  # the record and COMMIT in one round trip
             texts = [*texts[:-1], f"{texts[-1]};\nCOMMIT"]
         for text in texts:
@@ -584,7 +601,7 @@ class _Run:
         ops = ([UndoSteps(tuple(c.undo))] if c.undo else []) + list(c.inverse)
         self.ex.schema = None
         try:
-            undo = _Run(self.ex, self.label, self.version, self.name, self.checksum, "down", None)
+            undo = _Run(self.ex, self.label, self.version, self.name, self.checksum, "undo", None)
             undo.execute(ops)
         except PymigError as undo_error:
             err.hint = (f"undoing the steps already committed failed too: {undo_error.message}; "
@@ -592,6 +609,18 @@ class _Run:
             return err
         err.hint = "the steps this migration had committed were undone: the database is as it was before it"
         return err
+
+
+def _target(op) -> str | None:
+    """The table an operation changes, when it names one."""
+    index = getattr(op, "index", None)
+    if index is not None:
+        return index.table
+    for attr in ("table", "old"):
+        value = getattr(op, attr, None)
+        if isinstance(value, str):
+            return value
+    return None
 
 
 def _json(data) -> str:

@@ -304,3 +304,30 @@ def test_backfill_batches_look_their_rows_up_by_key(project, op):
                 batches += 1
             conn.execute(statement)
     assert batches == 1
+
+
+def test_checks_do_not_scan_while_the_transaction_locks_a_table_in_use(project):
+    """SET NOT NULL holds ACCESS EXCLUSIVE until its transaction ends: the next operation's
+    duplicate scan must start in a new transaction, or writers wait for the whole scan."""
+    project.ok("up")
+    _migration(project, "two", 'alter_column("users", "email", nullable=False)', 'add_unique("users", ["email"])')
+    lines = project.ok("sql").splitlines()
+    set_not_null = next(i for i, line in enumerate(lines) if "SET NOT NULL" in line)
+    unique_check = next(i for i, line in enumerate(lines) if line.startswith("-- preflight for add_unique"))
+    assert "COMMIT;" in lines[set_not_null:unique_check], lines
+    project.ok("up")
+    project.ok("down")
+
+
+def test_checks_after_a_drop_stay_in_its_transaction(project):
+    """A drop is not committed ahead of a later check: if that check refused, undoing a committed
+    drop could not bring its data back."""
+    project.ok("up")
+    with connect(project.url) as conn:
+        conn.execute("INSERT INTO users (email, nickname) VALUES ('a', 'n'), ('a', 'm')")
+    _migration(project, "drop_then_refused", 'drop_column("users", "nickname", allow_data_loss=True)',
+               'add_unique("users", ["email"])')
+    res = project.run("up")
+    assert res.returncode == 1 and "refused by 1 preflight check" in res.stderr, res.stderr
+    with connect(project.url) as conn:
+        assert conn.execute("SELECT nickname FROM users ORDER BY id").fetchall() == [("n",), ("m",)]

@@ -173,6 +173,10 @@ class Dialect:
         """The condition that picks a backfill batch's rows: those whose key `select` returns."""
         return f"{key} IN ({select})"
 
+    def forget(self, version: int) -> list[str]:
+        """Drop the progress record of a migration whose committed steps were undone."""
+        return [f"DELETE FROM pymig_migrations WHERE version = {int(version)}"]
+
     # -- what `pymig check` asks ------------------------------------------------------------------
     def rewrite_cost(self, old_type: str, new_type: str, using: str | None) -> str | None:
         """What a column type change costs on a live table; None when it is cheap."""
