@@ -18,7 +18,6 @@ import array
 import math
 import multiprocessing
 import os
-import platform
 import random
 import re
 import shutil
@@ -29,7 +28,7 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from queue import Empty
 
@@ -37,7 +36,7 @@ if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.measure import StatementLog  # noqa: E402
-from benchmarks.run import DEFAULT_ADMIN_URL, ROOT, database_url, load_average  # noqa: E402
+from benchmarks.run import DEFAULT_ADMIN_URL, ROOT, database_url, describe_host, load_average  # noqa: E402
 
 DOC = ROOT / "docs" / "lock-impact.md"
 NOTES_MARKER = ("<!-- Everything below this line is hand-written and kept when benchmarks/lock_impact.py "
@@ -651,33 +650,12 @@ def write_timeline(directory: Path, writes: list[Write], late, bench: Bench) -> 
 # -- the machine ----------------------------------------------------------------------------------
 
 def describe_machine(admin) -> dict:
-    cpu = mem = "n/a"
-    try:
-        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                   if line.startswith("model name"))
-        kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                  if line.startswith("MemTotal"))
-        mem = f"{kb / 1024 / 1024:.1f} GiB"
-    except (OSError, StopIteration):
-        pass
     settings = dict(admin.execute(
         "SELECT name, current_setting(name) FROM pg_settings WHERE name IN ('shared_buffers', 'synchronous_commit', "
         "'max_wal_size', 'checkpoint_timeout', 'autovacuum', 'fsync') ORDER BY name").fetchall())
-    commit = subprocess.run(["git", "-C", str(ROOT), "log", "-1", "--format=%h %cs"], capture_output=True,
-                            text=True).stdout.strip() or "n/a"
-    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "pymig"],
-                           capture_output=True, text=True).stdout.strip()
-    return {
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "cpu": f"{os.cpu_count()} x {cpu}",
-        "memory": mem,
-        "os": platform.platform(),
-        "PostgreSQL": admin.execute("SHOW server_version").fetchone()[0] + " (local, TCP 127.0.0.1); "
-                      + ", ".join(f"{k} {v}" for k, v in settings.items()),
-        "python": platform.python_version(),
-        "pymig": f"at {commit}{' (uncommitted changes in pymig/)' if dirty else ''}",
-        "load before": load_average(),
-    }
+    host = describe_host(admin)
+    host["PostgreSQL"] += "; " + ", ".join(f"{k} {v}" for k, v in settings.items())
+    return {**host, "load before": load_average()}
 
 
 # -- reporting ------------------------------------------------------------------------------------

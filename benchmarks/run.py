@@ -302,7 +302,8 @@ def _lines(path: str) -> list[str]:
         return []
 
 
-def describe_machine(admin, exe) -> dict:
+def describe_host(admin) -> dict:
+    """The machine, the server and the pymig commit: what every benchmark report starts with."""
     from importlib.metadata import version
 
     cpu = next((line.split(":", 1)[1].strip() for line in _lines("/proc/cpuinfo") if line.startswith("model name")),
@@ -320,6 +321,14 @@ def describe_machine(admin, exe) -> dict:
         "PostgreSQL": admin.execute("SHOW server_version").fetchone()[0] + " (local, TCP 127.0.0.1)",
         "python": platform.python_version(),
         "pymig": f"{version('pymig')} at {commit}{' (uncommitted changes in pymig/)' if dirty else ''}",
+    }
+
+
+def describe_machine(admin, exe) -> dict:
+    from importlib.metadata import version
+
+    return {
+        **describe_host(admin),
         "peers": f"alembic {version('alembic')}, SQLAlchemy {version('SQLAlchemy')}, "
                  f"yoyo-migrations {version('yoyo-migrations')}, psycopg {version('psycopg')}, "
                  f"{_version([exe['psql'], '--version'])}",
