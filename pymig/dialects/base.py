@@ -14,7 +14,6 @@ _ON_DELETE = {"cascade": "CASCADE", "set null": "SET NULL", "set default": "SET 
 
 class Dialect:
     name = "base"
-    transactional_ddl = True
     multi_statement = False  # one execute() may carry several statements
     online_recipes = False  # CONCURRENTLY, NOT VALID + VALIDATE, batched backfills outside the DDL transaction
     lock_timeout = False  # SET LOCAL lock_timeout exists

@@ -94,7 +94,6 @@ _COLUMN_CLAUSES = {"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "DEFAULT", "COLLA
 
 class SqliteDialect(Dialect):
     name = "sqlite"
-    transactional_ddl = True  # DDL rolls back with the migration's transaction
     online_recipes = False  # one writer at a time: no CONCURRENTLY, no NOT VALID, nothing to keep flowing
     lock_timeout = False
     enforces_types = False  # any column holds any value: a type change loses nothing, so nothing to check

@@ -21,9 +21,7 @@ MAX_IDENTIFIER = 63  # PostgreSQL truncates longer names silently; pymig shorten
 @dataclass(frozen=True)
 class Operation:
     kind: ClassVar[str]  # the DSL name, e.g. "add_column"
-    needs_state: ClassVar[bool] = False  # its inverse or checks read the schema before it
     opaque: ClassVar[bool] = False  # it changes the schema in ways pymig cannot follow (run_sql)
-    transactional: ClassVar[bool] = True
 
     def describe(self) -> str:
         return self.kind

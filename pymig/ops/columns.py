@@ -73,7 +73,6 @@ class AddColumn(Operation):
 @dataclass(frozen=True)
 class DropColumn(Operation):
     kind = "drop_column"
-    needs_state = True
     table: str
     name: str
     allow_data_loss: bool = False
@@ -178,7 +177,6 @@ class AlterColumn(Operation):
     """Only the given attributes change. `change_default` tells `default=None` (drop it) from not given."""
 
     kind = "alter_column"
-    needs_state = True
     table: str
     name: str
     type: str | None = None

@@ -65,7 +65,6 @@ class AddConstraint(Operation):
 @dataclass(frozen=True)
 class DropConstraint(Operation):
     kind = "drop_constraint"
-    needs_state = True
     table: str
     name: str
 

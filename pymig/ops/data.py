@@ -68,7 +68,6 @@ class Backfill(Operation):
     was added by the same migration (the add_column's inverse then drops the values)."""
 
     kind = "backfill"
-    needs_state = True
     table: str
     set: dict
     where: str | None = None

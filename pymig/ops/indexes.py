@@ -64,7 +64,6 @@ class CreateIndex(Operation):
 @dataclass(frozen=True)
 class DropIndex(Operation):
     kind = "drop_index"
-    needs_state = True
     name: str
 
     def describe(self):

@@ -46,7 +46,6 @@ class CreateTable(Operation):
 @dataclass(frozen=True)
 class DropTable(Operation):
     kind = "drop_table"
-    needs_state = True
     name: str
     allow_data_loss: bool = False
 
