@@ -69,12 +69,15 @@ class ColumnSpec:
     references: str | None = None
     on_delete: str | None = None
     check: str | None = None
+    identity: str | None = None  # "always" / "by default": GENERATED ... AS IDENTITY
+    collation: str | None = None
 
     def build(self, table: str) -> tuple[Column, list[Constraint]]:
         ctype = canonical_type(self.type)
+        identity = _identity(self.identity)
         column = Column(self.name, ctype.type,
-                        nullable=self.nullable and not self.primary_key and not ctype.serial,
-                        default=_default_sql(self.default))
+                        nullable=self.nullable and not self.primary_key and not ctype.serial and not identity,
+                        default=_default_sql(self.default), identity=identity, collation=self.collation)
         constraints = []
         if self.unique:
             constraints.append(Constraint(object_name(table, self.name, suffix="key"), "unique", (self.name,)))
@@ -91,11 +94,22 @@ class ColumnSpec:
         return column, constraints
 
 
+def _identity(value):
+    if value is None:
+        return None
+    norm = " ".join(str(value).lower().replace("_", " ").split())
+    if norm not in ("always", "by default"):
+        raise PymigError(f"identity={value!r}: use 'always' or 'by default'")
+    return norm
+
+
 def column(name: str, type: str, *, nullable: bool = True, default=NOT_GIVEN, primary_key: bool = False,
            unique: bool = False, references: str | None = None, on_delete: str | None = None,
-           check: str | None = None) -> ColumnSpec:
+           check: str | None = None, identity: str | None = None, collation: str | None = None) -> ColumnSpec:
     canonical_type(type)  # a malformed type fails where it is written
-    return ColumnSpec(name, type, nullable, default, primary_key, unique, references, on_delete, check)
+    _identity(identity)
+    return ColumnSpec(name, type, nullable, default, primary_key, unique, references, on_delete, check,
+                      identity, collation)
 
 
 def create_table(name: str, *columns: ColumnSpec, unique=(), checks=None) -> CreateTable:
@@ -130,9 +144,9 @@ def rename_table(old: str, new: str) -> RenameTable:
 
 def add_column(table: str, name: str, type: str, *, nullable: bool = True, default=NOT_GIVEN,
                unique: bool = False, references: str | None = None, on_delete: str | None = None,
-               check: str | None = None) -> AddColumn:
+               check: str | None = None, identity: str | None = None, collation: str | None = None) -> AddColumn:
     spec = column(name, type, nullable=nullable, default=default, unique=unique,
-                  references=references, on_delete=on_delete, check=check)
+                  references=references, on_delete=on_delete, check=check, identity=identity, collation=collation)
     col, constraints = spec.build(table)
     return AddColumn(table, col, tuple(constraints))
 
