@@ -239,3 +239,17 @@ class Dialect:
         """(setup statements, condition on a row of `table`) that is true where converting `expr`
         to `type` fails, the way ALTER COLUMN ... TYPE converts it; None when the dialect cannot tell."""
         return None
+
+    # -- transactions (pymig.engine.transaction) --------------------------------------------------
+    commit = "COMMIT"
+
+    def lock_timeout_sql(self, value: str) -> str | None:
+        """What sets the lock timeout of the open transaction; None when the database has none."""
+        return f"SET LOCAL lock_timeout = {self.literal(value)}" if self.lock_timeout else None
+
+    def with_commit(self, statements: list[str]) -> list[str]:
+        """A transaction's last statements and its COMMIT as they are sent: one message where the
+        database takes several statements at once (a history record and its COMMIT, one round trip)."""
+        if self.multi_statement and statements:
+            return [*statements[:-1], f"{statements[-1]};\n{self.commit}"]
+        return [*statements, self.commit]

@@ -1,0 +1,245 @@
+"""One migration (or one revert) through the database, segment by segment.
+
+A migration normally runs in one transaction with its history record. Online recipes split it into
+segments (CREATE INDEX CONCURRENTLY runs outside any transaction; VALIDATE needs the NOT VALID
+constraint committed first; backfills commit batch by batch). Each segment records how far the
+migration got, in the same transaction as its changes: an interrupted migration resumes there, and
+a migration that fails after a segment committed is undone with the inverses of what committed."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ..checks import Refusals
+from ..errors import IrreversibleError, PymigError
+from ..ops import CreateTable, RenameTable
+from ..ops.columns import AddColumn, DropColumn
+from ..ops.tables import DropTable
+from ..steps import Batched, Check, Commit, Failure, Python, Sql, Warning
+from .backfill import OnlineBackfill
+from .failure import describe_failure, interrupted
+from .progress import Progress, to_json
+from .refused import check_after_refusal
+from .transaction import Transaction
+
+
+class MigrationRun:
+    """Runs `ops` for one history record: direction "up" (a migration), "down" (a revert) or
+    "undo" (taking back the committed part of a migration that failed; it leaves no record)."""
+
+    def __init__(self, ex, label, version, name, checksum, direction, resume=None):
+        self.ex, self.s, self.d = ex, ex.session, ex.dialect
+        self.label, self.version, self.name, self.checksum = label, version, name, checksum
+        self.direction = direction
+        self.p = Progress.resumed(resume, ex.resolve_callable) if resume else Progress()
+        self.committed = self.p.copy()
+        self.resumed = resume is not None
+        self.tx = Transaction(self.s, self.d, label, ex.lock_timeout, ex.retry_for, ex.report,
+                              blockers=lambda: self.d.describe_blockers(ex.db))
+        self.op_live = self.op_lossy = False
+        self.refusals = Refusals(label, direction)
+
+    def sibling(self, direction: str) -> MigrationRun:
+        """A run of the same history record in another direction (undoing what this one committed)."""
+        return MigrationRun(self.ex, self.label, self.version, self.name, self.checksum, direction)
+
+    # -- the one loop --------------------------------------------------------------------------
+    def execute(self, ops) -> None:
+        start_op, start_step = self.p.op, self.p.step
+        self.start_op = start_op
+        if self.direction != "up" or self.ex.run_tables is None:
+            self.ex.run_tables = set(self.ex.before().tables)
+        start_tables = self.ex.run_tables
+        i, op = 0, None
+        try:
+            for i, op in enumerate(ops, 1):
+                if i < start_op:
+                    continue
+                schema = self.ex.before()
+                schema = replace(schema, new_tables=frozenset(set(schema.tables) - start_tables))
+                if self.refusals:
+                    check_after_refusal(self, i, op, schema)
+                    continue
+                fresh = not (i == start_op and start_step > 0)
+                if not self._run_op(i, op, schema, fresh, start_step):
+                    continue
+                if isinstance(op, RenameTable) and op.old in start_tables:
+                    start_tables.add(op.new)
+            i, op = 0, None
+            if self.refusals:
+                self.ex.schema = None  # the state followed steps that are rolled back now
+                raise self.refusals.error()
+            self._finish()
+        except KeyboardInterrupt:
+            self.tx.rollback()
+            raise interrupted(self) from None
+        except Exception as e:
+            self.tx.rollback()
+            raise describe_failure(self, e, i, op) from e
+
+    def _run_op(self, i, op, schema, fresh: bool, start_step: int) -> bool:
+        """Operation `i`: checks, then its steps from `start_step` on. False when it was refused."""
+        target = op_table(op)
+        self.op_live = target is not None and schema.is_live(target)
+        self.op_lossy = isinstance(op, (DropColumn, DropTable))
+        if fresh:
+            self._derive(i, op, schema)
+            if self.refusals.add(i, self._check(op, schema)):
+                return False
+        try:
+            after = self.ex.after(op, schema)
+        except PymigError:
+            if not (self.resumed and i == self.start_op):
+                raise
+            after = None  # the interrupted run made part of this change: re-read the catalog
+        for j, step in enumerate(self._forward(op, schema)):
+            if not fresh and j < start_step:
+                continue
+            self._step(step)
+            self.p.step = j + 1
+            if isinstance(step, Sql) and step.undo:
+                self.p.undo.insert(0, step.undo)
+            if self.tx.dirty and self.direction == "up":
+                self._commit()  # record a step that ran outside a transaction right away
+        self.ex.schema = after
+        self.p.finish_op(i)
+        return True
+
+    def _forward(self, op, schema) -> list:
+        try:
+            return self.d.forward(op, schema)
+        except PymigError:
+            if self.ex.trusted:
+                raise
+            self.s.note(f"{op.describe()}: its statements depend on the schema run_sql leaves; "
+                        "`pymig up` builds them at run time")
+            return []
+
+    def _check(self, op, schema) -> list[Failure]:
+        """Preflight checks, in the transaction the operation's first statements will run in."""
+        try:
+            checks = op.checks(schema, self.d)
+        except PymigError:
+            if self.ex.trusted:
+                raise
+            self.s.note(f"{op.describe()}: its preflight checks read the schema run_sql leaves; they run at run time")
+            return []
+        if not checks:
+            return []
+        target = op_table(op)
+        if (self.tx.open and self.tx.holds_live_lock and not self.tx.holds_loss
+                and (target is None or schema.is_live(target))):
+            # The checks scan: not while this transaction locks out traffic on a table in use.
+            # Not after a drop either: undoing a committed drop could not bring its data back.
+            self._commit()
+        self.tx.begin()
+        found: dict[int, Failure | None] = {}
+        for n, c in enumerate(checks):
+            self.tx.do(lambda n=n, c=c: found.__setitem__(n, self.s.check(c)))
+        return [f for f in found.values() if f]
+
+    def _derive(self, i, op, schema) -> None:
+        if self.direction != "up":
+            return
+        self.p.current = []
+        if not self.p.irreversible:
+            try:
+                self.p.current = list(op.inverse(schema, self.p.added))
+            except IrreversibleError as e:
+                self.p.irreversible = (f"operation {i} ({op.describe()}) is not reversible: "
+                                       f"{e.message.split(': ', 1)[-1]}")
+            except PymigError:
+                if self.ex.trusted:
+                    raise
+                # a preview after run_sql: the schema it reads from is only known at run time
+                self.s.note(f"{op.describe()}: its inverse is read from the schema run_sql leaves, "
+                            "at run time; the history record below lacks it")
+        if isinstance(op, AddColumn):
+            self.p.added.add((op.table, op.column.name))
+        elif isinstance(op, CreateTable):
+            self.p.added.update((op.table.name, c.name) for c in op.table.columns)
+
+    # -- steps ---------------------------------------------------------------------------------
+    def _step(self, step) -> None:
+        if isinstance(step, Warning):
+            self.s.note("WARNING: " + step.text)
+        elif isinstance(step, Commit):
+            self._commit()
+        elif isinstance(step, Batched) and step.online:
+            OnlineBackfill(self.tx, self.s, self.d, self.p, self._record, budget=self.ex.backfill_budget,
+                           pause=self.ex.backfill_pause, report=self.ex.report, preview=self.ex.preview).run(step)
+        elif isinstance(step, Sql) and not step.transactional:
+            self._commit()
+            self._outside_transaction(step)
+        elif isinstance(step, Sql):
+            if step.only_if and not self.s.flag(step.only_if):
+                return
+            self.tx.sql(step.text)
+            self.tx.holds_live_lock = self.tx.holds_live_lock or self.op_live
+            self.tx.holds_loss = self.tx.holds_loss or self.op_lossy
+        elif isinstance(step, (Python, Batched)):
+            self.tx.begin()
+            self.tx.do(lambda: self.s.python(step) if isinstance(step, Python) else self.s.batched(step))
+        elif isinstance(step, Check):  # verifies the statements before it (SQLite: foreign keys after a rebuild)
+            self.tx.begin()
+            found: list = []
+            self.tx.do(lambda: found.append(self.s.check(step)))
+            if found[-1]:
+                refused = Refusals(self.label, self.direction)
+                refused.add(self.p.op, found[-1:])
+                raise refused.error()
+        else:
+            raise TypeError(f"unknown step {step!r}")
+
+    def _outside_transaction(self, step: Sql) -> None:
+        if step.only_if and not self.s.flag(step.only_if):
+            return
+        try:
+            self.s.sql(step.text)
+        except Exception:
+            if step.undo:  # e.g. a failed CREATE INDEX CONCURRENTLY leaves an INVALID index
+                self.s.rollback()
+                self.s.sql(step.undo.text)
+            raise
+        self.tx.dirty = True
+
+    # -- records -------------------------------------------------------------------------------
+    def _record(self) -> list[str]:
+        """The progress statements of a segment's commit (a revert keeps none)."""
+        if self.direction != "up":
+            return []
+        return self.d.record_progress(self.version, self.name, self.checksum, self.ex.user,
+                                      to_json(self.p.plan()), to_json(self.p.position()),
+                                      elapsed_ms=self.tx.elapsed_ms())
+
+    def _commit(self) -> None:
+        """Close the segment: record how far the migration got, in the same transaction."""
+        if not self.tx.open and self.direction != "up":
+            self.tx.dirty = False  # nothing to record: a revert keeps no progress
+            return
+        if self.tx.commit(self._record()):
+            self.committed = self.p.copy()
+
+    def _finish(self) -> None:
+        self.tx.begin()
+        if self.direction == "up":
+            self.ex.last_plan = self.p.plan()
+            texts = self.d.record_applied(self.version, self.name, self.checksum, self.ex.user,
+                                          to_json(self.p.plan()), elapsed_ms=self.tx.elapsed_ms())
+        elif self.direction == "down":
+            texts = self.d.record_reverted(self.version, self.name, self.ex.user, elapsed_ms=self.tx.elapsed_ms())
+        else:  # undoing a migration that never completed: it leaves no trace in the history
+            texts = self.d.forget(self.version)
+        self.tx.finish(texts)
+
+
+def op_table(op) -> str | None:
+    """The table an operation changes, when it names one."""
+    index = getattr(op, "index", None)
+    if index is not None:
+        return index.table
+    for attr in ("table", "old"):
+        value = getattr(op, attr, None)
+        if isinstance(value, str):
+            return value
+    return None

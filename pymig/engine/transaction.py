@@ -1,0 +1,122 @@
+"""A migration's transactions: open one with the short lock timeout, run actions in it, replay it
+after a lock timeout, close it with the history record that says how far the migration got."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+
+from ..errors import LockError
+
+
+def retry_delay(attempt: int, jitter: float = 1.0) -> float:
+    """Seconds to wait before replaying a transaction after its `attempt`-th lock timeout:
+    exponential from 0.2 s, capped at 10 s, jittered (0.5..1 of that) so runners do not collide."""
+    return min(0.2 * 2 ** min(attempt, 6), 10.0) * (0.5 + 0.5 * jitter)
+
+
+class Transaction:
+    """The open transaction of one migration run (or none), through a Live or Preview session.
+
+    `do` remembers each action, so that after a lock timeout the whole transaction is rolled back
+    and replayed; `commit` sends the history record given to it in the same transaction."""
+
+    def __init__(self, session, dialect, label: str, lock_timeout: str | None, retry_for: float,
+                 report: Callable | None = None, blockers: Callable[[], str] | None = None):
+        self.s, self.d, self.label = session, dialect, label
+        self.lock_timeout, self.retry_for = lock_timeout, retry_for
+        self.report, self.blockers = report, blockers
+        self.open = False
+        self.dirty = False  # something ran outside a transaction since the last record
+        self.segments = 0  # transactions committed so far
+        self.holds_live_lock = False  # a statement of this transaction changed a table in use
+        self.holds_loss = False  # ... or dropped something
+        self.began = time.monotonic()
+        self.replay: list[Callable] = []
+
+    def begin(self) -> None:
+        if self.open:
+            return
+        self.s.sql(self.d.begin)
+        self.began = time.monotonic()
+        setting = self.d.lock_timeout_sql(self.lock_timeout) if self.lock_timeout else None
+        if setting:
+            self.s.sql(setting)
+        self.open = True
+        self.holds_live_lock = self.holds_loss = False
+        self.replay = []
+
+    def do(self, action: Callable) -> None:
+        """Run one action of the open transaction. On a lock timeout, roll back, wait with
+        jittered backoff (other sessions go on meanwhile), and replay the transaction."""
+        self.replay.append(action)
+        started, attempt = time.monotonic(), 0
+        while True:
+            try:
+                if attempt:
+                    self.open = False
+                    replay, self.replay = self.replay, []
+                    self.begin()
+                    self.replay = replay
+                    for a in replay:
+                        a()
+                else:
+                    action()
+                return
+            except Exception as e:
+                if not self.s.is_lock_timeout(e):
+                    raise
+                self.s.rollback()
+                attempt += 1
+                waited = time.monotonic() - started
+                if waited > self.retry_for:
+                    raise LockError(
+                        f"{self.label}: gave up after {attempt} lock timeouts over {waited:.0f} s; "
+                        f"{self.blockers() if self.blockers else 'another session holds the lock'}",
+                        hint="end or wait out those sessions, or raise --lock-timeout / [tool.pymig] lock_retry_for",
+                    ) from e
+                delay = retry_delay(attempt, random.random())
+                if self.report:
+                    self.report(f"{self.label}: lock not available (attempt {attempt}); retrying in {delay:.1f} s")
+                time.sleep(min(delay, max(self.retry_for - waited, 0) + 0.01))
+
+    def sql(self, text: str) -> None:
+        """One statement in the open transaction (opened if needed), replayed after a lock timeout."""
+        self.begin()
+        self.do(lambda: self.s.sql(text))
+
+    def commit(self, record: list[str]) -> bool:
+        """Close the segment with `record` (the history statements) in the same transaction.
+        False when there was nothing to commit."""
+        if not self.open and not self.dirty:
+            return False
+        self.begin()
+        for text in record:
+            self.do(lambda text=text: self.s.sql(text))
+        self.s.sql(self.d.commit)
+        self.open = self.dirty = False
+        self.segments += 1
+        return True
+
+    def close(self) -> None:
+        """Commit an open transaction that holds no change needing a record (an empty last batch)."""
+        if self.open:
+            self.s.sql(self.d.commit)
+            self.open = False
+
+    def finish(self, record: list[str]) -> None:
+        """The migration's last transaction: its history record and COMMIT, in one round trip where
+        the dialect takes several statements at once."""
+        self.begin()
+        for text in self.d.with_commit(record):
+            self.do(lambda text=text: self.s.sql(text))
+        self.open = self.dirty = False
+
+    def rollback(self) -> None:
+        self.s.rollback()
+        self.open = False
+
+    def elapsed_ms(self) -> float:
+        """How long the open transaction has run, for dialects with no transaction clock (SQLite)."""
+        return (time.monotonic() - self.began) * 1000
