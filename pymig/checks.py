@@ -11,10 +11,9 @@ queries, the cast probe) comes from the dialect."""
 
 from __future__ import annotations
 
-import re
 
 from .errors import CheckError, PreflightError
-from .sqltext import columns_used, split_direction
+from .sqltext import columns_used, is_bare_name, is_quoted_name, split_direction
 from .steps import Check, Failure
 from .types import FLOAT_TYPES as _FLOATS
 from .types import INTEGER_RANGES as _INTEGERS
@@ -152,7 +151,7 @@ def _order(table, dialect, *fallback: str) -> str:
 def _name(expr: str, dialect) -> str:
     """How a check's result names a column or index expression: a bare name quoted, an
     expression under its own text."""
-    if re.fullmatch(r'"([^"]|"")+"', expr):
+    if is_quoted_name(expr):
         return expr
     return dialect.quote(expr)
 
@@ -160,13 +159,13 @@ def _name(expr: str, dialect) -> str:
 def _label(expr: str, dialect) -> str:
     """The select item that shows `expr` under `_name(expr)`."""
     name = _name(expr, dialect)
-    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_$]*", expr) or name == expr:
+    if is_bare_name(expr) or name == expr:
         return name
     return f"({expr}) AS {name}"
 
 
 def _bare(expr: str, dialect) -> str:
-    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_$]*", expr):
+    if is_bare_name(expr):
         return dialect.quote(expr)
     return f"({expr})"
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from ..schema import Column, Constraint, Index, Table
 from ..steps import Batched, Sql
 from ..types import STRING_TYPES, family
@@ -55,10 +53,18 @@ class Dialect:
             options = f" ({column.identity_options})" if column.identity_options else ""
             parts.append(f"GENERATED {column.identity.upper()} AS IDENTITY{options}")
         if column.default is not None and not self._serial_default(column):
-            parts.append(f"DEFAULT {column.default}")
+            parts.append(f"DEFAULT {self.default_sql(column.default)}")
         if not column.nullable:
             parts.append("NOT NULL")
         return " ".join(parts)
+
+    @staticmethod
+    def default_sql(expression: str) -> str:
+        """A default as DEFAULT takes it: bare when simple, else in parentheses, so nothing in it
+        binds to the NOT NULL after it."""
+        from ..sqltext import is_atom
+
+        return expression if is_atom(expression) else f"({expression})"
 
     def _serial_default(self, column: Column) -> bool:
         return False
@@ -115,7 +121,7 @@ class Dialect:
             actions.append(f"ALTER COLUMN {col} TYPE {type}{keep}" + (f" USING {using}" if using else ""))
         if change_default:
             actions.append(f"ALTER COLUMN {col} DROP DEFAULT" if default is None
-                           else f"ALTER COLUMN {col} SET DEFAULT {default}")
+                           else f"ALTER COLUMN {col} SET DEFAULT {self.default_sql(default)}")
         if nullable is not None:
             actions.append(f"ALTER COLUMN {col} {'DROP' if nullable else 'SET'} NOT NULL")
         return [f"ALTER TABLE {self.quote(table)} " + ", ".join(actions)] if actions else []
@@ -137,16 +143,12 @@ class Dialect:
 
     def index_column(self, text: str) -> str:
         """A bare name is quoted; an expression is kept as written (wrapped when PostgreSQL needs it)."""
-        from ..sqltext import split_direction
+        from ..sqltext import is_bare_name, needs_parens, split_direction
 
         expr, direction = split_direction(text)
-        if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_$]*", expr):
+        if is_bare_name(expr):
             return self.quote(expr) + direction
-        if re.fullmatch(r'"([^"]|"")+"', expr) or (expr.startswith("(") and expr.endswith(")")):
-            return expr + direction
-        if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*\(.*\)", expr, re.S):
-            return expr + direction  # a function call needs no extra parentheses
-        return f"({expr}){direction}"
+        return (f"({expr})" if needs_parens(expr) else expr) + direction
 
     def drop_index(self, name: str) -> list[str]:
         return [f"DROP INDEX {self.quote(name)}"]
@@ -182,9 +184,9 @@ class Dialect:
         return None
 
     def is_volatile(self, expression: str) -> bool:
-        from ..sqltext import VOLATILE, functions_used
+        from ..sqltext import is_volatile
 
-        return bool(functions_used(expression) & VOLATILE)
+        return is_volatile(expression)
 
     # -- steps: what ops call; a dialect with online recipes overrides these --------------------
     def check_operation(self, op) -> None:

@@ -281,13 +281,16 @@ class PostgresDialect(Dialect):
         does, and catches the error. pg_input_is_valid (PostgreSQL 16+) is not used: it judges text
         input only, not a cast from another type nor a USING expression, so one probe serves every
         version. The check's savepoint is rolled back, which drops the function again."""
+        from ..sqltext import dollar_tag
+
         t = self.quote(table)
         fn = "pg_temp.pymig_probe"
+        tag = dollar_tag(expr, type, t)  # the user's text cannot end the function body
         setup = (
-            f"CREATE FUNCTION {fn}(pymig_row {t}) RETURNS boolean LANGUAGE plpgsql AS $pymig$\n"
+            f"CREATE FUNCTION {fn}(pymig_row {t}) RETURNS boolean LANGUAGE plpgsql AS {tag}\n"
             f"#variable_conflict use_column\nDECLARE pymig_value {type};\nBEGIN\n"
             f"  SELECT {expr} INTO pymig_value FROM (SELECT (pymig_row).*) AS {t};\n"
-            "  RETURN true;\nEXCEPTION WHEN others THEN RETURN false;\nEND\n$pymig$"
+            f"  RETURN true;\nEXCEPTION WHEN others THEN RETURN false;\nEND\n{tag}"
         )
         return [setup], f"NOT {fn}({t}.*)"
 

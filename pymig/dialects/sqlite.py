@@ -314,7 +314,7 @@ class SqliteDialect(Dialect):
     @staticmethod
     def _constrained(schema: Schema, table: str, column: str) -> bool:
         """Whether a constraint holds the column (SQLite refuses DROP COLUMN then)."""
-        from ..ops.base import mentions
+        from ..sqltext import mentions
 
         own = schema.table(table).constraints
         theirs = [c for _, c in schema.referencing(table)]
@@ -532,9 +532,9 @@ class SqliteDialect(Dialect):
             elif c.kind == "unique":
                 c = replace(c, name=c.name or object_name(name, *cols, suffix="key"))
             elif c.kind == "check":
-                from ..ops.base import mentions
+                from ..sqltext import mentions
 
-                cols = tuple(n for n in column_names if mentions(c.expression, n))
+                cols = tuple(n for n in column_names if mentions(c.expression, n, "sqlite"))
                 c = replace(c, name=c.name or object_name(name, *cols, suffix="check"),
                             expression=_unquoted(c.expression))
             else:
@@ -623,10 +623,9 @@ def _match_names(names, columns: list[str]) -> list[str]:
 
 def _is_literal(text: str) -> bool:
     """What SQLite takes after DEFAULT without parentheses."""
-    t = text.strip()
-    return bool(re.fullmatch(
-        r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|'([^']|'')*'|[xX]'[0-9a-fA-F]*'"
-        r"|(?i:null|true|false|current_timestamp|current_date|current_time)", t))
+    from ..sqltext import is_literal
+
+    return is_literal(text, "sqlite")
 
 
 def database_path(url: str) -> str:
@@ -742,30 +741,17 @@ def _try_lock(path: str):
 
 # -- reading SQL text: a tokenizer, CREATE TABLE / CREATE INDEX, and expressions ------------------
 
-_TOKEN = r"""
-    (?P<space>\s+|--[^\n]*|/\*.*?(?:\*/|$))
-  | (?P<string>[xX]?'(?:[^']|'')*')
-  | (?P<quoted>"(?:[^"]|"")*"|`(?:[^`]|``)*`{bracket})
-  | (?P<number>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)
-  | (?P<word>[A-Za-z_][A-Za-z0-9_$]*)
-  | (?P<op>::|\|\||->>|->|<=|>=|<>|!=|==|<<|>>|.)
-"""
-_SQLITE_TOKEN = re.compile(_TOKEN.replace("{bracket}", r"|\[[^\]]*\]"), re.S | re.X)
-_PG_TOKEN = re.compile(_TOKEN.replace("{bracket}", ""), re.S | re.X)
-
-
 def _tokens(text: str, brackets: bool) -> list[tuple[str, str, str]]:
-    """(kind, text, whitespace before it); `brackets`: [name] is a quoted name (SQLite), not a
-    subscript (PostgreSQL)."""
-    out, ws = [], ""
-    for m in (_SQLITE_TOKEN if brackets else _PG_TOKEN).finditer(text):
-        if m.lastgroup == "space":
-            ws += m.group()
-        else:
-            out.append((m.lastgroup, m.group(), ws))
-            ws = ""
-    if ws:
-        out.append(("end", "", ws))
+    """(kind, text, whitespace and comments before it), from sqlglot's tokenizer; `brackets`:
+    [name] is a quoted name (SQLite), not a subscript (PostgreSQL)."""
+    from ..sqltext import tokens
+
+    out, last = [], 0
+    for t in tokens(text, "sqlite" if brackets else "postgres"):
+        out.append((t.kind, t.text, text[last:t.start]))
+        last = t.end
+    if last < len(text):
+        out.append(("end", "", text[last:]))
     return out
 
 

@@ -95,17 +95,3 @@ def object_name(*parts: str, suffix: str) -> str:
         return name
     digest = hashlib.sha1(name.encode()).hexdigest()[:8]
     return f"{raw[: MAX_IDENTIFIER - len(suffix) - 10]}_{digest}_{suffix}"
-
-
-def rename_identifier(text: str | None, old: str, new: str) -> str | None:
-    """Rename a column or table inside an SQL fragment (bare or quoted), for state tracking."""
-    if not text:
-        return text
-    quoted = re.sub(r'"' + re.escape(old.replace('"', '""')) + '"', '"' + new.replace('"', '""') + '"', text)
-    return re.sub(r"(?<![\w\".'])" + re.escape(old) + r"(?![\w\"'])", new, quoted)
-
-
-def mentions(text: str | None, name: str) -> bool:
-    if not text:
-        return False
-    return rename_identifier(text, name, "\0") != text

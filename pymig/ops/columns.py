@@ -8,7 +8,8 @@ from ..errors import PymigError
 from ..schema import Column, Constraint, Schema
 from ..steps import Sql
 from ..types import SERIAL_BASE, converts_without_using
-from .base import Operation, mentions, register, rename_identifier
+from ..sqltext import mentions, rename_column_in
+from .base import Operation, register
 
 
 def validate_column(c: Column) -> None:
@@ -135,8 +136,8 @@ class RenameColumn(Operation):
 
         def fix(c: Constraint) -> Constraint:
             cols = tuple(new if x == old else x for x in c.columns)
-            return replace(c, columns=cols, expression=rename_identifier(c.expression, old, new),
-                           definition=rename_identifier(c.definition, old, new))
+            return replace(c, columns=cols, expression=rename_column_in(c.expression, old, new),
+                           definition=rename_column_in(c.definition, old, new))
 
         t = replace(
             t,
@@ -150,15 +151,15 @@ class RenameColumn(Operation):
                 continue
             cons = tuple(
                 replace(c, ref_columns=tuple(new if x == old else x for x in c.ref_columns),
-                        definition=rename_identifier(c.definition, old, new))
+                        definition=rename_column_in(c.definition, old, new))
                 if c.kind == "foreign_key" and c.ref_table == t.name and old in c.ref_columns else c
                 for c in other.constraints
             )
             tables[other.name] = replace(other, constraints=cons)
         indexes = {
-            n: replace(i, columns=tuple(rename_identifier(c, old, new) for c in i.columns),
-                       where=rename_identifier(i.where, old, new),
-                       definition=rename_identifier(i.definition, old, new))
+            n: replace(i, columns=tuple(rename_column_in(c, old, new) for c in i.columns),
+                       where=rename_column_in(i.where, old, new),
+                       definition=rename_column_in(i.definition, old, new))
             if i.table == t.name else i
             for n, i in schema.indexes.items()
         }

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from ..errors import PymigError
 from ..schema import Index
 from .base import Operation, register
-
-# A bare name is a column: the dialects quote it (Dialect.index_column), so there is no expression
-# to check, and sqlglot (slow to import) would wrongly refuse valid names such as "update".
-BARE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
 
 
 @register
@@ -24,11 +19,11 @@ class CreateIndex(Operation):
         return f"create_index {self.index.name} on {self.index.table}"
 
     def validate(self):
-        from ..sqltext import NOT_IMMUTABLE, check_expression, functions_used, split_direction
+        from ..sqltext import NOT_IMMUTABLE, check_expression, functions_used, is_bare_name, split_direction
 
         for text in self.index.columns:
             expr = split_direction(text)[0]
-            if not BARE_NAME.fullmatch(expr):
+            if not is_bare_name(expr):  # a bare name is quoted by the dialect (valid even if "update")
                 check_expression(expr)
         if self.index.where:
             check_expression(self.index.where)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 
 from ..schema import Schema, Table
 from ..steps import Sql
-from .base import Operation, register, rename_identifier
+from ..sqltext import rename_table_in
+from .base import Operation, register
 
 
 @register
@@ -85,7 +85,7 @@ class RenameTable(Operation):
         tables = {}
         for t in schema.tables.values():
             constraints = tuple(
-                replace(c, ref_table=new, definition=_rename_table_in(c.definition, old, new))
+                replace(c, ref_table=new, definition=rename_table_in(c.definition, old, new))
                 if c.ref_table == old else c
                 for c in t.constraints
             )
@@ -93,7 +93,7 @@ class RenameTable(Operation):
             tables[t.name] = t
         schema.table(old)
         indexes = {
-            n: replace(i, table=new, definition=_rename_table_in(i.definition, old, new)) if i.table == old else i
+            n: replace(i, table=new, definition=rename_table_in(i.definition, old, new)) if i.table == old else i
             for n, i in schema.indexes.items()
         }
         return Schema(tables, indexes)
@@ -104,11 +104,3 @@ class RenameTable(Operation):
     def inverse(self, schema, added):
         return [RenameTable(self.new, self.old)]
 
-
-def _rename_table_in(text: str | None, old: str, new: str) -> str | None:
-    """rename_identifier leaves `schema.name` alone (a qualified name is another object when a
-    column is renamed), but catalog text names the table itself qualified: pg_get_indexdef
-    writes `ON public.users`, and a stale name there breaks the index's re-creation."""
-    if text:
-        text = re.sub(r"(?<=\.)" + re.escape(old) + r"(?![\w\"'])", new, text)
-    return rename_identifier(text, old, new)
