@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .config import DEFAULT_DATABASE_URL, Config
 from .errors import ConfigError, MigrationFileError, PymigError
-from .loader import Migration, MigrationFile, discover, display_path, load, load_function
+from .loader import Migration, MigrationFile, discover, display_path, load, FunctionFinder
 from .plan import Record, plan_down, plan_up
 
 
@@ -68,7 +68,7 @@ def _executor(config: Config, dialect, db, echo=None, preview=False):
             echo(text, err=True)
     return Executor(dialect, db, preview=preview, lock_timeout=config.lock_timeout,
                     retry_for=config.lock_retry_for, backfill_pause=config.backfill_pause,
-                    report=report, resolve_callable=load_function)
+                    report=report, resolve_callable=FunctionFinder(config.migrations))
 
 
 def _load_all(files: list[MigrationFile], dialect) -> list[Migration]:
@@ -112,7 +112,7 @@ def down(config: Config, steps: int | None, to: int | None, echo) -> None:
             return
         executor = _executor(config, dialect, db, echo)
         for r in chosen:
-            executor.revert(r, _label(r, by_version), load_function)
+            executor.revert(r, _label(r, by_version))
             echo(f"reverted {_label(r, by_version)}")
         echo(f"{len(chosen)} migration{'s' if len(chosen) != 1 else ''} reverted")
 
@@ -132,7 +132,7 @@ def sql(config: Config, down_: bool, steps, to, from_, offline: bool) -> str:
         executor = _executor(config, dialect, db, preview=True)
         if down_:
             for r in plan_down(records, steps, to):
-                executor.revert(r, _label(r, by_version), load_function)
+                executor.revert(r, _label(r, by_version))
         else:
             pending = _load_all(plan_up(files, {r.version: r for r in records}, to), dialect)
             if pending and not db.rows(dialect.history_exists)[0][0]:
@@ -182,7 +182,7 @@ def _offline_sql(config, files, down_, steps, to, from_) -> str:
     executor.schema = state.schema
     by_version = {f.version: f for f in files}
     for r in plan_down(records, steps, to):
-        executor.revert(r, _label(r, by_version), load_function)
+        executor.revert(r, _label(r, by_version))
     return executor.output() or "-- nothing to do"
 
 

@@ -86,6 +86,7 @@ def load(mf: MigrationFile, validate: bool = True) -> Migration:
     try:
         spec = importlib.util.spec_from_file_location(module_name, mf.path)
         module = importlib.util.module_from_spec(spec)
+        module.__pymig_version__ = mf.version  # its run_python functions are stored by version and name
         sys.modules[module_name] = module
         spec.loader.exec_module(module)
     except Exception as e:  # anything a user's file can raise on import
@@ -108,19 +109,43 @@ def load(mf: MigrationFile, validate: bool = True) -> Migration:
     return Migration(mf, description, tuple(ops), hashlib.sha256(source).hexdigest(), module)
 
 
-def load_function(filename: str, qualname: str):
-    """Find a run_python function again, for a down run, from the file it was defined in."""
-    path = Path(filename)
-    m = FILENAME.match(path.name)
-    if not m or not path.exists():
-        raise PymigError(f"the run_python function {qualname} lived in {display_path(path)}, which is gone",
-                         hint="restore the migration file to roll this migration back")
-    obj = load(MigrationFile(int(m[1]), m[2], path)).module
-    for part in qualname.split("."):
-        obj = getattr(obj, part, None)
-    if not callable(obj):
-        raise PymigError(f"{display_path(path)} no longer defines {qualname}, needed to roll it back")
-    return obj
+class FunctionFinder:
+    """Finds the run_python functions of a stored inverse plan again, for a down run: by the
+    migration's version in the migrations directory as it is now (the checkout may have moved
+    since `up`), or by module for a function imported from elsewhere."""
+
+    def __init__(self, directory: Path):
+        self.directory = Path(directory)
+        self._modules: dict[int, object] = {}
+
+    def __call__(self, ref):
+        if isinstance(ref, list):  # format 1 (0.1): [absolute path of the file, qualified name]
+            m = FILENAME.match(Path(ref[0]).name)
+            if not m:
+                raise PymigError(f"the run_python function {ref[1]} lived in {ref[0]}, which is not a migration file")
+            ref = {"migration": int(m[1]), "name": ref[1]}
+        name = ref["name"]
+        if "module" in ref:
+            obj, where = importlib.import_module(ref["module"]), f"module {ref['module']}"
+        else:
+            obj = self._migration(ref["migration"], name)
+            where = display_path(self._files[ref["migration"]].path)
+        for part in name.split("."):
+            obj = getattr(obj, part, None)
+        if not callable(obj):
+            raise PymigError(f"{where} no longer defines {name}, needed to roll it back",
+                             hint="restore the function to roll this migration back")
+        return obj
+
+    def _migration(self, version: int, name: str):
+        if version not in self._modules:
+            self._files = {f.version: f for f in discover(self.directory)}
+            if version not in self._files:
+                raise PymigError(f"the run_python function {name} is in migration {version}, which "
+                                 f"{display_path(self.directory)} no longer has",
+                                 hint="restore the migration file to roll this migration back")
+            self._modules[version] = load(self._files[version], validate=False).module
+        return self._modules[version]
 
 
 def _line(e: Exception, path: Path) -> str:

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from .config import DEFAULT_DATABASE_URL
 from .errors import ConfigError, PymigError
-from .loader import Migration, discover, display_path, load, load_function
+from .loader import Migration, discover, display_path, load, FunctionFinder
 
 _SEED_NAME = re.compile(r"^(\d+)[_.-]")
 
@@ -244,7 +244,7 @@ def _round_trip(db, dialect, m: Migration) -> Outcome:
     out.changes = summary(before, after_up)
     try:
         record = plan_down(read_records(db, dialect), 1, None)[0]
-        _executor(dialect, db).revert(record, label, load_function)
+        _executor(dialect, db, m.file.path.parent).revert(record, label)
     except PymigError as e:
         out.problems.append(f"down failed: {_without(label, e)}")
         return out  # rolled back: still at up, so the next migration can go on from here
@@ -262,12 +262,12 @@ def _round_trip(db, dialect, m: Migration) -> Outcome:
     return out
 
 
-def _executor(dialect, db):
+def _executor(dialect, db, directory: Path | None = None):
     """A new Executor per run, as each `pymig up` / `pymig down` starts from the live catalog.
     No pause between backfill batches: nothing else uses a scratch database."""
     from .executor import Executor
 
-    return Executor(dialect, db, backfill_pause=0, resolve_callable=load_function)
+    return Executor(dialect, db, backfill_pause=0, resolve_callable=directory and FunctionFinder(directory))
 
 
 def _without(label: str, error: PymigError) -> str:

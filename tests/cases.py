@@ -25,6 +25,7 @@ from pathlib import Path
 from pymig import (add_check, add_column, add_foreign_key, add_unique, alter_column, backfill, column,
                    create_index, create_table, drop_column, drop_constraint, drop_index, drop_table,
                    preflight, rename_column, rename_table, run_python, run_sql, sql)
+from pymig.loader import FunctionFinder
 from pymig.ops import AddColumn, CreateTable, RenameTable
 from pymig.schema import Schema
 from pymig.steps import Batched, Check, Commit, Python, Sql, Warning
@@ -87,12 +88,8 @@ def remove_guest(conn):
     conn.execute("DELETE FROM users WHERE email = 'guest@example.com'")
 
 
-def resolve(filename: str, qualname: str):
-    """Finds a run_python function of this module again when a stored inverse is decoded, as
-    loader.load_function does for migration files."""
-    if Path(filename) != Path(__file__):
-        raise LookupError(f"{qualname} was not defined in {__file__}")
-    return globals()[qualname]
+# Finds the run_python functions of this module again when a stored inverse is decoded.
+resolve = FunctionFinder(Path(__file__).parent)
 
 
 CASES: list[Case] = [

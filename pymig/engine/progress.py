@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field, replace
 
 from ..ops import decode, encode
+from ..ops.base import encode_plan
 
 
 @dataclass
@@ -34,7 +35,7 @@ class Progress:
     def plan(self) -> dict:
         if self.irreversible:
             return {"irreversible": self.irreversible}
-        return {"operations": encode(self.inverse)}
+        return encode_plan(self.inverse)
 
     def position(self) -> dict:
         return {"op": self.op, "step": self.step, "current": encode(self.current), "undo": encode(self.undo),

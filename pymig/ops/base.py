@@ -46,18 +46,36 @@ class Operation:
 
 
 # -- JSON form -------------------------------------------------------------------------------------
+# Stored with each applied migration (its inverse plan, its progress), so it outlives the code
+# that wrote it. Format 2: an operation is {"$op": kind, field: value, ...} (the DSL name, not
+# the Python class); a schema value is {"$": class name, ...}; a run_python function is
+# {"$callable": {"migration": version, "name": qualified name}}, found again in the migrations
+# directory at run time (or {"module": ..., "name": ...} when it was imported from elsewhere).
+# Format 1 (pymig 0.1, no "format" key) still reads: operations by class name, functions by
+# [absolute path of their file, qualified name], of which only the file name is used now.
 
+FORMAT = 2
 REGISTRY: dict[str, type] = {c.__name__: c for c in (Column, Constraint, Index, Table, Sql)}
+KINDS: dict[str, type] = {}
 
 
 def register(cls):
+    """Make an operation class readable from stored plans, under its kind(s) and, for plans
+    written by 0.1, its class name."""
     REGISTRY[cls.__name__] = cls
+    kinds = cls.__dict__.get("kinds") or (cls.kind,)
+    for kind in kinds:
+        KINDS[kind] = cls
     return cls
+
+
+def encode_plan(operations) -> dict:
+    return {"format": FORMAT, "operations": encode(list(operations))}
 
 
 def encode(value):
     if hasattr(value, "__dataclass_fields__"):
-        out = {"$": type(value).__name__}
+        out = {"$op": value.kind} if isinstance(value, Operation) else {"$": type(value).__name__}
         for f in fields(value):
             v = getattr(value, f.name)
             if v != f.default and v != ():
@@ -68,19 +86,22 @@ def encode(value):
     if isinstance(value, dict):
         return {k: encode(v) for k, v in value.items()}
     if callable(value):
-        return {"$callable": [value.__code__.co_filename, value.__qualname__]}
+        version = getattr(value, "__globals__", {}).get("__pymig_version__")
+        where = {"migration": version} if version is not None else {"module": value.__module__}
+        return {"$callable": {**where, "name": value.__qualname__}}
     return value
 
 
 def decode(data, resolve_callable=None):
+    """`resolve_callable(ref)` finds a stored function again (loader.FunctionFinder)."""
     if isinstance(data, list):
         return tuple(decode(v, resolve_callable) for v in data)
     if isinstance(data, dict):
         if "$callable" in data:
-            return resolve_callable(*data["$callable"])
-        if "$" in data:
-            cls = REGISTRY[data["$"]]
-            return cls(**{k: decode(v, resolve_callable) for k, v in data.items() if k != "$"})
+            return resolve_callable(data["$callable"])
+        cls = KINDS[data["$op"]] if "$op" in data else REGISTRY[data["$"]] if "$" in data else None
+        if cls is not None:
+            return cls(**{k: decode(v, resolve_callable) for k, v in data.items() if k not in ("$", "$op")})
         return {k: decode(v, resolve_callable) for k, v in data.items()}
     return data
 

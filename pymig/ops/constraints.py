@@ -26,6 +26,7 @@ def resolve_references(schema: Schema, c: Constraint) -> Constraint:
 @register
 @dataclass(frozen=True)
 class AddConstraint(Operation):
+    kinds = tuple(_DSL_NAME.values())
     table: str
     constraint: Constraint
 
