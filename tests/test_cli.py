@@ -248,7 +248,7 @@ def test_new_writes_the_next_module_which_applies_as_empty(project):
     assert "004_add_comments.py" in project.ok("up")
     assert catalog(project.url) == before
     assert history(project.url)[-1][:2] == (4, "add_comments")
-    assert json.loads(history(project.url)[-1][4]) == {"operations": []}
+    assert json.loads(history(project.url)[-1][4]) == {"format": 2, "operations": []}
     project.ok("down")
     assert versions(project.url) == [1, 2, 3]
 
