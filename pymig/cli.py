@@ -176,6 +176,41 @@ def verify(config, from_, to, scratch_url, seeds):
     engine.run(config, from_, to, scratch_url, seeds, echo=click.echo)
 
 
+@cli.command()
+@click.argument("name", default="baseline")
+@click.option("--version", "version", type=int, default=None, metavar="V",
+              help="Version of the written migration (default: 1, or the next free number).")
+@click.option("--no-mark", is_flag=True, help="Only write the file; do not record it as applied.")
+@click.option("--force", is_flag=True, help="Write one even though the database has pymig history.")
+@common
+def baseline(config, name, version, no_mark, force):
+    """Write the database's whole schema as one migration and record it as applied (not run)."""
+    from . import adopt
+
+    adopt.baseline(config, name, version, no_mark, force, echo=click.echo)
+
+
+@cli.command()
+@click.argument("versions", nargs=-1, type=int, required=True)
+@click.option("--force", is_flag=True, help="Record them even when the database lacks what they create.")
+@common
+def mark(config, versions, force):
+    """Record migrations as applied without running them (Alembic stamp, Django --fake)."""
+    from . import adopt
+
+    adopt.mark(config, list(versions), force, echo=click.echo)
+
+
+@cli.command()
+@click.argument("versions", nargs=-1, type=int, required=True)
+@common
+def unmark(config, versions):
+    """Forget applied migrations without running their inverse."""
+    from . import adopt
+
+    adopt.unmark(config, list(versions), echo=click.echo)
+
+
 def main(argv=None) -> None:
     """Entry point: user errors print one line (no traceback unless --debug) and exit non-zero."""
     argv = sys.argv[1:] if argv is None else argv

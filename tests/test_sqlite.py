@@ -310,7 +310,7 @@ def test_introspection_reads_a_table_pymig_did_not_write():
     )""")
     child = sq.dialect.introspect(sq.db).tables["child"]
     assert [(c.name, c.type, c.nullable, c.default, c.collation) for c in child.columns] == [
-        ("id", "integer", True, None, None), ("code", "text", True, None, None),
+        ("id", "integer", False, None, None), ("code", "text", True, None, None),  # the rowid: never NULL
         ("email", "character varying(100)", False, None, "NOCASE"), ("n", "INT", True, "1", None),
         ("at", "DATETIME", True, None, None)]
     assert {(c.name, c.kind, c.columns, c.expression, c.ref_table, c.ref_columns, c.on_delete)

@@ -174,6 +174,24 @@ class Dialect:
         """The condition that picks a backfill batch's rows: those whose key `select` returns."""
         return f"{key} IN ({select})"
 
+    def record_marked(self, version, name, checksum, user, inverse_json) -> list[str]:
+        """`pymig mark`: a history row for a migration that was not run, and a `mark` log row."""
+        lit = self.literal
+        return [
+            "INSERT INTO pymig_migrations (version, name, checksum, duration_ms, applied_by, inverse) "
+            f"VALUES ({int(version)}, {lit(name)}, {lit(checksum)}, 0, {lit(user)}, {lit(inverse_json)})",
+            "INSERT INTO pymig_log (version, name, direction, by, duration_ms) "
+            f"VALUES ({int(version)}, {lit(name)}, 'mark', {lit(user)}, 0)",
+        ]
+
+    def record_unmarked(self, version, name, user) -> list[str]:
+        """`pymig unmark`: forget a migration without running its inverse, with an `unmark` log row."""
+        return [
+            f"DELETE FROM pymig_migrations WHERE version = {int(version)}",
+            "INSERT INTO pymig_log (version, name, direction, by, duration_ms) "
+            f"VALUES ({int(version)}, {self.literal(name)}, 'unmark', {self.literal(user)}, 0)",
+        ]
+
     def forget(self, version: int) -> list[str]:
         """Drop the progress record of a migration whose committed steps were undone."""
         return [f"DELETE FROM pymig_migrations WHERE version = {int(version)}"]

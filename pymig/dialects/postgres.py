@@ -388,6 +388,12 @@ class PostgresDialect(Dialect):
                                   None if method == "btree" else method, definition)
         return Schema(tables, indexes)
 
+    def read_catalog(self, db):
+        """The Schema and every object outside it (pymig.catalog), for baseline and diff."""
+        from .postgres_catalog import read_catalog
+
+        return read_catalog(db, self.introspect(db))
+
 
 class PostgresDatabase:
     """One autocommit psycopg connection; transactions are the explicit BEGIN/COMMIT the plan holds."""

@@ -431,6 +431,10 @@ class SqliteDialect(Dialect):
                                               "WHERE type IN ('view', 'trigger') ORDER BY name"):
             yield kind, name, ("table", table) if kind == "trigger" else None, {"definition": sql}
 
+    def read_catalog(self, db):
+        """The Schema, plus views and triggers as SQLite stores their text (pymig.catalog)."""
+        return _read_catalog(self, db)
+
     # -- connection ----------------------------------------------------------------------------
     def connect(self, url: str) -> SqliteDatabase:
         return SqliteDatabase(database_path(url))
@@ -520,7 +524,9 @@ class SqliteDialect(Dialect):
                 continue
             info = parsed.columns.get(col.lower(), _ColumnInfo())
             type_ = "serial" if info.autoincrement else self.pg_type(declared)
-            columns.append(Column(col, type_, not notnull, default, None, info.collation))
+            # an INTEGER PRIMARY KEY is the rowid: never NULL, whether or not it says NOT NULL
+            rowid = keys[name] == (col,) and declared.upper() == "INTEGER" and "WITHOUT ROWID" not in parsed.options.upper()
+            columns.append(Column(col, type_, not notnull and not rowid, default, None, info.collation))
         column_names = [c.name for c in columns]
         constraints = []
         for c in parsed.constraints:
@@ -563,6 +569,26 @@ class SqliteDialect(Dialect):
         if m and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_$]*", m[1]):
             return m[1] + direction
         return _unquoted(expr) + direction
+
+
+def _read_catalog(dialect: SqliteDialect, db):
+    """A table the DSL cannot write (WITHOUT ROWID, STRICT, generated columns) is kept as its own text."""
+    from ..catalog import Catalog, CatalogObject
+
+    schema = dialect.introspect(db)
+    exact = {n for n in schema.tables if dialect._options.get(n, "").strip() or n in dialect._generated}
+    objects = [CatalogObject("table", name, sql, f"DROP TABLE {dialect.quote(name)}")
+               for name, sql in db.rows(_TABLES_SQL) if name in exact]
+    for kind, name, table, sql in db.rows("SELECT type, name, tbl_name, sql FROM sqlite_master "
+                                          "WHERE type IN ('view', 'trigger') ORDER BY type DESC, name"):
+        needs = (f"table {table}",) if kind == "trigger" else ()
+        objects.append(CatalogObject(kind, name, sql, f"DROP {kind.upper()} {dialect.quote(name)}", needs,
+                                     table if kind == "trigger" else None))
+    kept = Schema({n: t for n, t in schema.tables.items() if n not in exact},
+                  {n: i for n, i in schema.indexes.items() if i.table not in exact})
+    objects += [CatalogObject("index", i.name, dialect.create_index(i)[0], f"DROP INDEX {dialect.quote(i.name)}",
+                              (f"table {i.table}",), i.table) for i in schema.indexes.values() if i.table in exact]
+    return Catalog(kept, tuple(objects))
 
 
 @functools.cache

@@ -1,0 +1,548 @@
+"""PostgreSQL: the objects outside the Schema model, with the SQL that creates and drops each
+(pymig.catalog says what they are for). The server renders the definitions itself
+(pg_get_viewdef, pg_get_functiondef, pg_get_triggerdef, format_type), so they are exact.
+
+Only the current schema is read (`public`, until pymig knows schemas); other schemas are created
+empty, and what they hold is reported as skipped. Extension members and pymig's own tables are
+left out, as in the verify snapshot."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ..catalog import Catalog, CatalogObject
+from ..schema import Schema
+
+_HERE = "current_schema()::regnamespace"
+_NOT_EXTENSION = """NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = '{cls}'::regclass
+                    AND e.objid = {oid} AND e.deptype = 'e')"""
+
+
+def _own(cls: str, oid: str) -> str:
+    return _NOT_EXTENSION.format(cls=cls, oid=oid)
+
+
+_SCHEMAS = f"""
+SELECT n.nspname,
+       (SELECT count(*) FROM pg_class c WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f'))
+     + (SELECT count(*) FROM pg_proc p WHERE p.pronamespace = n.oid AND {_own('pg_proc', 'p.oid')})
+FROM pg_namespace n
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname NOT LIKE 'pg\\_%'
+  AND n.oid <> {_HERE} AND {_own('pg_namespace', 'n.oid')}
+ORDER BY 1
+"""
+
+_EXTENSIONS = """
+SELECT e.extname, n.nspname, e.extversion, a.default_version
+FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+LEFT JOIN pg_available_extensions a ON a.name = e.extname
+WHERE e.extname <> 'plpgsql'
+ORDER BY 1
+"""
+
+_TYPES = f"""
+SELECT t.typname, t.typtype,
+       ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder),
+       format_type(t.typbasetype, t.typtypmod), t.typnotnull, t.typdefault,
+       (SELECT co.collname FROM pg_collation co WHERE co.oid = t.typcollation
+          AND t.typcollation <> (SELECT b.typcollation FROM pg_type b WHERE b.oid = t.typbasetype)),
+       ARRAY(SELECT 'CONSTRAINT ' || quote_ident(con.conname) || ' ' || pg_get_constraintdef(con.oid)
+             FROM pg_constraint con WHERE con.contypid = t.oid AND con.contype = 'c' ORDER BY con.conname),
+       ARRAY(SELECT quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+             WHERE t.typtype = 'c' AND a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped
+             ORDER BY a.attnum)
+FROM pg_type t
+WHERE t.typnamespace = {_HERE} AND {_own('pg_type', 't.oid')}
+  AND (t.typtype IN ('e', 'd', 'r')
+       OR (t.typtype = 'c' AND (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c'))
+ORDER BY 1
+"""
+
+# A column that is `serial` in the DSL's sense: an integer owning a sequence it defaults to, with
+# the name and options `serial` gives it. Introspection reads any integer defaulting to a sequence
+# it owns as serial; one whose sequence is named or set up otherwise is written as the integer it
+# is, its sequence created before it and owned by it after.
+_SERIAL = """(a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)
+    AND pg_get_expr(ad.adbin, ad.adrelid) = 'nextval(''' || {seq}.relname || '''::regclass)'
+    AND {seq}.relname = (SELECT relname FROM pg_class WHERE oid = {table}) || '_' || a.attname || '_seq'
+    AND EXISTS (SELECT 1 FROM pg_sequence q WHERE q.seqrelid = {seq}.oid AND q.seqstart = 1
+                AND q.seqincrement = 1 AND q.seqmin = 1 AND q.seqcache = 1 AND NOT q.seqcycle
+                AND q.seqtypid = a.atttypid AND q.seqmax = CASE a.atttypid WHEN 'int2'::regtype THEN 32767
+                    WHEN 'int4'::regtype THEN 2147483647 ELSE 9223372036854775807 END))"""
+
+# Sequences no column owns as serial or identity (those come with their column).
+_SEQUENCES = f"""
+SELECT c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax,
+       s.seqcache, s.seqcycle,
+       (SELECT quote_ident(t.relname) || '.' || quote_ident(a.attname) FROM pg_depend d
+        JOIN pg_class t ON t.oid = d.refobjid
+        JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+        WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'a'
+          AND d.refclassid = 'pg_class'::regclass), ''
+FROM pg_class c JOIN pg_sequence s ON s.seqrelid = c.oid
+WHERE c.relnamespace = {_HERE} AND c.relname NOT LIKE 'pymig\\_%' AND {_own('pg_class', 'c.oid')}
+  AND NOT EXISTS (
+      SELECT 1 FROM pg_depend d
+      JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+      LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+      WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.refclassid = 'pg_class'::regclass
+        AND (d.deptype = 'i' OR (d.deptype = 'a' AND {_SERIAL.format(seq='c', table='d.refobjid')})))
+ORDER BY 1
+"""
+
+# Integer columns introspection folds into serial, though their sequence is not serial's own.
+_NOT_SERIAL = f"""
+SELECT t.relname, a.attname, format_type(a.atttypid, NULL), pg_get_expr(ad.adbin, ad.adrelid)
+FROM pg_depend d
+JOIN pg_class c ON c.oid = d.objid AND c.relkind = 'S'
+JOIN pg_class t ON t.oid = d.refobjid
+JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a'
+  AND t.relnamespace = {_HERE} AND a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)
+  AND pg_get_expr(ad.adbin, ad.adrelid) = 'nextval(''' || c.relname || '''::regclass)'
+  AND NOT {_SERIAL.format(seq='c', table='d.refobjid')}
+"""
+
+_FUNCTIONS = f"""
+SELECT p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', p.prokind,
+       CASE WHEN p.prokind IN ('f', 'p', 'w') THEN pg_get_functiondef(p.oid) END
+FROM pg_proc p
+WHERE p.pronamespace = {_HERE} AND {_own('pg_proc', 'p.oid')}
+ORDER BY 1
+"""
+
+_VIEWS = f"""
+SELECT c.relname, c.relkind, pg_get_viewdef(c.oid, true), array_to_string(c.reloptions, ', ')
+FROM pg_class c
+WHERE c.relnamespace = {_HERE} AND c.relkind IN ('v', 'm') AND {_own('pg_class', 'c.oid')}
+ORDER BY 1
+"""
+
+# Indexes on materialized views (those on tables are in the Schema).
+_VIEW_INDEXES = f"""
+SELECT i.relname, t.relname, pg_get_indexdef(i.oid)
+FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class t ON t.oid = ix.indrelid
+WHERE t.relnamespace = {_HERE} AND t.relkind = 'm'
+ORDER BY 1
+"""
+
+_TRIGGERS = f"""
+SELECT c.relname, tg.tgname, pg_get_triggerdef(tg.oid), tg.tgenabled
+FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid
+WHERE c.relnamespace = {_HERE} AND NOT tg.tgisinternal AND c.relname NOT LIKE 'pymig\\_%'
+ORDER BY 1, 2
+"""
+
+_POLICIES = f"""
+SELECT c.relname, p.polname, p.polpermissive,
+       CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE'
+                     WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,
+       ARRAY(SELECT CASE WHEN r = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(r)) END
+             FROM unnest(p.polroles) r ORDER BY 1),
+       pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid)
+FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
+WHERE c.relnamespace = {_HERE}
+ORDER BY 1, 2
+"""
+
+_ROW_SECURITY = f"""
+SELECT c.relname, c.relforcerowsecurity FROM pg_class c
+WHERE c.relnamespace = {_HERE} AND c.relkind IN ('r', 'p') AND c.relrowsecurity
+ORDER BY 1
+"""
+
+_TABLE_OPTIONS = f"""
+SELECT c.relname, c.relpersistence = 'u', array_to_string(c.reloptions, ', '),
+       ARRAY(SELECT split_part(o, '=', 1) FROM unnest(c.reloptions) o)
+FROM pg_class c
+WHERE c.relnamespace = {_HERE} AND c.relkind IN ('r', 'p') AND c.relname NOT LIKE 'pymig\\_%'
+  AND (c.relpersistence = 'u' OR c.reloptions IS NOT NULL)
+ORDER BY 1
+"""
+
+_GENERATED = f"""
+SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), pg_get_expr(d.adbin, d.adrelid)
+FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+WHERE c.relnamespace = {_HERE} AND c.relkind IN ('r', 'p') AND a.attgenerated = 's' AND NOT a.attisdropped
+ORDER BY 1, a.attnum
+"""
+
+# Tables pymig cannot write yet: partitioned, partitions, inheritance children, foreign tables.
+_UNWRITABLE_TABLES = f"""
+SELECT c.relname, CASE WHEN c.relkind = 'p' THEN 'a partitioned table'
+                       WHEN c.relispartition THEN 'a partition'
+                       WHEN c.relkind = 'f' THEN 'a foreign table'
+                       ELSE 'a table that inherits from another' END
+FROM pg_class c
+WHERE c.relnamespace = {_HERE} AND (c.relkind IN ('p', 'f') OR c.relispartition
+      OR (c.relkind = 'r' AND EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid)))
+ORDER BY 1
+"""
+
+# Privileges that differ from the built-in default (the owner's), one row per object and grantee:
+# what was granted beyond it, and what was revoked from it.
+_ACL_OBJECTS = f"""
+SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, quote_ident(c.relname),
+       CASE c.relkind WHEN 'S' THEN 'sequence ' WHEN 'v' THEN 'view ' WHEN 'm' THEN 'materialized view '
+                      ELSE 'table ' END || c.relname,
+       c.relacl, acldefault((CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END)::"char", c.relowner), NULL::text
+FROM pg_class c
+WHERE c.relnamespace = {_HERE} AND c.relkind IN ('r', 'p', 'v', 'm', 'S') AND c.relacl IS NOT NULL
+  AND c.relname NOT LIKE 'pymig\\_%' AND {_own('pg_class', 'c.oid')}
+UNION ALL
+SELECT 'TABLE', quote_ident(c.relname), 'table ' || c.relname, a.attacl, NULL::aclitem[], quote_ident(a.attname)
+FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+WHERE c.relnamespace = {_HERE} AND c.relkind IN ('r', 'p', 'v', 'm') AND a.attacl IS NOT NULL AND a.attnum > 0
+  AND NOT a.attisdropped
+UNION ALL
+SELECT CASE p.prokind WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END,
+       quote_ident(p.proname) || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+       CASE p.prokind WHEN 'p' THEN 'procedure ' ELSE 'function ' END
+           || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+       p.proacl, acldefault('f', p.proowner), NULL
+FROM pg_proc p WHERE p.pronamespace = {_HERE} AND p.proacl IS NOT NULL AND {_own('pg_proc', 'p.oid')}
+UNION ALL
+SELECT 'TYPE', quote_ident(t.typname), CASE t.typtype WHEN 'e' THEN 'enum ' WHEN 'd' THEN 'domain '
+                                                      ELSE 'type ' END || t.typname,
+       t.typacl, acldefault('T', t.typowner), NULL
+FROM pg_type t WHERE t.typnamespace = {_HERE} AND t.typacl IS NOT NULL AND {_own('pg_type', 't.oid')}
+UNION ALL
+SELECT 'SCHEMA', quote_ident(n.nspname), 'schema ' || n.nspname, n.nspacl, acldefault('n', n.nspowner), NULL
+FROM pg_namespace n
+WHERE n.nspacl IS NOT NULL AND n.oid <> {_HERE} AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+  AND n.nspname NOT LIKE 'pg\\_%' AND {_own('pg_namespace', 'n.oid')}
+"""
+
+_PRIVILEGES = f"""
+WITH o(what, name, key, acl, dflt, col) AS ({_ACL_OBJECTS}),
+now AS (SELECT o.what, o.name, o.key, o.col, x.grantee, x.privilege_type, x.is_grantable
+        FROM o, aclexplode(o.acl) x),
+was AS (SELECT o.what, o.name, o.key, o.col, x.grantee, x.privilege_type, x.is_grantable
+        FROM o, aclexplode(o.dflt) x),
+diff AS (SELECT 'GRANT' AS verb, * FROM (SELECT * FROM now EXCEPT SELECT * FROM was) g
+         UNION ALL SELECT 'REVOKE', * FROM (SELECT * FROM was EXCEPT SELECT * FROM now) r)
+SELECT verb, what, name, key, col,
+       CASE WHEN grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(grantee)) END, is_grantable,
+       string_agg(privilege_type, ', ' ORDER BY privilege_type)
+FROM diff
+GROUP BY verb, what, name, key, col, grantee, is_grantable
+ORDER BY key, col NULLS FIRST, 6, verb, is_grantable
+"""
+
+_COMMENTS = """
+SELECT o.type, o.identity, d.description,
+       CASE WHEN d.classoid = 'pg_class'::regclass THEN
+                 (SELECT CASE c.relkind WHEN 'v' THEN 'view ' WHEN 'm' THEN 'materialized view '
+                                        WHEN 'S' THEN 'sequence ' WHEN 'i' THEN 'index ' ELSE 'table ' END
+                         || c.relname FROM pg_class c WHERE c.oid = d.objoid) END
+FROM pg_description d, LATERAL pg_identify_object(d.classoid, d.objoid, d.objsubid) o
+WHERE (o.schema = current_schema()
+       OR (d.classoid = 'pg_namespace'::regclass AND o.identity <> current_schema()
+           AND o.identity NOT IN ('pg_catalog', 'information_schema', 'pg_toast')))
+  AND d.classoid <> 'pg_extension'::regclass
+  AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = d.classoid AND e.objid = d.objoid AND e.deptype = 'e')
+  AND coalesce(o.name, '') NOT LIKE 'pymig\_%' AND o.identity NOT LIKE '%.pymig\_%'
+ORDER BY 1, 2
+"""
+
+_COMMENT_TARGET = {"table column": "COLUMN", "view column": "COLUMN", "materialized view column": "COLUMN",
+                   "table constraint": "CONSTRAINT", "domain constraint": "CONSTRAINT"}
+
+# Which object needs which: normal dependencies between objects of the current schema (and the
+# extensions whose members they use). Foreign keys are left out: tables order by them separately,
+# and a cycle of them is closed by add_foreign_key after both tables.
+_DEPENDENCIES = f"""
+WITH keys(classid, objid, key) AS (
+    SELECT 'pg_class'::regclass, c.oid,
+           CASE c.relkind WHEN 'v' THEN 'view ' WHEN 'm' THEN 'materialized view ' WHEN 'S' THEN 'sequence '
+                          ELSE 'table ' END || c.relname
+    FROM pg_class c WHERE c.relnamespace = {_HERE} AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+    UNION ALL
+    SELECT 'pg_type'::regclass, t.oid,
+           CASE t.typtype WHEN 'e' THEN 'enum ' WHEN 'd' THEN 'domain ' ELSE 'type ' END || t.typname
+    FROM pg_type t WHERE t.typnamespace = {_HERE} AND t.typtype IN ('e', 'd', 'c', 'r') AND t.typrelid = 0
+    UNION ALL
+    SELECT 'pg_type'::regclass, t.oid, 'type ' || t.typname
+    FROM pg_type t JOIN pg_class c ON c.oid = t.typrelid
+    WHERE t.typnamespace = {_HERE} AND c.relkind = 'c'
+    UNION ALL
+    SELECT 'pg_proc'::regclass, p.oid, CASE p.prokind WHEN 'p' THEN 'procedure ' ELSE 'function ' END
+           || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')'
+    FROM pg_proc p WHERE p.pronamespace = {_HERE}
+    UNION ALL
+    SELECT 'pg_namespace'::regclass, n.oid, 'schema ' || n.nspname FROM pg_namespace n WHERE n.oid <> {_HERE}
+), refs(classid, objid, key) AS (
+    SELECT * FROM keys
+    UNION ALL  -- a table's or view's row type, and array types, stand for what they are made of
+    SELECT 'pg_type'::regclass, c.reltype, k.key FROM pg_class c JOIN keys k
+        ON k.classid = 'pg_class'::regclass AND k.objid = c.oid
+    UNION ALL
+    SELECT 'pg_type'::regclass, t.typarray, k.key FROM pg_type t JOIN keys k
+        ON k.classid = 'pg_type'::regclass AND k.objid = t.oid WHERE t.typarray <> 0
+    UNION ALL
+    SELECT 'pg_type'::regclass, t.typarray, k.key FROM pg_class c JOIN pg_type t ON t.oid = c.reltype
+        JOIN keys k ON k.classid = 'pg_class'::regclass AND k.objid = c.oid WHERE t.typarray <> 0
+    UNION ALL  -- members of an extension stand for the extension
+    SELECT e.classid, e.objid, 'extension ' || x.extname FROM pg_depend e
+        JOIN pg_extension x ON e.refclassid = 'pg_extension'::regclass AND e.refobjid = x.oid
+    WHERE e.deptype = 'e'
+    UNION ALL
+    SELECT 'pg_extension'::regclass, x.oid, 'extension ' || x.extname FROM pg_extension x
+), owners(classid, objid, key) AS (
+    SELECT * FROM keys
+    UNION ALL
+    SELECT 'pg_attrdef'::regclass, d.oid, k.key FROM pg_attrdef d JOIN keys k
+        ON k.classid = 'pg_class'::regclass AND k.objid = d.adrelid
+    UNION ALL
+    SELECT 'pg_constraint'::regclass, con.oid, k.key FROM pg_constraint con JOIN keys k
+        ON (k.classid = 'pg_class'::regclass AND k.objid = con.conrelid)
+        OR (k.classid = 'pg_type'::regclass AND k.objid = con.contypid)
+    WHERE con.contype <> 'f'
+    UNION ALL
+    SELECT 'pg_rewrite'::regclass, r.oid, k.key FROM pg_rewrite r JOIN keys k
+        ON k.classid = 'pg_class'::regclass AND k.objid = r.ev_class
+    UNION ALL
+    SELECT 'pg_trigger'::regclass, tg.oid, 'trigger ' || c.relname || '.' || tg.tgname
+    FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid WHERE c.relnamespace = {_HERE}
+    UNION ALL
+    SELECT 'pg_policy'::regclass, p.oid, 'policy ' || c.relname || '.' || p.polname
+    FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid WHERE c.relnamespace = {_HERE}
+    UNION ALL
+    SELECT 'pg_class'::regclass, i.oid, 'index ' || i.relname
+    FROM pg_class i WHERE i.relnamespace = {_HERE} AND i.relkind = 'i'
+)
+SELECT DISTINCT o.key, r.key
+FROM pg_depend d
+JOIN owners o ON o.classid = d.classid AND o.objid = d.objid
+JOIN refs r ON r.classid = d.refclassid AND r.objid = d.refobjid
+WHERE d.deptype = 'n' AND o.key <> r.key
+ORDER BY 1, 2
+"""
+
+# Indexes and constraints whose catalog definition says more than create_index / add_* can:
+# an INCLUDE list, an operator class or collation of their own, storage parameters, a
+# tablespace, NULLS NOT DISTINCT; DEFERRABLE, MATCH FULL, ON UPDATE, NOT VALID, exclusion.
+_VERBATIM = f"""
+SELECT i.relname
+FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class t ON t.oid = ix.indrelid
+WHERE t.relnamespace = {_HERE}
+  AND (ix.indnatts > ix.indnkeyatts OR i.reloptions IS NOT NULL OR i.reltablespace <> 0
+       OR pg_get_indexdef(ix.indexrelid) ~ ' NULLS NOT DISTINCT'
+       OR EXISTS (SELECT 1 FROM unnest(ix.indclass) WITH ORDINALITY k(opc, n)
+                  JOIN pg_opclass oc ON oc.oid = k.opc WHERE NOT oc.opcdefault)
+       OR EXISTS (SELECT 1 FROM unnest(ix.indcollation) WITH ORDINALITY k(coll, n)
+                  JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = ix.indkey[k.n - 1]
+                  WHERE k.coll <> 0 AND k.coll <> a.attcollation))
+UNION
+SELECT con.conname
+FROM pg_constraint con JOIN pg_class t ON t.oid = con.conrelid
+WHERE t.relnamespace = {_HERE}
+  AND (con.contype = 'x' OR con.condeferrable OR NOT con.convalidated OR con.confupdtype NOT IN ('a', ' ')
+       OR con.confmatchtype = 'f'
+       OR pg_get_constraintdef(con.oid) ~ '( INCLUDE \\(| NULLS NOT DISTINCT|WITH \\(|USING INDEX TABLESPACE| NO INHERIT|ON DELETE SET (NULL|DEFAULT) \\()')
+ORDER BY 1
+"""
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def read_catalog(db, schema: Schema) -> Catalog:
+    """The Catalog of the database `db` is connected to; `schema` is its introspected Schema."""
+    objects: list[CatalogObject] = []
+    skipped: list[tuple[str, str, str]] = []
+    for name, count in db.rows(_SCHEMAS):
+        objects.append(CatalogObject("schema", name, f"CREATE SCHEMA {quote(name)}", f"DROP SCHEMA {quote(name)}"))
+        if count:
+            skipped.append(("schema contents", name, f"{count} object(s) in schema {name}: only the current "
+                            "schema is read until pymig supports schemas"))
+    for name, where, version, default_version in db.rows(_EXTENSIONS):
+        create = f"CREATE EXTENSION IF NOT EXISTS {quote(name)} WITH SCHEMA {quote(where)}"
+        if default_version and version != default_version:
+            create += f" VERSION {literal(version)}"
+        objects.append(CatalogObject("extension", name, create, f"DROP EXTENSION {quote(name)}",
+                                     () if where == "public" else (f"schema {where}",)))
+    objects += _types(db, skipped)
+    objects += _sequences(db)
+    for name, kind, definition in db.rows(_FUNCTIONS):
+        if definition is None:
+            skipped.append(("aggregate", name, "pymig cannot read aggregates yet"))
+            continue
+        word = "PROCEDURE" if kind == "p" else "FUNCTION"
+        # as pg_dump does: a function body may name tables created later in the same migration
+        objects.append(CatalogObject("procedure" if kind == "p" else "function", name,
+                                     "SET LOCAL check_function_bodies = off;\n" + definition.strip(),
+                                     f"DROP {word} {_qualified_call(name)}"))
+    for name, kind, definition, options in db.rows(_VIEWS):
+        word = "MATERIALIZED VIEW" if kind == "m" else "VIEW"
+        with_ = f" WITH ({options})" if options else ""
+        objects.append(CatalogObject("materialized view" if kind == "m" else "view", name,
+                                     f"CREATE {word} {quote(name)}{with_} AS\n{definition.rstrip().rstrip(';')}",
+                                     f"DROP {word} {quote(name)}"))
+    for name, view, definition in db.rows(_VIEW_INDEXES):
+        objects.append(CatalogObject("index", name, definition, f"DROP INDEX {quote(name)}",
+                                     (f"materialized view {view}",)))
+    schema = _unfold_serials(db, schema)
+    schema, generated = _without_generated(db, schema)
+    objects += generated
+    objects += _table_bound(db)
+    objects += _privileges(db)
+    objects += _comments(db)
+    for name, what in db.rows(_UNWRITABLE_TABLES):
+        skipped.append(("table", name, f"{what}: pymig cannot write it yet; add it by hand with run_sql"))
+    depends: dict[str, set[str]] = {}
+    for key, needs in db.rows(_DEPENDENCIES):
+        depends.setdefault(key, set()).add(needs)
+    objects = [replace(o, depends_on=tuple(sorted(set(o.depends_on) | depends.get(o.key, set()))))
+               for o in objects]
+    table_deps = {t: tuple(sorted(depends.get(f"table {t}", ()))) for t in schema.tables}
+    unwritable = {name for name, _ in db.rows(_UNWRITABLE_TABLES)}
+    schema = Schema({n: t for n, t in schema.tables.items() if n not in unwritable},
+                    {n: i for n, i in schema.indexes.items() if i.table not in unwritable})
+    verbatim = frozenset(name for (name,) in db.rows(_VERBATIM))
+    return Catalog(schema, tuple(objects), verbatim, table_deps, tuple(skipped))
+
+
+def _qualified_call(name: str) -> str:
+    base, _, args = name.partition("(")
+    return f"{quote(base)}({args}"
+
+
+def _types(db, skipped) -> list[CatalogObject]:
+    out = []
+    for name, kind, labels, base, not_null, default, collation, checks, attributes in db.rows(_TYPES):
+        if kind == "e":
+            values = ", ".join(literal(v) for v in labels)
+            out.append(CatalogObject("enum", name, f"CREATE TYPE {quote(name)} AS ENUM ({values})",
+                                     f"DROP TYPE {quote(name)}"))
+        elif kind == "d":
+            parts = [f"CREATE DOMAIN {quote(name)} AS {base}"]
+            if collation:
+                parts.append(f"COLLATE {quote(collation)}")
+            if default is not None:
+                parts.append(f"DEFAULT {default}")
+            if not_null:
+                parts.append("NOT NULL")
+            parts += checks
+            out.append(CatalogObject("domain", name, " ".join(parts), f"DROP DOMAIN {quote(name)}"))
+        elif kind == "c":
+            out.append(CatalogObject("type", name, f"CREATE TYPE {quote(name)} AS ({', '.join(attributes)})",
+                                     f"DROP TYPE {quote(name)}"))
+        else:
+            skipped.append(("range type", name, "pymig cannot read range types yet"))
+    return out
+
+
+def _sequences(db) -> list[CatalogObject]:
+    out = []
+    for name, typ, start, inc, lo, hi, cache, cycle, owner, _ in db.rows(_SEQUENCES):
+        create = (f"CREATE SEQUENCE {quote(name)} AS {typ} INCREMENT BY {inc} MINVALUE {lo} MAXVALUE {hi} "
+                  f"START WITH {start} CACHE {cache}{' CYCLE' if cycle else ''}")
+        out.append(CatalogObject("sequence", name, create, f"DROP SEQUENCE {quote(name)}"))
+        if owner:
+            table = owner.split(".")[0].strip('"')
+            out.append(CatalogObject("sequence owner", name, f"ALTER SEQUENCE {quote(name)} OWNED BY {owner}",
+                                     f"ALTER SEQUENCE {quote(name)} OWNED BY NONE",
+                                     (f"sequence {name}", f"table {table}"), table))
+    return out
+
+
+def _unfold_serials(db, schema: Schema) -> Schema:
+    tables = dict(schema.tables)
+    for table, column, typ, default in db.rows(_NOT_SERIAL):
+        if table in tables:
+            t = tables[table]
+            tables[table] = replace(t, columns=tuple(replace(c, type=typ, default=default) if c.name == column else c
+                                                     for c in t.columns))
+    return Schema(tables, schema.indexes)
+
+
+def _without_generated(db, schema: Schema) -> tuple[Schema, list[CatalogObject]]:
+    """Stored generated columns are not Schema columns (the DSL cannot write them yet): each is
+    added after its table with ALTER TABLE ... ADD COLUMN ... GENERATED ALWAYS AS (...) STORED."""
+    out, drop = [], {}
+    for table, column, typ, expr in db.rows(_GENERATED):
+        drop.setdefault(table, set()).add(column)
+        out.append(CatalogObject(
+            "generated column", f"{table}.{column}",
+            f"ALTER TABLE {quote(table)} ADD COLUMN {quote(column)} {typ} GENERATED ALWAYS AS ({expr}) STORED",
+            f"ALTER TABLE {quote(table)} DROP COLUMN {quote(column)}", (f"table {table}",), table))
+    tables = dict(schema.tables)
+    for table, columns in drop.items():
+        if table in tables:
+            t = tables[table]
+            tables[table] = replace(t, columns=tuple(c for c in t.columns if c.name not in columns))
+    return Schema(tables, schema.indexes), out
+
+
+def _table_bound(db) -> list[CatalogObject]:
+    out = []
+    for table, unlogged, options, keys in db.rows(_TABLE_OPTIONS):
+        t = quote(table)
+        if unlogged:
+            out.append(CatalogObject("table option", f"{table} unlogged", f"ALTER TABLE {t} SET UNLOGGED",
+                                     f"ALTER TABLE {t} SET LOGGED", (f"table {table}",), table))
+        if options:
+            out.append(CatalogObject("table option", f"{table} storage", f"ALTER TABLE {t} SET ({options})",
+                                     f"ALTER TABLE {t} RESET ({', '.join(keys)})", (f"table {table}",), table))
+    for table, name, definition, enabled in db.rows(_TRIGGERS):
+        create = definition
+        if enabled != "O":
+            state = {"D": "DISABLE", "R": "ENABLE REPLICA", "A": "ENABLE ALWAYS"}[enabled]
+            create += f";\nALTER TABLE {quote(table)} {state} TRIGGER {quote(name)}"
+        out.append(CatalogObject("trigger", f"{table}.{name}", create,
+                                 f"DROP TRIGGER {quote(name)} ON {quote(table)}", (f"table {table}",), table))
+    for table, forced in db.rows(_ROW_SECURITY):
+        t = quote(table)
+        create = f"ALTER TABLE {t} ENABLE ROW LEVEL SECURITY" + (f";\nALTER TABLE {t} FORCE ROW LEVEL SECURITY"
+                                                                 if forced else "")
+        drop = (f"ALTER TABLE {t} NO FORCE ROW LEVEL SECURITY;\n" if forced else "") + \
+            f"ALTER TABLE {t} DISABLE ROW LEVEL SECURITY"
+        out.append(CatalogObject("row security", table, create, drop, (f"table {table}",), table))
+    for table, name, permissive, command, roles, using, check in db.rows(_POLICIES):
+        create = (f"CREATE POLICY {quote(name)} ON {quote(table)} AS {'PERMISSIVE' if permissive else 'RESTRICTIVE'}"
+                  f" FOR {command} TO {', '.join(roles)}")
+        if using:
+            create += f" USING ({using})"
+        if check:
+            create += f" WITH CHECK ({check})"
+        out.append(CatalogObject("policy", f"{table}.{name}", create,
+                                 f"DROP POLICY {quote(name)} ON {quote(table)}", (f"table {table}",), table))
+    return out
+
+
+def _privileges(db) -> list[CatalogObject]:
+    out = []
+    for verb, what, name, key, column, grantee, grantable, privileges in db.rows(_PRIVILEGES):
+        if column:
+            privileges = ", ".join(f"{p} ({column})" for p in privileges.split(", "))
+        target = f"{privileges} ON {what} {name}"
+        option = " WITH GRANT OPTION" if grantable else ""
+        grant, revoke = f"GRANT {target} TO {grantee}{option}", f"REVOKE {target} FROM {grantee}"
+        label = f"{target} {'TO' if verb == 'GRANT' else 'FROM'} {grantee}"
+        out.append(CatalogObject("grant" if verb == "GRANT" else "revoke", label,
+                                 grant if verb == "GRANT" else revoke,
+                                 revoke if verb == "GRANT" else grant, (key,)))
+    return out
+
+
+def _comments(db) -> list[CatalogObject]:
+    out = []
+    for kind, identity, text, owner in db.rows(_COMMENTS):
+        word = _COMMENT_TARGET.get(kind, kind.upper())
+        target = identity
+        if kind == "domain constraint":
+            target = identity.replace(" on ", " ON DOMAIN ", 1)
+        elif kind in ("table constraint", "trigger", "policy"):
+            target = identity.replace(" on ", " ON ", 1)
+        on = f"COMMENT ON {word} {target}"
+        out.append(CatalogObject("comment", f"on {kind} {identity}", f"{on} IS {literal(text)}", f"{on} IS NULL",
+                                 (owner,) if owner else ()))
+    return out

@@ -1,0 +1,126 @@
+"""`pymig baseline` through the installed command: a database with every object kind written
+as one migration, applied to an empty database gives the same catalog snapshot; recorded as
+applied on the source, so `pymig up` runs only later migrations."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import uuid
+
+import pytest
+from adopt_support import FIXTURES, differences, execute, ruff_clean
+from helpers import Project, assert_clean_error, connect, log
+
+from pymig.testing import fresh_database
+
+
+@pytest.fixture
+def role(pymig_server_url):
+    """A role of this test alone (roles are cluster-wide; others run the suite on the same server)."""
+    name = f"pymig_reader_{uuid.uuid4().hex[:8]}"
+    with connect(pymig_server_url) as conn:
+        conn.execute(f'CREATE ROLE "{name}"')
+    yield name  # asked for before the databases, so it is dropped after them (and their grants)
+    with connect(pymig_server_url) as conn:
+        conn.execute(f'DROP ROLE "{name}"')
+
+
+@pytest.fixture
+def empty_url(pymig_server_url):
+    with fresh_database(pymig_server_url) as url:
+        yield url
+
+
+def test_every_object_kind_round_trips(role, db_url, empty_url, pymig_server_url, tmp_path):
+    execute(db_url, (FIXTURES / "every_kind.sql").read_text().replace("{role}", f'"{role}"'))
+    source = Project(tmp_path, db_url)
+    out = source.ok("baseline")
+    path = source.migrations / "001_baseline.py"
+    for kind in ("1 schema", "1 extension", "1 enum", "1 domain", "1 type", "2 sequences", "2 functions",
+                 "5 tables", "2 views", "1 materialized view", "1 trigger", "1 row security", "1 policy",
+                 "4 grants", "1 revoke", "6 comments", "1 generated column", "2 table options", "1 sequence owner"):
+        assert kind in out, out
+    assert "recorded migrations/001_baseline.py as applied" in out
+    text = path.read_text()
+    assert 'create_table(\n        "users",' in text and "# view happy_users" in text
+    assert 'add_foreign_key("users", "best_friend_id", "users", "id", name="users_team_fk", on_delete="set null")' in text
+    ruff_clean(path)
+
+    source.write("002_add_nickname.py", 'from pymig import add_column\n\noperations = [add_column("users", "nick", "text")]\n')
+    assert re.search(r"migrations/001_baseline.py +applied", source.ok("status"))
+    up = source.ok("up")
+    assert "applied migrations/002_add_nickname.py" in up and "1 migration applied" in up
+    assert [r[2] for r in log(db_url)] == ["mark", "up"]
+
+    copy = Project(tmp_path, empty_url)  # the same files, on an empty database
+    copy.ok("up")
+    assert differences(db_url, empty_url) == []
+    copy.ok("down", "--to", "0")
+    with fresh_database(pymig_server_url) as pristine:
+        assert differences(pristine, empty_url) == []
+
+
+def test_same_database_same_bytes_and_no_mark(db_url, tmp_path):
+    execute(db_url, "CREATE TABLE b (id serial PRIMARY KEY, a_id integer);"
+                       "CREATE TABLE a (id serial PRIMARY KEY, b_id integer REFERENCES b(id));"
+                       "ALTER TABLE b ADD FOREIGN KEY (a_id) REFERENCES a(id)")
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    first = Project(tmp_path / "one", db_url)
+    second = Project(tmp_path / "two", db_url)
+    out = first.ok("baseline", "initial", "--no-mark")
+    assert "not recorded as applied (--no-mark)" in out
+    second.ok("baseline", "initial", "--no-mark", "--version", "1")
+    one, two = (p.migrations / "001_initial.py" for p in (first, second))
+    assert one.read_bytes() == two.read_bytes()
+    text = one.read_text()
+    # the foreign-key cycle is closed after both tables
+    assert text.index('add_foreign_key("a", "b_id", "b", "id")') > text.index('create_table("b"') > \
+        text.index('create_table("a"')
+    assert 'references="a(id)"' in text
+    assert "history" not in first.ok("status")  # nothing recorded
+    assert first.ok("status").count("pending") == 2
+
+
+def test_refuses_a_database_with_history_unless_forced(db_url, tmp_path):
+    project = Project(tmp_path, db_url)
+    project.write("001_t.py", 'from pymig import column, create_table\n\noperations = [create_table("t", column("id", "serial", primary_key=True))]\n')
+    project.ok("up")
+    res = project.run("baseline")
+    assert_clean_error(res, "the database already has pymig history", "1 migration(s) applied", "--force")
+    assert not (project.migrations / "002_baseline.py").exists()
+    out = project.ok("baseline", "--force", "--no-mark")
+    assert "wrote migrations/002_baseline.py" in out
+
+
+def test_says_what_it_did_not_write(db_url, tmp_path):
+    execute(db_url, "CREATE SCHEMA other; CREATE TABLE other.hidden (id int);"
+                       "CREATE TABLE events (at date NOT NULL) PARTITION BY RANGE (at)")
+    out = Project(tmp_path, db_url).ok("baseline", "--no-mark")
+    assert "not written: schema contents other: 1 object(s) in schema other" in out
+    assert "not written: table events: a partitioned table" in out
+
+
+def test_sqlite_file_into_the_dsl(tmp_path):
+    source, copy = tmp_path / "source.db", tmp_path / "copy.db"
+    with sqlite3.connect(source) as conn:
+        conn.executescript("""
+            CREATE TABLE authors (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE,
+                                  born DATE, rating REAL DEFAULT 0.5 CHECK (rating >= 0));
+            CREATE TABLE books (id INTEGER PRIMARY KEY, author_id INTEGER NOT NULL REFERENCES authors(id)
+                                ON DELETE CASCADE, title TEXT NOT NULL DEFAULT 'untitled');
+            CREATE INDEX books_title ON books (title) WHERE title <> 'untitled';
+            CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT) WITHOUT ROWID;
+            CREATE VIEW long_books AS SELECT * FROM books WHERE length(title) > 20;
+            CREATE TRIGGER authors_trim AFTER INSERT ON authors BEGIN
+                UPDATE authors SET name = trim(name) WHERE id = NEW.id; END;
+        """)
+    (tmp_path / "p").mkdir()
+    project = Project(tmp_path / "p", f"sqlite:///{source}")
+    out = project.ok("baseline")
+    assert "3 tables" in out and "1 view" in out and "1 trigger" in out, out
+    ruff_clean(project.migrations / "001_baseline.py")
+    assert "applied" in project.ok("status")
+    Project(tmp_path / "p", f"sqlite:///{copy}").ok("up")
+    assert differences(f"sqlite:///{source}", f"sqlite:///{copy}") == []
