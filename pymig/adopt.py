@@ -24,7 +24,8 @@ _KIND_ORDER = ["schema", "extension", "enum", "domain", "type", "sequence", "fun
 
 def derive_plan(migration: Migration, before: list[Migration]) -> dict:
     """The inverse plan `pymig up` would have recorded for `migration`, after `before`."""
-    from .ops import AddColumn, CreateTable, encode
+    from .ops import AddColumn, CreateTable
+    from .ops.base import encode_plan
     from .schema import Schema
 
     schema = Schema()
@@ -49,7 +50,7 @@ def derive_plan(migration: Migration, before: list[Migration]) -> dict:
             added.update((op.table.name, c.name) for c in op.table.columns)
         inverse[:0] = current
         schema = _follow(op, schema)
-    return {"operations": encode(inverse)}
+    return encode_plan(inverse)
 
 
 def _follow(op, schema):
