@@ -71,13 +71,17 @@ class ColumnSpec:
     check: str | None = None
     identity: str | None = None  # "always" / "by default": GENERATED ... AS IDENTITY
     collation: str | None = None
+    generated: str | None = None
 
     def build(self, table: str) -> tuple[Column, list[Constraint]]:
         ctype = canonical_type(self.type)
         identity = _identity(self.identity)
+        if self.generated is not None and (self.default is not NOT_GIVEN or ctype.serial or identity):
+            raise PymigError(f"column {self.name!r}: generated= computes the value, so it takes no default")
         column = Column(self.name, ctype.type,
                         nullable=self.nullable and not self.primary_key and not ctype.serial and not identity,
-                        default=_default_sql(self.default), identity=identity, collation=self.collation)
+                        default=_default_sql(self.default), identity=identity, collation=self.collation,
+                        generated=self.generated)
         constraints = []
         if self.unique:
             constraints.append(Constraint(object_name(table, self.name, suffix="key"), "unique", (self.name,)))
@@ -105,11 +109,13 @@ def _identity(value):
 
 def column(name: str, type: str, *, nullable: bool = True, default=NOT_GIVEN, primary_key: bool = False,
            unique: bool = False, references: str | None = None, on_delete: str | None = None,
-           check: str | None = None, identity: str | None = None, collation: str | None = None) -> ColumnSpec:
+           check: str | None = None, identity: str | None = None, collation: str | None = None,
+           generated: str | None = None) -> ColumnSpec:
+    """`generated="price * qty"`: a stored generated column (GENERATED ALWAYS AS (...) STORED)."""
     canonical_type(type)  # a malformed type fails where it is written
     _identity(identity)
     return ColumnSpec(name, type, nullable, default, primary_key, unique, references, on_delete, check,
-                      identity, collation)
+                      identity, collation, generated)
 
 
 def create_table(name: str, *columns: ColumnSpec, unique=(), checks=None) -> CreateTable:
@@ -144,9 +150,10 @@ def rename_table(old: str, new: str) -> RenameTable:
 
 def add_column(table: str, name: str, type: str, *, nullable: bool = True, default=NOT_GIVEN,
                unique: bool = False, references: str | None = None, on_delete: str | None = None,
-               check: str | None = None, identity: str | None = None, collation: str | None = None) -> AddColumn:
-    spec = column(name, type, nullable=nullable, default=default, unique=unique,
-                  references=references, on_delete=on_delete, check=check, identity=identity, collation=collation)
+               check: str | None = None, identity: str | None = None, collation: str | None = None,
+               generated: str | None = None) -> AddColumn:
+    spec = column(name, type, nullable=nullable, default=default, unique=unique, references=references,
+                  on_delete=on_delete, check=check, identity=identity, collation=collation, generated=generated)
     col, constraints = spec.build(table)
     return AddColumn(table, col, tuple(constraints))
 
@@ -172,7 +179,8 @@ def alter_column(table: str, name: str, *, type: str | None = None, nullable: bo
 
 
 def create_index(table: str, columns, *, name: str | None = None, unique: bool = False,
-                 where: str | None = None, method: str | None = None) -> CreateIndex:
+                 where: str | None = None, method: str | None = None, include=()) -> CreateIndex:
+    """`include=["name"]`: columns stored in the index but not part of its key (a covering index)."""
     from .sqltext import split_direction
 
     columns = (columns,) if isinstance(columns, str) else tuple(columns)
@@ -182,7 +190,9 @@ def create_index(table: str, columns, *, name: str | None = None, unique: bool =
         raise PymigError(f"create_index method={method!r}: expected btree, hash, gin, gist, brin, ...")
     if name is None:
         name = object_name(table, *(split_direction(c)[0] for c in columns), suffix="idx")
-    return CreateIndex(Index(name, table, columns, unique, where, None if method == "btree" else method))
+    include = (include,) if isinstance(include, str) else tuple(include)
+    return CreateIndex(Index(name, table, columns, unique, where, None if method == "btree" else method,
+                             include=include))
 
 
 def drop_index(name: str) -> DropIndex:

@@ -21,6 +21,7 @@ class Column:
     identity: str | None = None  # "always" / "by default"
     collation: str | None = None
     identity_options: str | None = None  # its sequence's non-default options, e.g. "START WITH 50"
+    generated: str | None = None  # GENERATED ALWAYS AS (this expression) STORED; such a column has no default
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class Index:
     where: str | None = None
     method: str | None = None
     definition: str | None = None  # exact catalog text (pg_get_indexdef), when read from a database
+    include: tuple[str, ...] = ()  # columns stored in the index but not part of its key (INCLUDE)
 
 
 @dataclass(frozen=True)

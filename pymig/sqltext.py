@@ -318,3 +318,68 @@ def dollar_tag(*texts: str) -> str:
     while any(f"$pymig{n or ''}$" in t for t in texts):
         n += 1
     return f"$pymig{n or ''}$"
+
+
+def _balanced(text: str) -> bool:
+    depth, quote = 0, None
+    for ch in text:
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0 and quote is None
+
+
+def without_array_coercions(text: str) -> str:
+    """Catalog text as PostgreSQL reads it back into the same expression.
+
+    `status IN ('a', 'b')` on a varchar column is stored as an array of varchar that the `=` operator
+    coerces to text[], and printed `= ANY ((ARRAY['a'::character varying, ...])::text[])`. Read back,
+    that explicit cast is pushed into the elements (`ARRAY[('a'::character varying)::text, ...]`),
+    a different expression with a different text. Without the cast the operator coerces the array
+    again, so the restored definition equals the one before. Only an array literal directly under
+    ANY/ALL is touched: an explicit cast of one is never printed that way (it is pushed into it)."""
+    from sqlglot.tokens import TokenType
+
+    tokens = _tokenizer("postgres").tokenize(text)
+    cuts = []  # (start, end) character ranges to remove
+    for i, tok in enumerate(tokens[:-3]):
+        if tok.token_type not in (TokenType.ANY, TokenType.ALL) or tokens[i + 1].token_type != TokenType.L_PAREN:
+            continue
+        if tokens[i + 2].token_type != TokenType.L_PAREN or tokens[i + 3].token_type != TokenType.ARRAY:
+            continue
+        close_array = _matching(tokens, i + 2)
+        close_any = _matching(tokens, i + 1)
+        if close_array is None or close_any is None or tokens[close_array + 1].token_type != TokenType.DCOLON:
+            continue
+        if _matching(tokens, i + 4) != close_array - 1:  # the brackets end right before the parenthesis
+            continue
+        cuts.append((tokens[i + 2].start, tokens[i + 2].end + 1))
+        cuts.append((tokens[close_array].start, tokens[close_any - 1].end + 1))
+    for start, end in reversed(cuts):
+        text = text[:start] + text[end:]
+    return text
+
+
+def _matching(tokens, at: int) -> int | None:
+    """The index of the token closing the parenthesis or bracket at `at`."""
+    from sqlglot.tokens import TokenType
+
+    pairs = {TokenType.L_PAREN: TokenType.R_PAREN, TokenType.L_BRACKET: TokenType.R_BRACKET}
+    opening = tokens[at].token_type
+    closing, depth = pairs.get(opening), 0
+    for j in range(at, len(tokens)):
+        if tokens[j].token_type == opening:
+            depth += 1
+        elif tokens[j].token_type == closing:
+            depth -= 1
+            if depth == 0:
+                return j
+    return None

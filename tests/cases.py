@@ -1265,6 +1265,99 @@ CASES: list[Case] = [
         ]},
         data="SELECT id, email FROM users ORDER BY id",
     ),
+    # -- exact inverses (issue 13): what a catalog-read schema restores ---------------------------
+    Case(
+        "drop_column_in_covering_index",
+        setup=[USERS, create_index("users", ["email"], include=["name"], name="users_email_covering_idx")],
+        rows=SOME_USERS,
+        ops=[drop_column("users", "name", allow_data_loss=True)],
+        sql={PG: [
+            'ALTER TABLE "users" DROP COLUMN "name"',
+        ]},
+        down_sql={PG: [
+            'ALTER TABLE "users" ADD COLUMN "name" text',
+            '-- outside a transaction\n'
+            '-- only if: SELECT NOT indisvalid FROM pg_index WHERE indexrelid = to_regclass(\'"users_email_covering_idx"\')\n'
+            'DROP INDEX CONCURRENTLY IF EXISTS "users_email_covering_idx"',
+            '-- outside a transaction\n'
+            'CREATE INDEX CONCURRENTLY IF NOT EXISTS "users_email_covering_idx" ON "users" ("email") INCLUDE ("name")\n'
+            '-- undo: DROP INDEX CONCURRENTLY IF EXISTS "users_email_covering_idx"',
+        ]},
+        checks={PG: [
+            'column "users.name" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ]},
+    ),
+    Case(
+        "drop_constraint_check_in_list",
+        setup=[create_table("posts", column("id", "serial", primary_key=True),
+                            column("status", "varchar(20)", nullable=False,
+                                   check="status IN ('draft', 'published', 'archived')")),
+               create_index("posts", ["id"], where="status IN ('draft', 'published')", name="posts_live_idx")],
+        rows=["INSERT INTO posts (status) VALUES ('draft'), ('archived')"],
+        ops=[drop_constraint("posts", "posts_status_check"), drop_index("posts_live_idx")],
+        sql={PG: [
+            'ALTER TABLE "posts" DROP CONSTRAINT "posts_status_check"',
+            '-- outside a transaction\n'
+            'DROP INDEX CONCURRENTLY IF EXISTS "posts_live_idx"',
+        ]},
+        down_sql={PG: [
+            '-- outside a transaction\n'
+            '-- only if: SELECT NOT indisvalid FROM pg_index WHERE indexrelid = to_regclass(\'"posts_live_idx"\')\n'
+            'DROP INDEX CONCURRENTLY IF EXISTS "posts_live_idx"',
+            '-- outside a transaction\n'
+            'CREATE INDEX CONCURRENTLY IF NOT EXISTS "posts_live_idx" ON "posts" ("id") WHERE status IN (\'draft\', \'published\')\n'
+            '-- undo: DROP INDEX CONCURRENTLY IF EXISTS "posts_live_idx"',
+            'ALTER TABLE "posts" ADD CONSTRAINT "posts_status_check" CHECK (status IN (\'draft\', \'published\', \'archived\')) NOT VALID\n'
+            '-- undo: ALTER TABLE "posts" DROP CONSTRAINT IF EXISTS "posts_status_check"',
+            'COMMIT',
+            'ALTER TABLE "posts" VALIDATE CONSTRAINT "posts_status_check"',
+        ]},
+        down_checks={PG: [
+            'check "posts_status_check" (CHECK (status IN (\'draft\', \'published\', \'archived\'))) fails for {count} {noun} of "posts"',
+        ]},
+    ),
+    Case(
+        "drop_table_with_generated_column",
+        setup=[create_table("items", column("id", "serial", primary_key=True),
+                            column("price", "numeric(10,2)", nullable=False), column("qty", "integer", nullable=False),
+                            column("total", "numeric", generated="price * qty"))],
+        ops=[drop_table("items", allow_data_loss=True)],
+        sql={PG: [
+            'DROP TABLE "items"',
+        ]},
+        down_sql={PG: [
+            'CREATE TABLE "items" (\n'
+            '    "id" serial NOT NULL,\n'
+            '    "price" numeric(10,2) NOT NULL,\n'
+            '    "qty" integer NOT NULL,\n'
+            '    "total" numeric GENERATED ALWAYS AS (price * qty) STORED,\n'
+            '    CONSTRAINT "items_pkey" PRIMARY KEY ("id")\n'
+            ')',
+        ]},
+        checks={PG: [
+            'table "items" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ]},
+    ),
+    Case(
+        "alter_column_type_using_and_default",
+        setup=[create_table("people", column("id", "serial", primary_key=True),
+                            column("age", "text", default="unknown"))],
+        rows=["INSERT INTO people (age) VALUES ('41'), ('7')"],
+        ops=[alter_column("people", "age", type="integer", using="age::integer", default=0)],
+        sql={PG: [
+            '-- WARNING: alter_column people.age: changing the type from text to integer rewrites the table and its indexes under an ACCESS EXCLUSIVE lock: reads and writes wait until it finishes',
+            'ALTER TABLE "people" ALTER COLUMN "age" DROP DEFAULT, ALTER COLUMN "age" TYPE integer USING age::integer, ALTER COLUMN "age" SET DEFAULT 0',
+        ]},
+        down_sql={PG: [
+            '-- WARNING: alter_column people.age: changing the type from integer to text rewrites the table and its indexes under an ACCESS EXCLUSIVE lock: reads and writes wait until it finishes',
+            'ALTER TABLE "people" ALTER COLUMN "age" DROP DEFAULT, ALTER COLUMN "age" TYPE text, ALTER COLUMN "age" SET DEFAULT \'unknown\'',
+        ]},
+        checks={PG: [
+            'column "people.age" has {count} {noun} that cannot be converted to integer with using=\'age::integer\'',
+        ]},
+        data="SELECT id, age::text FROM people ORDER BY id",
+        data_after=[(1, "41"), (2, "7")],
+    ),
 ]
 
 
@@ -2413,8 +2506,78 @@ SQLITE_EXPECTED: dict[str, dict[str, list[str]]] = {
             'column "users.role_new" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
         ],
     ),
+    "drop_constraint_check_in_list": dict(
+        sql=[
+            'CREATE TABLE "pymig_new_posts" (\n'
+            '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+            '    "status" VARCHAR(20) NOT NULL\n'
+            ')',
+            'INSERT INTO "pymig_new_posts" ("id", "status")\n'
+            'SELECT "id", "status" FROM "posts"',
+            "DELETE FROM sqlite_sequence WHERE name = 'pymig_new_posts'",
+            "INSERT INTO sqlite_sequence (name, seq) SELECT 'pymig_new_posts', seq FROM sqlite_sequence WHERE name = 'posts'",
+            'DROP TABLE "posts"',
+            'PRAGMA legacy_alter_table = ON',
+            'ALTER TABLE "pymig_new_posts" RENAME TO "posts"',
+            'PRAGMA legacy_alter_table = OFF',
+            'CREATE INDEX "posts_live_idx" ON "posts" ("id") WHERE status IN (\'draft\', \'published\')',
+            'DROP INDEX "posts_live_idx"',
+        ],
+        down_sql=[
+            'CREATE INDEX "posts_live_idx" ON "posts" ("id") WHERE status IN (\'draft\', \'published\')',
+            'CREATE TABLE "pymig_new_posts" (\n'
+            '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+            '    "status" VARCHAR(20) NOT NULL,\n'
+            '    CONSTRAINT "posts_status_check" CHECK (status IN (\'draft\', \'published\', \'archived\'))\n'
+            ')',
+            'INSERT INTO "pymig_new_posts" ("id", "status")\n'
+            'SELECT "id", "status" FROM "posts"',
+            "DELETE FROM sqlite_sequence WHERE name = 'pymig_new_posts'",
+            "INSERT INTO sqlite_sequence (name, seq) SELECT 'pymig_new_posts', seq FROM sqlite_sequence WHERE name = 'posts'",
+            'DROP TABLE "posts"',
+            'PRAGMA legacy_alter_table = ON',
+            'ALTER TABLE "pymig_new_posts" RENAME TO "posts"',
+            'PRAGMA legacy_alter_table = OFF',
+            'CREATE INDEX "posts_live_idx" ON "posts" ("id") WHERE status IN (\'draft\', \'published\')',
+        ],
+        down_checks=[
+            'check "posts_status_check" (CHECK (status IN (\'draft\', \'published\', \'archived\'))) fails for {count} {noun} of "posts"',
+        ],
+    ),
+    "alter_column_type_using_and_default": dict(
+        sql=[
+            'CREATE TABLE "pymig_new_people" (\n'
+            '    "id" INTEGER NOT NULL CONSTRAINT "people_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+            '    "age" INTEGER DEFAULT 0\n'
+            ')',
+            'INSERT INTO "pymig_new_people" ("id", "age")\n'
+            'SELECT "id", CAST(age AS INTEGER) FROM "people"',
+            "DELETE FROM sqlite_sequence WHERE name = 'pymig_new_people'",
+            "INSERT INTO sqlite_sequence (name, seq) SELECT 'pymig_new_people', seq FROM sqlite_sequence WHERE name = 'people'",
+            'DROP TABLE "people"',
+            'PRAGMA legacy_alter_table = ON',
+            'ALTER TABLE "pymig_new_people" RENAME TO "people"',
+            'PRAGMA legacy_alter_table = OFF',
+        ],
+        down_sql=[
+            'CREATE TABLE "pymig_new_people" (\n'
+            '    "id" INTEGER NOT NULL CONSTRAINT "people_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+            '    "age" TEXT DEFAULT \'unknown\'\n'
+            ')',
+            'INSERT INTO "pymig_new_people" ("id", "age")\n'
+            'SELECT "id", "age" FROM "people"',
+            "DELETE FROM sqlite_sequence WHERE name = 'pymig_new_people'",
+            "INSERT INTO sqlite_sequence (name, seq) SELECT 'pymig_new_people', seq FROM sqlite_sequence WHERE name = 'people'",
+            'DROP TABLE "people"',
+            'PRAGMA legacy_alter_table = ON',
+            'ALTER TABLE "pymig_new_people" RENAME TO "people"',
+            'PRAGMA legacy_alter_table = OFF',
+        ],
+    ),
 }
 SQLITE_REFUSED = {  # case id -> the plan-time error: what SQLite has no meaning for
+    "drop_column_in_covering_index": 'INCLUDE columns have no SQLite meaning (SQLite indexes store only their key)',
+    "drop_table_with_generated_column": 'column "total" is generated: pymig carries generated columns only on PostgreSQL',
     "create_index_gin": 'index method gin has no SQLite meaning (SQLite indexes are b-trees)',
     "create_index_hash": 'index method hash has no SQLite meaning (SQLite indexes are b-trees)',
     "drop_index_expression_gin": 'index method gin has no SQLite meaning (SQLite indexes are b-trees)',

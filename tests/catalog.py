@@ -6,7 +6,7 @@ text; each normalisation below absorbs one such difference and says why it exist
 
 - `spelled_by_catalog`: expressions as PostgreSQL prints them. The server stores defaults, CHECK
   expressions and index expressions parsed and prints them back with its own casts and
-  parentheses (`'member'` on a varchar column reads back `'member'::character varying`,
+  parentheses (generated columns' expressions too) (`'member'` on a varchar column reads back `'member'::character varying`,
   `lower(email)` reads back `lower(email::text)`). The predicted expressions are written into a
   scratch temporary table, in a transaction that is rolled back, and read back from there, so
   no hand-written rule guesses the server's spelling. The same temporary CHECK also gives the
@@ -77,6 +77,7 @@ def spelled_by_catalog(db, dialect, schema: Schema) -> Schema:
             columns = ", ".join(
                 f"{dialect.quote(c.name)} {SERIAL_BASE.get(c.type, c.type)}"
                 + (f" COLLATE {dialect.quote(c.collation)}" if c.collation else "")
+                + (f" GENERATED ALWAYS AS ({c.generated}) STORED" if c.generated else "")
                 for c in table.columns
             )
             db.execute(f"CREATE TEMP TABLE {SCRATCH} ({columns})")
@@ -100,7 +101,8 @@ def spelled_by_catalog(db, dialect, schema: Schema) -> Schema:
             db.execute("ROLLBACK")
         tables[table.name] = replace(
             table,
-            columns=tuple(replace(c, default=defaults.get(c.name)) for c in table.columns),
+            columns=tuple(replace(c, generated=defaults.get(c.name)) if c.generated
+                          else replace(c, default=defaults.get(c.name)) for c in table.columns),
             constraints=tuple(
                 replace(c, expression=checks[c.name][0], columns=checks[c.name][1]) if c.kind == "check" else c
                 for c in table.constraints

@@ -52,7 +52,9 @@ class Dialect:
         if column.identity:
             options = f" ({column.identity_options})" if column.identity_options else ""
             parts.append(f"GENERATED {column.identity.upper()} AS IDENTITY{options}")
-        if column.default is not None and not self._serial_default(column):
+        if column.generated is not None:
+            parts.append(f"GENERATED ALWAYS AS ({column.generated}) STORED")
+        elif column.default is not None and not self._serial_default(column):
             parts.append(f"DEFAULT {self.default_sql(column.default)}")
         if not column.nullable:
             parts.append("NOT NULL")
@@ -113,9 +115,11 @@ class Dialect:
         return [f"ALTER TABLE {self.quote(table)} RENAME COLUMN {self.quote(old)} TO {self.quote(new)}"]
 
     def alter_column(self, table: str, name: str, *, type=None, using=None, nullable=None,
-                     change_default=False, default=None, collation=None) -> list[str]:
+                     change_default=False, default=None, collation=None, reset_default=False) -> list[str]:
+        """`reset_default`: drop the old default before the type changes (PostgreSQL would convert it
+        to the new type first, and refuses when it cannot); the new default is set after."""
         col = self.quote(name)
-        actions = []
+        actions = [f"ALTER COLUMN {col} DROP DEFAULT"] if reset_default else []
         if type is not None:
             keep = f" COLLATE {self.quote(collation)}" if collation else ""
             actions.append(f"ALTER COLUMN {col} TYPE {type}{keep}" + (f" USING {using}" if using else ""))
@@ -138,8 +142,10 @@ class Dialect:
         unique = "UNIQUE " if index.unique else ""
         using = f" USING {index.method}" if index.method else ""
         cols = ", ".join(self.index_column(c) for c in index.columns)
+        include = f" INCLUDE ({self.quote_list(index.include)})" if index.include else ""
         where = f" WHERE {index.where}" if index.where else ""
-        return [f"CREATE {unique}INDEX {self.quote(index.name)} ON {self.quote(index.table)}{using} ({cols}){where}"]
+        return [f"CREATE {unique}INDEX {self.quote(index.name)} ON {self.quote(index.table)}{using} ({cols})"
+                f"{include}{where}"]
 
     def index_column(self, text: str) -> str:
         """A bare name is quoted; an expression is kept as written (wrapped when PostgreSQL needs it)."""
@@ -226,6 +232,9 @@ class Dialect:
         if changes.get("type") and before is not None and before.collation \
                 and family(changes["type"])[0] in STRING_TYPES:
             changes["collation"] = before.collation  # TYPE alone would reset it to the type's default
+        if changes.get("type") and changes.get("change_default") and changes.get("default") is not None \
+                and before is not None and before.default is not None:
+            changes["reset_default"] = True
         return [Sql(s) for s in self.alter_column(table, name, **changes)]
 
     def add_constraint_steps(self, table: str, c: Constraint, live: bool) -> list:

@@ -41,7 +41,8 @@ SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotn
                              CASE s.seqtypid WHEN 'int2'::regtype THEN 32767 WHEN 'int4'::regtype
                                   THEN 2147483647 ELSE 9223372036854775807 END AS hi) lim
         WHERE a.attidentity <> '' AND dep.classid = 'pg_class'::regclass AND dep.refobjid = c.oid
-          AND dep.refobjsubid = a.attnum AND dep.deptype = 'i')
+          AND dep.refobjsubid = a.attnum AND dep.deptype = 'i'),
+       a.attgenerated = 's'
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
@@ -73,7 +74,9 @@ SELECT i.relname, t.relname, pg_get_indexdef(ix.indexrelid), ix.indisunique, am.
        pg_get_expr(ix.indpred, ix.indrelid, true),
        ARRAY(SELECT pg_get_indexdef(ix.indexrelid, k, true)
                     || CASE WHEN ix.indoption[k - 1] & 1 = 1 THEN ' DESC' ELSE '' END
-             FROM generate_series(1, ix.indnkeyatts) k ORDER BY k)
+             FROM generate_series(1, ix.indnkeyatts) k ORDER BY k),
+       ARRAY(SELECT pg_get_indexdef(ix.indexrelid, k, true)
+             FROM generate_series(ix.indnkeyatts + 1, ix.indnatts) k ORDER BY k)
 FROM pg_index ix
 JOIN pg_class i ON i.oid = ix.indexrelid
 JOIN pg_class t ON t.oid = ix.indrelid
@@ -119,11 +122,28 @@ def rewrite_warning(old: str, new: str, using: str | None) -> str | None:
             "ACCESS EXCLUSIVE lock: reads and writes wait until it finishes")
 
 
+def _as_read_back(definition: str) -> str:
+    """Catalog text (pg_get_constraintdef, pg_get_indexdef) that creates the same catalog text again."""
+    if "ARRAY" not in definition:  # the one rewrite known (sqltext.without_array_coercions); no sqlglot import
+        return definition
+    from ..sqltext import without_array_coercions
+
+    return without_array_coercions(definition)
+
+
 class PostgresDialect(Dialect):
     name = "postgresql"
     online_recipes = True
     multi_statement = True
     lock_timeout = True
+
+    def constraint_body(self, c):
+        body = super().constraint_body(c)
+        return _as_read_back(body) if c.definition else body
+
+    def create_index(self, index):
+        statements = super().create_index(index)
+        return [_as_read_back(s) for s in statements] if index.definition else statements
 
     def alter_column(self, table, name, *, type=None, **changes):
         # `serial` is a pseudo-type that ALTER ... TYPE does not accept
@@ -363,13 +383,14 @@ class PostgresDialect(Dialect):
     # -- introspection -------------------------------------------------------------------------
     def introspect(self, db: PostgresDatabase) -> Schema:
         columns: dict[str, list[Column]] = {}
-        for table, name, typ, nullable, default, identity, collation, serial, options in db.rows(_COLUMNS):
+        for table, name, typ, nullable, default, identity, collation, serial, options, generated in db.rows(_COLUMNS):
             if serial and typ in ("integer", "bigint", "smallint"):
                 typ = {v: k for k, v in SERIAL_BASE.items()}[typ]
                 default = None
             columns.setdefault(table, []).append(Column(
-                name, typ, nullable, default,
+                name, typ, nullable, None if generated else default,
                 {"a": "always", "d": "by default"}.get(identity or ""), collation, options,
+                default if generated else None,
             ))
         constraints: dict[str, list[Constraint]] = {}
         for table, name, kind, valid, definition, cols, ref, ref_cols, fk_del, expr in db.rows(_CONSTRAINTS):
@@ -383,9 +404,9 @@ class PostgresDialect(Dialect):
             for t, cols in columns.items()
         }
         indexes = {}
-        for name, table, definition, unique, method, where, cols in db.rows(_INDEXES):
+        for name, table, definition, unique, method, where, cols, include in db.rows(_INDEXES):
             indexes[name] = Index(name, table, tuple(cols), unique, where,
-                                  None if method == "btree" else method, definition)
+                                  None if method == "btree" else method, definition, tuple(include))
         return Schema(tables, indexes)
 
     def read_catalog(self, db):

@@ -198,6 +198,7 @@ class SqliteDialect(Dialect):
                                  "table's INTEGER PRIMARY KEY, which add_column cannot create",
                                  hint="create the table with it as primary key, or add an integer column")
             self.sqlite_type(value.type)
+            _refuse_generated(value)
             if value.default is not None:
                 self.check_expression(value.default, f'default of column "{value.name}"')
         elif isinstance(value, Constraint) and value.expression:
@@ -206,6 +207,7 @@ class SqliteDialect(Dialect):
             if value.method:
                 raise PymigError(f'index method {value.method} has no SQLite meaning (SQLite indexes are b-trees)',
                                  hint="leave method= out on SQLite")
+            _refuse_include(value)
             from ..sqltext import split_direction
 
             for column in value.columns:
@@ -231,6 +233,7 @@ class SqliteDialect(Dialect):
         return self.sqlite_type(column.type)
 
     def column_sql(self, column: Column, primary_key: Constraint | None = None) -> str:
+        _refuse_generated(column)
         """`primary_key`: the constraint of a serial column, spelled on the column with AUTOINCREMENT
         (so numbers are never reused, as with a PostgreSQL sequence)."""
         if column.identity:
@@ -272,6 +275,7 @@ class SqliteDialect(Dialect):
             return [index.definition]
         if index.method:
             raise PymigError(f'index method {index.method} has no SQLite meaning (SQLite indexes are b-trees)')
+        _refuse_include(index)
         (text,) = super().create_index(replace(index, where=None))
         return [text + (f" WHERE {self.expression(index.where)}" if index.where else "")]
 
@@ -1019,3 +1023,16 @@ def _parse_index(sql: str, name: str, table: str) -> Index:
     where = _source(rest[1:]) if rest and _upper(rest[0]) == "WHERE" else None
     columns = tuple(_source(part) for part in _split(inner))
     return Index(name, table, columns, unique, where, None, sql)
+
+
+def _refuse_generated(column: Column) -> None:
+    if column.generated is not None:
+        raise PymigError(f'column "{column.name}" is generated: pymig carries generated columns only on '
+                         "PostgreSQL (a SQLite table rebuild cannot copy them)",
+                         hint="compute the value in a view or in the application on SQLite")
+
+
+def _refuse_include(index: Index) -> None:
+    if index.include:
+        raise PymigError("INCLUDE columns have no SQLite meaning (SQLite indexes store only their key)",
+                         hint="add the columns to the key, or leave include= out on SQLite")

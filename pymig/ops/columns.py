@@ -17,6 +17,8 @@ def validate_column(c: Column) -> None:
 
     if c.default is not None:
         check_expression(c.default)
+    if c.generated is not None:
+        check_expression(c.generated)
 
 
 def validate_constraint(c: Constraint) -> None:
@@ -98,6 +100,7 @@ class DropColumn(Operation):
         return [
             i for i in schema.indexes_on(self.table)
             if any(mentions(col, self.name) for col in i.columns) or mentions(i.where, self.name)
+            or self.name in i.include
         ]
 
     def forward(self, schema, dialect):
@@ -158,6 +161,7 @@ class RenameColumn(Operation):
             tables[other.name] = replace(other, constraints=cons)
         indexes = {
             n: replace(i, columns=tuple(rename_column_in(c, old, new) for c in i.columns),
+                       include=tuple(new if c == old else c for c in i.include),
                        where=rename_column_in(i.where, old, new),
                        definition=rename_column_in(i.definition, old, new))
             if i.table == t.name else i
