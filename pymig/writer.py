@@ -283,7 +283,8 @@ def _column_kwargs(table: str, column: Column, constraints) -> dict:
         raise PymigError(f"column {table}.{column.name}: the DSL cannot write its identity options or a nullable serial")
     implied = column.type in _SERIALS or column.identity  # NOT NULL without saying so
     kwargs: dict = {"nullable": False if not column.nullable and not implied else None,
-                    "default": default_value(column), "identity": column.identity, "collation": column.collation}
+                    "default": default_value(column), "identity": column.identity, "collation": column.collation,
+                    "generated": column.generated}
     for c in constraints:
         expected = object_name(table, column.name, suffix=_SUFFIX[c.kind])
         if c.name != expected:
@@ -386,7 +387,7 @@ def _create_index(op: CreateIndex) -> Call:
     default = object_name(i.table, *(split_direction(c)[0] for c in i.columns), suffix="idx")
     return Call("create_index", [i.table, _one_or_list(i.columns)], {
         "name": i.name if i.name != default else None, "unique": i.unique or None,
-        "where": i.where, "method": i.method})
+        "where": i.where, "method": i.method, "include": list(i.include) or None})
 
 
 @writes(DropIndex)
