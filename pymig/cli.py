@@ -190,6 +190,21 @@ def baseline(config, name, version, no_mark, force):
     adopt.baseline(config, name, version, no_mark, force, echo=click.echo)
 
 
+@cli.command("import")
+@click.argument("source_dir", type=click.Path(file_okay=False, path_type=str))
+@click.option("--format", "fmt", type=click.Choice(["seed", "flyway", "golang-migrate", "dbmate"]), default=None,
+              help="Layout of SOURCE_DIR (default: detected from the file names).")
+@click.option("--adopt-history", is_flag=True,
+              help="Record the versions the old tool's history table lists as applied (not run).")
+@click.option("--allow-gaps", is_flag=True, help="Accept version numbers that skip some (seed, flyway).")
+@common
+def import_(config, source_dir, fmt, adopt_history, allow_gaps):
+    """Convert a folder of SQL migrations into pymig modules, keeping versions and names."""
+    from . import importer
+
+    importer.run(config, source_dir, fmt, adopt_history, allow_gaps, echo=click.echo)
+
+
 @cli.command()
 @click.argument("versions", nargs=-1, type=int, required=True)
 @click.option("--force", is_flag=True, help="Record them even when the database lacks what they create.")

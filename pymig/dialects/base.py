@@ -180,6 +180,20 @@ class Dialect:
         """The condition that picks a backfill batch's rows: those whose key `select` returns."""
         return f"{key} IN ({select})"
 
+    _FOREIGN_HISTORY = {  # (table, query) of the history other tools keep, for `pymig import --adopt-history`
+        "seed": ("schema_migrations", "SELECT version FROM schema_migrations"),
+        "dbmate": ("schema_migrations", "SELECT version FROM schema_migrations"),
+        "golang-migrate": ("schema_migrations", "SELECT version, dirty FROM schema_migrations"),
+        "flyway": ("flyway_schema_history",
+                   "SELECT version FROM flyway_schema_history WHERE success AND version IS NOT NULL"),
+    }
+
+    def foreign_history(self, tool: str) -> tuple[str, str]:
+        return self._FOREIGN_HISTORY[tool]
+
+    def table_exists(self, name: str) -> str:
+        return f"SELECT to_regclass({self.literal(self.quote(name))}) IS NOT NULL"
+
     def record_marked(self, version, name, checksum, user, inverse_json) -> list[str]:
         """`pymig mark`: a history row for a migration that was not run, and a `mark` log row."""
         lit = self.literal

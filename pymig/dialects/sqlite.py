@@ -435,6 +435,9 @@ class SqliteDialect(Dialect):
                                               "WHERE type IN ('view', 'trigger') ORDER BY name"):
             yield kind, name, ("table", table) if kind == "trigger" else None, {"definition": sql}
 
+    def table_exists(self, name):
+        return f"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = {self.literal(name)}"
+
     def read_catalog(self, db):
         """The Schema, plus views and triggers as SQLite stores their text (pymig.catalog)."""
         return _read_catalog(self, db)
