@@ -183,7 +183,7 @@ def convert_source(s: Source, fmt: str, before: list) -> Imported:
     up = convert(split(s.up_text))
     lines, items = [], []
     for c in up:
-        first = " ".join(c.statement.text.split())[:70]
+        first = _short(c.statement.text, 100)[1:-1]
         if c.operations:
             kinds = ", ".join(o.kind for o in c.operations)
             lines.append(f"  {first} -> {kinds}" + (f" ({c.why})" if c.why else ""))
@@ -241,10 +241,11 @@ def _with_down(s: Source, ops: list, before: list) -> tuple[list, bool, list[str
         undone = after
         for op in down_ops:
             undone = _follow(op, undone)
+        label = f"down file {s.down.name}" if s.down else "the migrate:down section"
         if _same(undone, start):
-            lines.append(f"  down file {s.down.name}: agrees with the inverse pymig derives (it is used)")
+            lines.append(f"  {label}: agrees with the inverse pymig derives (it is used)")
         else:
-            lines.append(f"  down file {s.down.name}: MISMATCH: it leaves {_describe(undone, start)}; "
+            lines.append(f"  {label}: MISMATCH: it leaves {_describe(undone, start)}; "
                          "`pymig down` uses the inverse pymig derives")
     if open_sql and len(down_sql) == len(open_sql):
         for i, text in zip(open_sql, reversed(down_sql)):
@@ -279,9 +280,9 @@ def _describe(undone, start) -> str:
     return ", ".join(parts) or "columns or constraints other than before"
 
 
-def _short(text: str) -> str:
+def _short(text: str, width: int = 50) -> str:
     one = " ".join(text.split())
-    return repr(one[:50] + ("..." if len(one) > 50 else ""))
+    return repr(one[:width] + ("..." if len(one) > width else ""))
 
 
 # -- the command -----------------------------------------------------------------------------------

@@ -76,7 +76,7 @@ def convert(statements: list[Statement]) -> list[Converted]:
         except Verbatim as why:
             c = Converted(s, [RunSQL(s.text)], str(why))
         except PymigError as e:  # the DSL refuses a fragment (e.g. a volatile index predicate)
-            c = Converted(s, [RunSQL(s.text)], "kept as SQL", warning=e.message)
+            c = Converted(s, [RunSQL(s.text)], "kept as SQL, see the warning", warning=e.message)
         out.append(c)
     return out
 

@@ -1,0 +1,238 @@
+"""`pymig import` through the installed command: the seed's seven SQL migrations imported and
+adopted from a `schema_migrations` table the seed's runner logic made; Flyway, golang-migrate and
+dbmate layouts on small examples; every bad input refused with one message, nothing written."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+from adopt_support import FIXTURES, differences, execute, ruff_clean
+from helpers import Project, assert_clean_error, connect, log
+
+from pymig.testing import fresh_database
+
+SEED = FIXTURES / "seed"
+
+
+@pytest.fixture
+def role(pymig_server_url):
+    """The seed grants to authenticated_user; each test gets a role of its own (roles are cluster-wide)."""
+    name = f"pymig_authenticated_{uuid.uuid4().hex[:8]}"
+    with connect(pymig_server_url) as conn:
+        conn.execute(f'CREATE ROLE "{name}"')
+    yield name  # asked for before the databases, so it is dropped after them
+    with connect(pymig_server_url) as conn:
+        conn.execute(f'DROP ROLE "{name}"')
+
+
+def seed_folder(tmp_path: Path, role: str) -> Path:
+    folder = tmp_path / "sql"
+    folder.mkdir()
+    for f in SEED.glob("*.sql"):
+        (folder / f.name).write_text(f.read_text().replace("authenticated_user", role))
+    return folder
+
+
+def seed_runner_up(url: str, folder: Path) -> None:
+    """The seed's runner (migrate.py, asyncpg there): each pending file whole, then its stem recorded."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                     "version VARCHAR(50) PRIMARY KEY, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP)")
+        applied = {r[0] for r in conn.execute("SELECT version FROM schema_migrations")}
+        for f in sorted(p for p in folder.glob("*.sql") if not p.name.endswith("_down.sql")):
+            if f.stem not in applied:
+                conn.execute(f.read_text())
+                conn.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (f.stem,))
+
+
+def public_relations(url: str) -> list[str]:
+    with connect(url) as conn:
+        return [r[0] for r in conn.execute("SELECT relname FROM pg_class WHERE relnamespace = "
+                                           "'public'::regnamespace AND relname NOT LIKE 'pymig%' ORDER BY 1")]
+
+
+def test_seed_imported_equals_the_sql_and_round_trips(role, db_url, pymig_server_url, tmp_path):
+    folder = seed_folder(tmp_path, role)
+    seed_runner_up(db_url, folder)
+    project = Project(tmp_path, None)
+    out = project.ok("import", str(folder), url=None)
+    assert "importing 7 seed migrations" in out
+    assert re.search(r"CREATE TABLE user_profiles .* -> create_table", out)
+    assert re.search(r"GRANT SELECT, INSERT, UPDATE ON user_profiles TO \S+ -> run_sql \(pymig has no operation "
+                     r"for GRANT; its down= is the REVOKE\)", out)
+    assert re.search(r"UPDATE users SET role_new = CASE .* -> backfill", out)
+    assert "down file 004_add_avatar_to_users_down.sql: agrees with the inverse pymig derives" in out
+    assert "run_sql 'DO $$ BEGIN IF EXISTS (SELECT 1 FROM users WHERE L...': down= " in out
+    assert "7 migrations written to migrations\n" in out and "IRREVERSIBLE" not in out and "MISMATCH" not in out
+    files = sorted(p.name for p in project.migrations.iterdir())
+    assert files == ["001_initial_schema.py", "002_add_user_profiles.py", "003_add_reading_progress.py",
+                     "004_add_avatar_to_users.py", "005_expand_email_length.py", "006_add_performance_indexes.py",
+                     "007_convert_user_roles.py"]
+    ruff_clean(*project.migrations.iterdir())
+    assert 'backfill(\n        "users",' in (project.migrations / "007_convert_user_roles.py").read_text()
+
+    with fresh_database(pymig_server_url) as copy_url, fresh_database(pymig_server_url) as pristine:
+        copy = Project(tmp_path, copy_url)
+        copy.ok("up")
+        assert differences(db_url, copy_url) == ["table schema_migrations exists in the first but not in the second"]
+        copy.ok("down", "--to", "0")
+        assert differences(pristine, copy_url) == []
+        copy.ok("up")
+        assert differences(db_url, copy_url) == ["table schema_migrations exists in the first but not in the second"]
+
+    # the seed's own database: its history adopted, then pymig runs it
+    (tmp_path / "adopt").mkdir()
+    adopted = Project(tmp_path / "adopt", db_url)
+    out = adopted.ok("import", str(folder), "--adopt-history")
+    assert "adopted the seed history: 7 migrations recorded as applied (not run)" in out
+    assert "the old table is left as it was" in out
+    status = adopted.ok("status")
+    assert status.count(" applied ") == 7 and "7 applied" in status
+    assert [r[2] for r in log(db_url)] == ["mark"] * 7
+    assert "nothing to apply" in adopted.ok("up")
+    adopted.ok("down", "--steps", "3")
+    assert "3 migrations applied" in adopted.ok("up")
+    adopted.ok("down", "--to", "0")
+    assert public_relations(db_url) == ["schema_migrations", "schema_migrations_pkey"]
+
+
+def test_a_predicate_postgresql_refuses_is_reported_and_kept(tmp_path):
+    folder = tmp_path / "sql"
+    folder.mkdir()
+    (folder / "001_sessions.sql").write_text(
+        "CREATE TABLE sessions (id serial PRIMARY KEY, user_id int, expires_at timestamp);\n"
+        "-- Partial index for active sessions only\n"
+        "CREATE INDEX idx_active_sessions ON sessions(user_id) WHERE expires_at > NOW();\n")
+    out = Project(tmp_path, None).ok("import", str(folder), url=None)
+    assert "CREATE INDEX idx_active_sessions ON sessions(user_id) WHERE expires_at > NOW() -> run_sql (kept as SQL, " \
+        "see the warning)" in out
+    assert "warning: index predicate 'expires_at > NOW()' calls now(), which is not IMMUTABLE" in out
+    text = (tmp_path / "migrations" / "001_sessions.py").read_text()
+    assert '"CREATE INDEX idx_active_sessions ON sessions(user_id) WHERE expires_at > NOW()"' in text
+
+
+def write(folder: Path, files: dict[str, str]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    return folder
+
+
+ITEMS = "CREATE TABLE items (id serial PRIMARY KEY, name text NOT NULL);"
+PRICE = "ALTER TABLE items ADD COLUMN price numeric(10,2) NOT NULL DEFAULT 0;"
+UNPRICE = "ALTER TABLE items DROP COLUMN price;"
+
+
+def test_flyway_layout(db_url, tmp_path):
+    folder = write(tmp_path / "flyway", {"V1__create_items.sql": ITEMS, "V2__add_price.sql": PRICE,
+                                         "U2__add_price.sql": UNPRICE})
+    execute(db_url, ITEMS + """
+        CREATE TABLE flyway_schema_history (installed_rank int PRIMARY KEY, version varchar(50),
+            description varchar(200) NOT NULL, type varchar(20) NOT NULL, script varchar(1000) NOT NULL,
+            checksum int, installed_by varchar(100) NOT NULL, installed_on timestamp NOT NULL DEFAULT now(),
+            execution_time int NOT NULL, success boolean NOT NULL);
+        INSERT INTO flyway_schema_history VALUES (1, '1', 'create items', 'SQL', 'V1__create_items.sql', 0,
+            'me', now(), 5, true);""")
+    project = Project(tmp_path, db_url)
+    out = project.ok("import", str(folder), "--adopt-history")
+    assert "importing 2 flyway migrations" in out
+    assert "down file U2__add_price.sql: agrees with the inverse pymig derives" in out
+    assert "1 migration recorded as applied (not run): migrations/001_create_items.py" in out
+    assert "applied migrations/002_add_price.py" in project.ok("up")
+    project.ok("down", "--to", "0")
+    assert public_relations(db_url) == ["flyway_schema_history", "flyway_schema_history_pkey"]
+
+
+def test_golang_migrate_layout(db_url, tmp_path):
+    folder = write(tmp_path / "gm", {
+        "1_create_items.up.sql": ITEMS, "1_create_items.down.sql": "DROP TABLE items;",
+        "2_add_price.up.sql": PRICE, "2_add_price.down.sql": UNPRICE,
+        "3_index_names.up.sql": "CREATE INDEX items_name ON items (lower(name));",
+        "3_index_names.down.sql": "DROP INDEX items_name;"})
+    execute(db_url, ITEMS + PRICE + "CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, "
+                                    "dirty boolean NOT NULL); INSERT INTO schema_migrations VALUES (2, false);")
+    project = Project(tmp_path, db_url)
+    out = project.ok("import", str(folder), "--adopt-history")
+    assert "importing 3 golang-migrate migrations" in out
+    assert "2 migrations recorded as applied (not run)" in out
+    assert "1 migration applied" in project.ok("up")
+    assert 'create_index("items", "lower(name)", name="items_name")' in \
+        (project.migrations / "003_index_names.py").read_text()
+    project.ok("down", "--to", "0")
+    assert public_relations(db_url) == ["schema_migrations", "schema_migrations_pkey"]
+
+
+def test_golang_migrate_dirty_history_is_refused(db_url, tmp_path):
+    folder = write(tmp_path / "gm", {"1_create_items.up.sql": ITEMS, "1_create_items.down.sql": "DROP TABLE items;"})
+    execute(db_url, ITEMS + "CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, "
+                            "dirty boolean NOT NULL); INSERT INTO schema_migrations VALUES (1, true);")
+    res = Project(tmp_path, db_url).run("import", str(folder), "--adopt-history")
+    assert_clean_error(res, "schema_migrations says version 1 is dirty", "nothing was recorded")
+
+
+def test_dbmate_layout(db_url, tmp_path):
+    folder = write(tmp_path / "db" / "migrations", {
+        "20240101120000_create_items.sql": f"-- migrate:up\n{ITEMS}\n\n-- migrate:down\nDROP TABLE items;\n",
+        "20240102120000_add_price.sql": f"-- migrate:up\n{PRICE}\n-- migrate:down\n{UNPRICE}\n"})
+    execute(db_url, ITEMS + "CREATE TABLE schema_migrations (version varchar(128) PRIMARY KEY);"
+                            "INSERT INTO schema_migrations VALUES ('20240101120000');")
+    project = Project(tmp_path, db_url)
+    out = project.ok("import", str(folder), "--adopt-history")
+    assert "importing 2 dbmate migrations" in out
+    assert (project.migrations / "20240101120000_create_items.py").exists()
+    assert "the migrate:down section: agrees with the inverse pymig derives" in out
+    assert "1 migration recorded as applied" in out
+    assert "1 migration applied" in project.ok("up")
+    project.ok("down", "--to", "0")
+    assert public_relations(db_url) == ["schema_migrations", "schema_migrations_pkey"]
+
+
+BAD = {
+    "gaps": ({"001_a.sql": ITEMS, "002_b.sql": PRICE, "004_c.sql": UNPRICE},
+             ["versions 3 are missing between 1 and 4", "--allow-gaps"]),
+    "duplicates": ({"001_a.sql": ITEMS, "001_b.sql": PRICE}, ["duplicate version 1:", "001_a.sql", "001_b.sql"]),
+    "down without up": ({"001_a.sql": ITEMS, "002_b_down.sql": UNPRICE},
+                        ["002_b_down.sql is a down file without an up file"]),
+    "not utf-8": ({"001_a.sql": ITEMS, "002_b.sql": b"-- caf\xe9\nSELECT 1;"}, ["002_b.sql is not UTF-8 text"]),
+    "unknown format": ({"create_items.sql": ITEMS, "notes.sql": PRICE},
+                       ["cannot tell the format from the file names", "--format seed"]),
+}
+
+
+@pytest.mark.parametrize("case", BAD, ids=str)
+def test_bad_input_is_refused_and_nothing_is_written(case, tmp_path):
+    files, needles = BAD[case]
+    folder = tmp_path / "sql"
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_bytes(text if isinstance(text, bytes) else text.encode())
+    project = Project(tmp_path, None)
+    res = project.run("import", str(folder), url=None)
+    assert_clean_error(res, *needles, "nothing was written")
+    assert list(project.migrations.iterdir()) == []
+
+
+def test_unknown_format_option_and_taken_versions(tmp_path):
+    folder = write(tmp_path / "sql", {"001_a.sql": ITEMS})
+    project = Project(tmp_path, None)
+    res = project.run("import", str(folder), "--format", "liquibase", url=None)
+    assert res.returncode == 2 and "'liquibase' is not one of 'seed', 'flyway', 'golang-migrate', 'dbmate'" in res.stderr
+    project.write("001_existing.py", "operations = []\n")
+    res = project.run("import", str(folder), url=None)
+    assert_clean_error(res, "version 1 is taken: migrations/001_existing.py already exists", "nothing was written")
+    assert sorted(p.name for p in project.migrations.iterdir()) == ["001_existing.py"]
+
+
+def test_a_statement_sqlglot_cannot_parse_stays_sql(tmp_path):
+    folder = write(tmp_path / "sql", {"001_a.sql": ITEMS + "\nCREATE FUNCTION f() RETURNS int LANGUAGE sql AS "
+                                                          "$$ SELECT 1 $$;\nVACUUM FULL items;\n"})
+    down = "DROP FUNCTION f();\nDROP TABLE items;\n"
+    (folder / "001_a_down.sql").write_text(down)
+    out = Project(tmp_path, None).ok("import", str(folder), url=None)
+    text = (tmp_path / "migrations" / "001_a.py").read_text()
+    assert "VACUUM FULL items" in text and "CREATE FUNCTION f()" in text
+    assert "IRREVERSIBLE" in out  # two run_sql blocks, one statement in the down file to pair them with
