@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import signal
 import sys
 import traceback
 
@@ -226,14 +227,24 @@ def unmark(config, versions):
     adopt.unmark(config, list(versions), echo=click.echo)
 
 
+def _terminate(signum, frame):
+    from .errors import Terminated
+
+    raise Terminated()
+
+
 def main(argv=None) -> None:
-    """Entry point: user errors print one line (no traceback unless --debug) and exit non-zero."""
+    """Entry point: user errors print one line (no traceback unless --debug) and exit non-zero.
+    SIGTERM is handled like Ctrl-C (what committed is recorded; exit status 143)."""
     argv = sys.argv[1:] if argv is None else argv
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         cli.main(args=argv, prog_name="pymig", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(130)
+    except click.exceptions.Abort as e:
+        code = getattr(e.__cause__, "exit_code", 130)
+        click.echo("stopped by SIGTERM: the open transaction was rolled back" if code == 143 else "aborted",
+                   err=True)
+        sys.exit(code)
     except click.ClickException as e:
         e.show()
         sys.exit(e.exit_code)

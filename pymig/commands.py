@@ -113,7 +113,8 @@ def down(config: Config, steps: int | None, to: int | None, echo) -> None:
         executor = _executor(config, dialect, db, echo)
         for r in chosen:
             executor.revert(r, _label(r, by_version))
-            echo(f"reverted {_label(r, by_version)}")
+            done = "aborted" if r.progress is not None and not r.reverting else "reverted"
+            echo(f"{done} {_label(r, by_version)}")
         echo(f"{len(chosen)} migration{'s' if len(chosen) != 1 else ''} reverted")
 
 
@@ -203,7 +204,7 @@ def status(config: Config) -> list[dict]:
         if r is None:
             state = "pending"
         elif r.progress is not None:
-            state = "partial"
+            state = r.state
         elif f is None:
             state = "missing"
         elif f.checksum() != r.checksum:

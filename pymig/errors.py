@@ -48,3 +48,22 @@ class CheckError(ExecutionError):
 
 class LockError(PymigError):
     """Another runner held the migration lock for too long."""
+
+
+class ConnectionLost(ExecutionError):
+    """The database connection went away mid-run (server restart, terminated backend, network)."""
+
+
+class Interrupted(PymigError):
+    """Ctrl-C or SIGTERM after part of a migration committed (that part stays, recorded)."""
+
+    def __init__(self, message: str, hint: str | None = None, exit_code: int = 130):
+        super().__init__(message, hint)
+        self.exit_code = exit_code
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (CI cancellation, systemd, Kubernetes), raised where Ctrl-C would be: same handling,
+    exit status 143."""
+
+    exit_code = 143

@@ -9,11 +9,14 @@ import time
 from dataclasses import dataclass, field
 from collections.abc import Callable
 
+from .engine.failure import undo_plan
+from .engine.progress import Progress
 from .engine.run import MigrationRun
 from .engine.sessions import Live, Preview, UserCodeError
 from .errors import PymigError
 from .history import current_user
 from .ops import decode
+from .ops.base import encode_plan
 from .schema import Schema
 
 __all__ = ["Executor", "UserCodeError"]
@@ -56,10 +59,23 @@ class Executor:
         self.last_duration = time.monotonic() - started
 
     def revert(self, record, label: str, resolve_callable=None) -> None:
+        """Revert an applied migration with its stored inverse; resume a revert that was stopped;
+        or abort a partial migration (take back what it committed)."""
+        resolve = resolve_callable or self.resolve_callable
+        progress = record.progress
+        if progress is None:
+            direction, plan, resume = "down", record.inverse, None
+        elif progress.get("direction") == "down":
+            direction, plan, resume = progress.get("finish", "down"), record.inverse, record
+        else:
+            committed = Progress.resumed(record, resolve)
+            direction, plan, resume = "abort", encode_plan(undo_plan(committed)), None
         if self.preview:
-            self.session.lines.append(f"-- revert {label}")
-        ops = decode(record.inverse["operations"], resolve_callable or self.resolve_callable)
-        MigrationRun(self, label, record.version, record.name, record.checksum, "down").execute(ops)
+            what = {"down": "revert", "abort": "abort (take back the committed part of)"}.get(direction, "revert")
+            self.session.lines.append(f"-- {what} {label}" + (" (resumed)" if resume else ""))
+        ops = decode(plan["operations"], resolve)
+        plan = encode_plan(ops)  # as stored again with the progress: the same text online and offline
+        MigrationRun(self, label, record.version, record.name, record.checksum, direction, resume, plan).execute(ops)
 
     def output(self) -> str:
         return "\n".join(self.session.lines)

@@ -22,6 +22,17 @@ class Record:
     inverse: dict  # {"operations": [...]} or {"irreversible": "why"}
     progress: dict | None = None  # set while a migration is partially applied (see executor)
 
+    @property
+    def reverting(self) -> bool:
+        """A revert (or an abort) of this migration stopped half-way: `pymig down` finishes it."""
+        return self.progress is not None and self.progress.get("direction") == "down"
+
+    @property
+    def state(self) -> str:
+        if self.progress is None:
+            return "applied"
+        return "partial (reverting)" if self.reverting else "partial"
+
 
 def plan_up(files: list[MigrationFile], applied: dict[int, Record], to: int | None) -> list[MigrationFile]:
     """Pending files up to `to`, oldest first. Refuses when an applied file was edited."""
@@ -36,6 +47,15 @@ def plan_up(files: list[MigrationFile], applied: dict[int, Record], to: int | No
             )
     if to is not None and to not in by_version and to not in applied and to != 0:
         raise PymigError(f"no migration with version {to}")
+    for r in applied.values():
+        if r.reverting:
+            what = by_version[r.version].label if r.version in by_version else f"migration {r.version} ({r.name})"
+            raise PymigError(f"{what} was stopped half-way through `pymig down`",
+                             hint="run `pymig down` to finish reverting it, then `pymig up`; nothing was changed")
+    current = max((v for v, r in applied.items() if r.progress is None), default=0)
+    if to is not None and to < current:
+        raise PymigError(f"--to {to} is below the current version {current}: `pymig up` only applies",
+                         hint=f"to go back to version {to}, run `pymig down --to {to}`")
     done = {v for v, r in applied.items() if r.progress is None}  # partial ones resume
     return [f for f in files if f.version not in done and (to is None or f.version <= to)]
 
@@ -43,23 +63,30 @@ def plan_up(files: list[MigrationFile], applied: dict[int, Record], to: int | No
 def plan_down(applied: list[Record], steps: int | None, to: int | None) -> list[Record]:
     """Applied records to undo, newest first. Refuses, naming the migration and operation, when
     any of them cannot be undone: before anything changes."""
-    for r in applied:
-        if r.progress is not None:
-            raise PymigError(f"migration {r.version} ({r.name}) is partially applied",
-                             hint="run `pymig up` to finish it first; nothing was changed")
     newest_first = sorted(applied, key=lambda r: r.version, reverse=True)
+    current = newest_first[0].version if newest_first else 0
     if to is not None:
+        if to > current:
+            raise PymigError(f"--to {to} is above the current version {current}: `pymig down` only reverts",
+                             hint=f"to go forward to version {to}, run `pymig up --to {to}`")
         if to != 0 and to not in {r.version for r in applied}:
             raise PymigError(f"version {to} is not applied; `pymig status` lists what is")
         chosen = [r for r in newest_first if r.version > to]
     else:
+        if steps is not None and steps > len(applied):
+            raise PymigError(f"--steps {steps} is more than the {len(applied)} applied migration(s)",
+                             hint="`pymig status` lists them; `pymig down --to 0` reverts them all")
         chosen = newest_first[: steps if steps is not None else 1]
     for r in chosen:
         why = r.inverse.get("irreversible")
-        if why:
+        if not why or r.reverting:
+            continue
+        if r.progress is not None:
             raise IrreversibleError(
-                f"cannot roll back migration {r.version} ({r.name}): {why}",
-                hint="nothing was changed; add down= (run_sql / run_python) or reverse= (backfill) "
-                "in a new migration that replaces this one",
-            )
+                f"cannot abort migration {r.version} ({r.name}): it committed steps that cannot be undone ({why})",
+                hint="nothing was changed; `pymig up` finishes it")
+        raise IrreversibleError(
+            f"cannot roll back migration {r.version} ({r.name}): {why}",
+            hint="nothing was changed; add down= (run_sql / run_python) or reverse= (backfill) to the "
+            f"operation in its file, then `pymig repair {r.version}` stores the inverse it derives")
     return chosen

@@ -216,6 +216,23 @@ class Dialect:
         """Drop the progress record of a migration whose committed steps were undone."""
         return [f"DELETE FROM pymig_migrations WHERE version = {int(version)}"]
 
+    def log_entry(self, version: int, name: str, direction: str, user: str, elapsed_ms: float = 0.0) -> str:
+        """A row of pymig_log: what was done to a migration ("abort", "repair", ...), by whom."""
+        lit = self.literal
+        return ("INSERT INTO pymig_log (version, name, direction, by, duration_ms) "
+                f"VALUES ({int(version)}, {lit(name)}, {lit(direction)}, {lit(user)}, {float(elapsed_ms):.3f})")
+
+    def record_aborted(self, version: int, name: str, user: str, elapsed_ms: float = 0.0) -> list[str]:
+        """A partial migration whose committed part was taken back on request: gone, and logged."""
+        return [*self.forget(version), self.log_entry(version, name, "abort", user, elapsed_ms)]
+
+    def record_repaired(self, version: int, name: str, checksum: str, user: str, inverse_json: str) -> list[str]:
+        """`pymig repair`: the stored inverse and checksum of an applied migration replaced, and logged."""
+        lit = self.literal
+        return [f"UPDATE pymig_migrations SET checksum = {lit(checksum)}, inverse = {lit(inverse_json)} "
+                f"WHERE version = {int(version)} AND progress IS NULL",
+                self.log_entry(version, name, "repair", user)]
+
     # -- what `pymig check` asks ------------------------------------------------------------------
     def rewrite_cost(self, old_type: str, new_type: str, using: str | None) -> str | None:
         """What a column type change costs on a live table; None when it is cheap."""

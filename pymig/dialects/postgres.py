@@ -430,8 +430,7 @@ class PostgresDatabase:
             self.conn = psycopg.connect(url, autocommit=True, connect_timeout=10, prepare_threshold=None)
         except psycopg.Error as e:
             raise ConfigError(f"cannot connect to the database: {_first_line(e)}") from None
-        self._url = url
-        self._lock_conn = None
+        self._locked = False
         self._held: list[str] = []
 
     # BEGIN and SET LOCAL cannot fail on their own, so they wait and go out in one message with the
@@ -481,37 +480,46 @@ class PostgresDatabase:
     def is_lock_timeout(self, error: Exception) -> bool:
         return isinstance(error, self._psycopg.errors.LockNotAvailable)
 
+    def connection_lost(self, error: Exception) -> bool:
+        """The error ended the session (terminated backend, server restart, idle_session_timeout)."""
+        return self.conn.closed or isinstance(error, self._psycopg.OperationalError) and self.conn.broken
+
     def rollback(self) -> None:
         self._held = []
+        if self.conn.closed:
+            return  # the server ended the session: it rolled back the open transaction itself
         if self.conn.info.transaction_status != self._psycopg.pq.TransactionStatus.IDLE:
             self.conn.execute("ROLLBACK")
 
     def acquire_lock(self, timeout: float, on_wait=None) -> None:
-        """A session advisory lock on its own connection, so it never sits inside a migration's
-        transaction (and later, CREATE INDEX CONCURRENTLY does not wait on it)."""
-        self._lock_conn = self._psycopg.connect(self._url, autocommit=True)
+        """A session advisory lock, taken outside any transaction, on the connection the migrations
+        run on. It cannot be lost while the run goes on: it ends only with that session, and then
+        so does the run's open transaction, so every commit of a history record happens while the
+        lock is held (a lock on a second, idle connection could die unnoticed: idle_session_timeout,
+        a pooler, a terminated backend, and another runner would apply the same migration)."""
         deadline = time.monotonic() + timeout
         waited = False
-        while not self._lock_conn.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()[0]:
+        while not self.rows("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,))[0][0]:
             if not waited and on_wait:
                 on_wait()
             waited = True
             if time.monotonic() > deadline:
-                self._lock_conn.close()
-                self._lock_conn = None
                 raise LockError(
                     f"another pymig run held the migration lock for more than {timeout:g} s",
                     hint="wait for it to finish, or raise --lock-wait",
                 )
             time.sleep(0.1)
+        self._locked = True
 
     def release_lock(self) -> None:
-        if self._lock_conn is not None:
-            self._lock_conn.close()
-            self._lock_conn = None
+        """Unlock while staying connected; closing the connection releases the lock as well."""
+        if self._locked and not self.conn.closed and \
+                self.conn.info.transaction_status == self._psycopg.pq.TransactionStatus.IDLE:
+            self.conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
+        self._locked = False
 
     def close(self) -> None:
-        self.release_lock()
+        self._locked = False  # the session ends, and its advisory lock with it
         self.conn.close()
 
 

@@ -714,6 +714,9 @@ class SqliteDatabase:
             text += f" (another connection held the write lock for more than {BUSY_TIMEOUT:g} s)"
         return text
 
+    def connection_lost(self, error: Exception) -> bool:
+        return False  # a file: there is no session to lose
+
     def is_lock_timeout(self, error: Exception) -> bool:
         return False  # BEGIN IMMEDIATE waits for the write lock up to BUSY_TIMEOUT, then fails
 

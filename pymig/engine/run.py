@@ -23,25 +23,34 @@ from .refused import check_after_refusal
 from .transaction import Transaction
 
 
-class MigrationRun:
-    """Runs `ops` for one history record: direction "up" (a migration), "down" (a revert) or
-    "undo" (taking back the committed part of a migration that failed; it leaves no record)."""
+REVERTING = ("down", "abort", "undo")
 
-    def __init__(self, ex, label, version, name, checksum, direction, resume=None):
+
+class MigrationRun:
+    """Runs `ops` for one history record, in a direction: "up" (a migration), or one of REVERTING:
+    "down" (a revert), "abort" (`pymig down` of a partial migration: its committed part is taken
+    back and the record goes, logged) and "undo" (the same after a failure of `up`, unlogged).
+
+    Every direction records its progress with each committed segment; a reverting run stores the
+    plan it runs (`plan`) with `{"direction": "down"}` in its position, so that `status` shows
+    "partial (reverting)" and `pymig down` resumes it."""
+
+    def __init__(self, ex, label, version, name, checksum, direction, resume=None, plan=None):
         self.ex, self.s, self.d = ex, ex.session, ex.dialect
         self.label, self.version, self.name, self.checksum = label, version, name, checksum
         self.direction = direction
+        self.plan = plan
         self.p = Progress.resumed(resume, ex.resolve_callable) if resume else Progress()
         self.committed = self.p.copy()
         self.resumed = resume is not None
         self.tx = Transaction(self.s, self.d, label, ex.lock_timeout, ex.retry_for, ex.report,
                               blockers=lambda: self.d.describe_blockers(ex.db))
         self.op_live = self.op_lossy = False
-        self.refusals = Refusals(label, direction)
+        self.refusals = Refusals(label, "down" if direction in REVERTING else direction)
 
-    def sibling(self, direction: str) -> MigrationRun:
+    def sibling(self, direction: str, plan: dict) -> MigrationRun:
         """A run of the same history record in another direction (undoing what this one committed)."""
-        return MigrationRun(self.ex, self.label, self.version, self.name, self.checksum, direction)
+        return MigrationRun(self.ex, self.label, self.version, self.name, self.checksum, direction, plan=plan)
 
     # -- the one loop --------------------------------------------------------------------------
     def execute(self, ops) -> None:
@@ -70,9 +79,9 @@ class MigrationRun:
                 self.ex.schema = None  # the state followed steps that are rolled back now
                 raise self.refusals.error()
             self._finish()
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as stop:
             self.tx.rollback()
-            raise interrupted(self) from None
+            raise interrupted(self, stop) from None
         except Exception as e:
             self.tx.rollback()
             raise describe_failure(self, e, i, op) from e
@@ -99,7 +108,7 @@ class MigrationRun:
             self.p.step = j + 1
             if isinstance(step, Sql) and step.undo:
                 self.p.undo.insert(0, step.undo)
-            if self.tx.dirty and self.direction == "up":
+            if self.tx.dirty:
                 self._commit()  # record a step that ran outside a transaction right away
         self.ex.schema = after
         self.p.finish_op(i)
@@ -205,18 +214,16 @@ class MigrationRun:
 
     # -- records -------------------------------------------------------------------------------
     def _record(self) -> list[str]:
-        """The progress statements of a segment's commit (a revert keeps none)."""
-        if self.direction != "up":
-            return []
+        """The progress statements of a segment's commit."""
+        if self.direction == "up":
+            plan, position = self.p.plan(), self.p.position()
+        else:
+            plan, position = self.plan, {**self.p.position(), "direction": "down", "finish": self.direction}
         return self.d.record_progress(self.version, self.name, self.checksum, self.ex.user,
-                                      to_json(self.p.plan()), to_json(self.p.position()),
-                                      elapsed_ms=self.tx.elapsed_ms())
+                                      to_json(plan), to_json(position), elapsed_ms=self.tx.elapsed_ms())
 
     def _commit(self) -> None:
         """Close the segment: record how far the migration got, in the same transaction."""
-        if not self.tx.open and self.direction != "up":
-            self.tx.dirty = False  # nothing to record: a revert keeps no progress
-            return
         if self.tx.commit(self._record()):
             self.committed = self.p.copy()
 
@@ -228,7 +235,9 @@ class MigrationRun:
                                           to_json(self.p.plan()), elapsed_ms=self.tx.elapsed_ms())
         elif self.direction == "down":
             texts = self.d.record_reverted(self.version, self.name, self.ex.user, elapsed_ms=self.tx.elapsed_ms())
-        else:  # undoing a migration that never completed: it leaves no trace in the history
+        elif self.direction == "abort":  # a partial migration taken back on request: logged, by whom
+            texts = self.d.record_aborted(self.version, self.name, self.ex.user, elapsed_ms=self.tx.elapsed_ms())
+        else:  # undoing a migration that failed: it leaves no trace in the history
             texts = self.d.forget(self.version)
         self.tx.finish(texts)
 
