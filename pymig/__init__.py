@@ -17,6 +17,11 @@ __all__ = [
     "create_index", "drop_index",
     "add_foreign_key", "add_unique", "add_check", "drop_constraint",
     "run_sql", "run_python", "backfill", "preflight", "sql",
+    "create_view", "drop_view", "replace_view", "refresh_materialized_view",
+    "create_enum", "drop_enum", "add_enum_value", "rename_enum_value",
+    "comment_on", "grant", "revoke",
+    "create_sequence", "alter_sequence", "drop_sequence",
+    "create_function", "replace_function", "drop_function", "create_trigger", "drop_trigger",
     "PymigError",
 ]
 
@@ -24,6 +29,10 @@ if TYPE_CHECKING:  # what editors and type checkers see
     from .dsl import (add_check, add_column, add_foreign_key, add_unique, alter_column, backfill, column,
                       create_index, create_table, drop_column, drop_constraint, drop_index, drop_table,
                       preflight, rename_column, rename_table, run_python, run_sql, sql)
+    from .dsl import (add_enum_value, alter_sequence, comment_on, create_enum, create_function,
+                      create_sequence, create_trigger, create_view, drop_enum, drop_function, drop_sequence,
+                      drop_trigger, drop_view, grant, refresh_materialized_view, rename_enum_value,
+                      replace_function, replace_view, revoke)
     from .errors import PymigError
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 
 from .errors import CheckError, PreflightError
+from .schema import Table
 from .sqltext import columns_used, is_bare_name, is_quoted_name, split_direction
 from .steps import Check, Failure
 from .types import FLOAT_TYPES as _FLOATS
@@ -185,9 +186,14 @@ def _dependents(op, subject: str, what: str, query: str | None) -> list[Check]:
         op.describe(), subject, query,
         f"{what} is used by {{count}} other {{noun}}, and pymig never drops dependents implicitly (no CASCADE)",
         hint="drop or change them first in this migration (drop_constraint for a foreign key, "
-        "run_sql(\"DROP VIEW ...\", down=\"CREATE VIEW ...\") for a view)",
+        "drop_view for a view)",
         noun="object",
     )]
+
+
+def dependents_checks(op, what: str, query: str | None) -> list[Check]:
+    """What would stop a DROP without CASCADE (views on a view, columns of an enum type, ...)."""
+    return _dependents(op, what, what, query)
 
 
 def drop_table_checks(op, schema, dialect) -> list[Check]:
@@ -380,7 +386,8 @@ def create_index_checks(op, schema, dialect) -> list[Check]:
     index = op.index
     if not index.unique:
         return []
-    table = schema.table(index.table)
+    view = schema.get("view", index.table)  # a materialized view: its rows, no key to show them by
+    table = Table(index.table) if view is not None else schema.table(index.table)
     keys = [split_direction(c)[0] for c in index.columns]
     nulls_distinct = not (index.definition and "NULLS NOT DISTINCT" in index.definition.upper())
     return [_duplicates(op.describe(), table, index.table, keys, dialect, where=index.where,

@@ -11,7 +11,13 @@ from .ops import (AddColumn, AddConstraint, AlterColumn, Backfill, CreateIndex, 
                   DropColumn, DropConstraint, DropIndex, DropTable, Preflight, RenameColumn,
                   RenameTable, RunPython, RunSQL)
 from .ops.base import object_name
-from .schema import Column, Constraint, Index, Table
+from .ops.comments import CommentOn
+from .ops.enums import AddEnumValue, CreateEnum, DropEnum, RenameEnumValue
+from .ops.functions import CreateFunction, CreateTrigger, DropFunction, DropTrigger, ReplaceFunction
+from .ops.grants import Grant, Revoke, privileges_list
+from .ops.sequences import AlterSequence, CreateSequence, DropSequence, canonical_options
+from .ops.views import CreateView, DropView, RefreshMaterializedView, ReplaceView
+from .schema import Column, Constraint, EnumType, Function, Index, Sequence, Table, Trigger, View
 from .types import canonical_type
 
 NOT_GIVEN = ...  # `default=...` means "no default" in column specs and "unchanged" in alter_column
@@ -72,6 +78,7 @@ class ColumnSpec:
     identity: str | None = None  # "always" / "by default": GENERATED ... AS IDENTITY
     collation: str | None = None
     generated: str | None = None
+    comment: str | None = None
 
     def build(self, table: str) -> tuple[Column, list[Constraint]]:
         ctype = canonical_type(self.type)
@@ -81,7 +88,7 @@ class ColumnSpec:
         column = Column(self.name, ctype.type,
                         nullable=self.nullable and not self.primary_key and not ctype.serial and not identity,
                         default=_default_sql(self.default), identity=identity, collation=self.collation,
-                        generated=self.generated)
+                        generated=self.generated, comment=self.comment)
         constraints = []
         if self.unique:
             constraints.append(Constraint(object_name(table, self.name, suffix="key"), "unique", (self.name,)))
@@ -110,15 +117,15 @@ def _identity(value):
 def column(name: str, type: str, *, nullable: bool = True, default=NOT_GIVEN, primary_key: bool = False,
            unique: bool = False, references: str | None = None, on_delete: str | None = None,
            check: str | None = None, identity: str | None = None, collation: str | None = None,
-           generated: str | None = None) -> ColumnSpec:
+           generated: str | None = None, comment: str | None = None) -> ColumnSpec:
     """`generated="price * qty"`: a stored generated column (GENERATED ALWAYS AS (...) STORED)."""
     canonical_type(type)  # a malformed type fails where it is written
     _identity(identity)
     return ColumnSpec(name, type, nullable, default, primary_key, unique, references, on_delete, check,
-                      identity, collation, generated)
+                      identity, collation, generated, comment)
 
 
-def create_table(name: str, *columns: ColumnSpec, unique=(), checks=None) -> CreateTable:
+def create_table(name: str, *columns: ColumnSpec, unique=(), checks=None, comment: str | None = None) -> CreateTable:
     if not columns:
         raise PymigError(f"create_table({name!r}) needs at least one column(...)")
     cols, constraints, pk = [], [], []
@@ -137,7 +144,7 @@ def create_table(name: str, *columns: ColumnSpec, unique=(), checks=None) -> Cre
         constraints.append(Constraint(object_name(name, *group, suffix="key"), "unique", group))
     for cname, expr in (checks or {}).items():
         constraints.append(Constraint(cname, "check", (), expression=expr))
-    return CreateTable(Table(name, tuple(cols), tuple(constraints)))
+    return CreateTable(Table(name, tuple(cols), tuple(constraints), comment))
 
 
 def drop_table(name: str, *, allow_data_loss: bool = False) -> DropTable:
@@ -151,9 +158,10 @@ def rename_table(old: str, new: str) -> RenameTable:
 def add_column(table: str, name: str, type: str, *, nullable: bool = True, default=NOT_GIVEN,
                unique: bool = False, references: str | None = None, on_delete: str | None = None,
                check: str | None = None, identity: str | None = None, collation: str | None = None,
-               generated: str | None = None) -> AddColumn:
+               generated: str | None = None, comment: str | None = None) -> AddColumn:
     spec = column(name, type, nullable=nullable, default=default, unique=unique, references=references,
-                  on_delete=on_delete, check=check, identity=identity, collation=collation, generated=generated)
+                  on_delete=on_delete, check=check, identity=identity, collation=collation, generated=generated,
+                  comment=comment)
     col, constraints = spec.build(table)
     return AddColumn(table, col, tuple(constraints))
 
@@ -236,3 +244,114 @@ def backfill(table: str, set: dict, *, where: str | None = None, batch_size: int
 
 def preflight(query: str, message: str) -> Preflight:
     return Preflight(query, message)
+
+
+# -- views, enums, comments, privileges, sequences, functions, triggers ------------------------------
+
+def create_view(name: str, query: str, *, materialized: bool = False, columns=None) -> CreateView:
+    return CreateView(View(name, query.strip().removesuffix(";").rstrip(), materialized, tuple(columns or ())))
+
+
+def drop_view(name: str) -> DropView:
+    return DropView(name)
+
+
+def replace_view(name: str, query: str) -> ReplaceView:
+    return ReplaceView(name, query.strip().removesuffix(";").rstrip())
+
+
+def refresh_materialized_view(name: str, *, concurrently: bool = True) -> RefreshMaterializedView:
+    return RefreshMaterializedView(name, concurrently)
+
+
+def create_enum(name: str, values) -> CreateEnum:
+    return CreateEnum(EnumType(name, tuple(values)))
+
+
+def drop_enum(name: str) -> DropEnum:
+    return DropEnum(name)
+
+
+def add_enum_value(name: str, value: str, *, before: str | None = None, after: str | None = None) -> AddEnumValue:
+    return AddEnumValue(name, value, before, after)
+
+
+def rename_enum_value(name: str, old: str, new: str) -> RenameEnumValue:
+    return RenameEnumValue(name, old, new)
+
+
+def comment_on(target: str, text: str | None) -> CommentOn:
+    """`target`: "table", "table.column", "table.constraint", a view, an index, an enum, ..."""
+    return CommentOn(target, text)
+
+
+def grant(privileges, on: str, to: str, *, columns=None, with_grant_option: bool = False) -> Grant:
+    columns = tuple(columns or ())
+    return Grant(privileges_list(privileges, columns), on, to, columns, with_grant_option)
+
+
+def revoke(privileges, on: str, to: str, *, columns=None) -> Revoke:
+    columns = tuple(columns or ())
+    return Revoke(privileges_list(privileges, columns), on, to, columns)
+
+
+def create_sequence(name: str, *, start: int | None = None, increment: int | None = None,
+                    min: int | None = None, max: int | None = None, cycle: bool = False,
+                    owned_by: str | None = None) -> CreateSequence:
+    return CreateSequence(Sequence(name, *canonical_options(start, increment, min, max), cycle, owned_by))
+
+
+def alter_sequence(name: str, **changes) -> AlterSequence:
+    """alter_sequence("order_numbers", increment=10, max=None): the options named, None for the default."""
+    return AlterSequence(name, changes)
+
+
+def drop_sequence(name: str) -> DropSequence:
+    return DropSequence(name)
+
+
+_VOLATILITIES = {"immutable", "stable", "volatile"}
+
+
+def _function(name, args, returns, body, language, volatility) -> Function:
+    if volatility is not None and volatility.lower() not in _VOLATILITIES:
+        raise PymigError(f"volatility={volatility!r}: use immutable, stable or volatile")
+    volatility = None if volatility is None or volatility.lower() == "volatile" else volatility.lower()
+    return Function(name, args.strip(), returns.strip(), body, language.lower(), volatility)
+
+
+def create_function(name: str, args: str, returns: str, body: str, *, language: str = "plpgsql",
+                    volatility: str | None = None) -> CreateFunction:
+    return CreateFunction(_function(name, args, returns, body, language, volatility))
+
+
+def replace_function(name: str, args: str, returns: str, body: str, *, language: str = "plpgsql",
+                     volatility: str | None = None) -> ReplaceFunction:
+    return ReplaceFunction(_function(name, args, returns, body, language, volatility))
+
+
+def drop_function(name: str) -> DropFunction:
+    return DropFunction(name)
+
+
+_WHEN = {"before", "after", "instead of"}
+_EVENTS = {"insert", "update", "delete", "truncate"}
+
+
+def create_trigger(table: str, name: str, function: str, *, when: str = "before",
+                   events=("insert", "update"), for_each: str = "row", condition: str | None = None) -> CreateTrigger:
+    when = " ".join(when.lower().replace("_", " ").split())
+    events = (events,) if isinstance(events, str) else tuple(e.lower() for e in events)
+    if when not in _WHEN:
+        raise PymigError(f"create_trigger {name}: when={when!r}: use before, after or instead of")
+    if not events or set(events) - _EVENTS:
+        raise PymigError(f"create_trigger {name}: events={events!r}: use insert, update, delete, truncate")
+    if for_each.lower() not in ("row", "statement"):
+        raise PymigError(f"create_trigger {name}: for_each={for_each!r}: use row or statement")
+    order = ("insert", "update", "delete", "truncate")  # the order the catalog lists them in
+    events = tuple(sorted(set(events), key=order.index))
+    return CreateTrigger(Trigger(name, table, function, when, events, for_each.lower(), condition))
+
+
+def drop_trigger(table: str, name: str) -> DropTrigger:
+    return DropTrigger(table, name)

@@ -22,6 +22,7 @@ class Column:
     collation: str | None = None
     identity_options: str | None = None  # its sequence's non-default options, e.g. "START WITH 50"
     generated: str | None = None  # GENERATED ALWAYS AS (this expression) STORED; such a column has no default
+    comment: str | None = None
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Constraint:
     on_delete: str | None = None
     definition: str | None = None  # exact catalog text (pg_get_constraintdef), when read from a database
     validated: bool = True
+    comment: str | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,24 @@ class Index:
     method: str | None = None
     definition: str | None = None  # exact catalog text (pg_get_indexdef), when read from a database
     include: tuple[str, ...] = ()  # columns stored in the index but not part of its key (INCLUDE)
+    comment: str | None = None
+
+
+# A privilege held on a relation: (role, privilege, column or None, with grant option), as
+# aclexplode reads it; the owner's own privileges are implicit and not listed.
+Privilege = tuple[str, str, "str | None", bool]
+
+
+@dataclass(frozen=True)
+class Trigger:
+    name: str
+    table: str
+    function: str
+    when: str = "before"  # "before" | "after" | "instead of"
+    events: tuple[str, ...] = ("insert", "update")
+    for_each: str = "row"
+    condition: str | None = None
+    definition: str | None = None  # pg_get_triggerdef, when read from a database
 
 
 @dataclass(frozen=True)
@@ -56,6 +76,9 @@ class Table:
     name: str
     columns: tuple[Column, ...] = ()
     constraints: tuple[Constraint, ...] = ()
+    comment: str | None = None
+    grants: tuple[Privilege, ...] = ()  # sorted
+    triggers: tuple[Trigger, ...] = ()
 
     def column(self, name: str) -> Column:
         for c in self.columns:
@@ -81,11 +104,102 @@ class Table:
 
 
 @dataclass(frozen=True)
+class View:
+    name: str
+    query: str  # the SELECT, as written or as pg_get_viewdef prints it
+    materialized: bool = False
+    columns: tuple[str, ...] = ()  # explicit column names; () takes the query's
+    comment: str | None = None
+    grants: tuple[Privilege, ...] = ()
+
+
+@dataclass(frozen=True)
+class EnumType:
+    name: str
+    values: tuple[str, ...]
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class Sequence:
+    """Options left None are PostgreSQL's defaults (what `CREATE SEQUENCE name` gives)."""
+
+    name: str
+    start: int | None = None
+    increment: int | None = None
+    min: int | None = None
+    max: int | None = None
+    cycle: bool = False
+    owned_by: str | None = None  # "table.column"
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    args: str  # as PostgreSQL writes the argument list: "" or "a integer, b text"
+    returns: str
+    body: str  # without dollar quotes
+    language: str = "plpgsql"
+    volatility: str | None = None  # None is PostgreSQL's VOLATILE
+    definition: str | None = None  # pg_get_functiondef, when read from a database
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class Extension:
+    name: str
+    schema: str | None = None
+    version: str | None = None
+
+
+@dataclass(frozen=True)
+class Namespace:
+    """A PostgreSQL schema (CREATE SCHEMA); named so to keep apart from this model's Schema."""
+
+    name: str
+    comment: str | None = None
+
+
+OBJECT_KINDS = {View: "view", EnumType: "enum", Sequence: "sequence", Function: "function",
+                Extension: "extension", Namespace: "schema"}
+
+
+@dataclass(frozen=True)
 class Schema:
     tables: dict[str, Table] = field(default_factory=dict)
     indexes: dict[str, Index] = field(default_factory=dict)
     # Tables created by the migration being applied: they need no online recipe (nobody uses them yet).
     new_tables: frozenset = field(default=frozenset(), compare=False)
+    # The other kinds of object, keyed (kind, name): ("view", "active_users"), ("enum", "mood"), ...
+    objects: dict[tuple[str, str], object] = field(default_factory=dict)
+
+    def get(self, kind: str, name: str):
+        return self.objects.get((kind, name))
+
+    def object(self, kind: str, name: str):
+        try:
+            return self.objects[kind, name]
+        except KeyError:
+            raise OperationError(f'{kind} "{name}" does not exist') from None
+
+    def with_object(self, obj) -> Schema:
+        return replace(self, objects={**self.objects, (OBJECT_KINDS[type(obj)], obj.name): obj})
+
+    def without_object(self, kind: str, name: str) -> Schema:
+        return replace(self, objects={k: v for k, v in self.objects.items() if k != (kind, name)})
+
+    def relation(self, name: str):
+        """The table or view called `name` (privileges and comments apply to either)."""
+        if name in self.tables:
+            return self.tables[name]
+        view = self.get("view", name)
+        if view is None:
+            raise OperationError(f'table or view "{name}" does not exist')
+        return view
+
+    def with_relation(self, rel) -> Schema:
+        return self.with_table(rel) if isinstance(rel, Table) else self.with_object(rel)
 
     def is_live(self, table: str) -> bool:
         """Whether `table` existed before this migration, so changes to it must keep traffic flowing."""
@@ -116,7 +230,7 @@ class Schema:
     def without_table(self, name: str) -> Schema:
         tables = {k: v for k, v in self.tables.items() if k != name}
         indexes = {k: v for k, v in self.indexes.items() if v.table != name}
-        return Schema(tables, indexes, self.new_tables)
+        return Schema(tables, indexes, self.new_tables, self.objects)
 
     def with_index(self, index: Index) -> Schema:
         return replace(self, indexes={**self.indexes, index.name: index})

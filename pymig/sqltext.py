@@ -180,6 +180,17 @@ def is_literal(text: str, dialect: str = "postgres") -> bool:
                                in {"null", "true", "false", "current_timestamp", "current_date", "current_time"})
 
 
+def check_query(text: str) -> None:
+    """A view's query: one SELECT (or VALUES / WITH ... SELECT) that parses, nothing after it."""
+    from sqlglot import exp
+
+    if not isinstance(text, str) or not text.strip():
+        raise PymigError(f"malformed query {text!r}")
+    tree = _parse(text.strip().removesuffix(";"))
+    if not isinstance(tree, (exp.Query, exp.Values)):
+        raise PymigError(f"a view's query must be a SELECT, not {text.split()[0].upper()}: {text!r}")
+
+
 def split_direction(text: str) -> tuple[str, str]:
     """`last_login_at DESC` -> ('last_login_at', ' DESC'): an index column and its direction."""
     words = text.split()

@@ -14,6 +14,7 @@ from ..schema import Column, Constraint, Index, Schema, Table
 from ..steps import Commit, Sql, Warning
 from ..types import SERIAL_BASE
 from .base import Dialect
+from .postgres_objects import PostgresObjects, read_objects
 
 LOCK_KEY = 0x706D6967  # "pmig": one advisory lock per database
 
@@ -131,7 +132,7 @@ def _as_read_back(definition: str) -> str:
     return without_array_coercions(definition)
 
 
-class PostgresDialect(Dialect):
+class PostgresDialect(PostgresObjects, Dialect):
     name = "postgresql"
     online_recipes = True
     multi_statement = True
@@ -143,7 +144,19 @@ class PostgresDialect(Dialect):
 
     def create_index(self, index):
         statements = super().create_index(index)
-        return [_as_read_back(s) for s in statements] if index.definition else statements
+        comment = [self.comment_on("index", index.name, index.comment)] if index.comment else []
+        return ([_as_read_back(s) for s in statements] if index.definition else statements) + comment
+
+    def create_table(self, table):
+        return super().create_table(table) + self.table_extras(table)
+
+    def add_column(self, table, column):
+        comment = [self.comment_on("column", column.name, column.comment, table)] if column.comment else []
+        return super().add_column(table, column) + comment
+
+    def add_constraint(self, table, c):
+        comment = [self.comment_on("constraint", c.name, c.comment, table)] if c.comment else []
+        return super().add_constraint(table, c) + comment
 
     def alter_column(self, table, name, *, type=None, **changes):
         # `serial` is a pseudo-type that ALTER ... TYPE does not accept
@@ -167,7 +180,8 @@ class PostgresDialect(Dialect):
     def create_index_steps(self, index, live):
         if not live:
             return super().create_index_steps(index, live)
-        return self._concurrent_index(index)
+        comment = [Sql(self.comment_on("index", index.name, index.comment))] if index.comment else []
+        return self._concurrent_index(index) + comment
 
     def drop_index_steps(self, name, live):
         if not live:
@@ -407,7 +421,7 @@ class PostgresDialect(Dialect):
         for name, table, definition, unique, method, where, cols, include in db.rows(_INDEXES):
             indexes[name] = Index(name, table, tuple(cols), unique, where,
                                   None if method == "btree" else method, definition, tuple(include))
-        return Schema(tables, indexes)
+        return read_objects(db, Schema(tables, indexes))
 
     def read_catalog(self, db):
         """The Schema and every object outside it (pymig.catalog), for baseline and diff."""

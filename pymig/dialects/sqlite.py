@@ -92,6 +92,24 @@ _COLUMN_CLAUSES = {"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "DEFAULT", "COLLA
                    "GENERATED", "AS", "NOT", "NULL"}
 
 
+_NO_ENUMS = "SQLite has no enum types (a CHECK (value IN (...)) constraint does the job there)"
+_NO_PRIVILEGES = "SQLite has no roles or privileges (access is the file's permissions)"
+_NO_SEQUENCES = "SQLite has no sequences (an INTEGER PRIMARY KEY numbers the rows)"
+_NO_FUNCTIONS = "SQLite has no stored functions (its triggers hold their statements inline)"
+NO_SQLITE = {
+    "create_enum": _NO_ENUMS, "drop_enum": _NO_ENUMS, "add_enum_value": _NO_ENUMS,
+    "rename_enum_value": _NO_ENUMS, "drop_enum_value": _NO_ENUMS,
+    "comment_on": "SQLite keeps no comments on tables or columns",
+    "grant": _NO_PRIVILEGES, "revoke": _NO_PRIVILEGES,
+    "create_sequence": _NO_SEQUENCES, "alter_sequence": _NO_SEQUENCES, "drop_sequence": _NO_SEQUENCES,
+    "create_function": _NO_FUNCTIONS, "replace_function": _NO_FUNCTIONS, "drop_function": _NO_FUNCTIONS,
+    "create_trigger": "a PostgreSQL trigger calls a stored function, which SQLite does not have "
+                      "(run_sql can create a SQLite trigger with its statements inline)",
+    "drop_trigger": "pymig creates triggers on PostgreSQL only",
+    "refresh_materialized_view": "SQLite has no materialized views",
+}
+
+
 class SqliteDialect(Dialect):
     name = "sqlite"
     online_recipes = False  # one writer at a time: no CONCURRENTLY, no NOT VALID, nothing to keep flowing
@@ -172,7 +190,11 @@ class SqliteDialect(Dialect):
 
     def check_operation(self, op) -> None:
         """Refuse, before anything runs, what an operation says that SQLite cannot mean: a type, an
-        expression, an index method, a serial column that is not its table's primary key."""
+        expression, an index method, a serial column that is not its table's primary key, an
+        object kind SQLite does not have."""
+        if op.kind in NO_SQLITE:
+            raise PymigError(f"{op.kind} has no SQLite meaning: {NO_SQLITE[op.kind]}",
+                             hint="run this migration on PostgreSQL, or leave the operation out for SQLite")
         for f in fields(op):
             value = getattr(op, f.name)
             if f.name == "type" and isinstance(value, str):
@@ -188,6 +210,9 @@ class SqliteDialect(Dialect):
                 self._check_value(item, op.kind)
 
     def _check_value(self, value, kind: str) -> None:
+        if getattr(value, "comment", None):
+            raise PymigError(f"{kind}: {NO_SQLITE['comment_on']} (comment= on {value.name!r})",
+                             hint="leave comment= out for SQLite")
         if isinstance(value, Table):
             self._serial_key(value)
             for item in (*value.columns, *value.constraints):

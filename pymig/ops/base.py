@@ -12,7 +12,8 @@ from dataclasses import dataclass, fields
 from typing import ClassVar
 
 from ..errors import IrreversibleError
-from ..schema import Column, Constraint, Index, Schema, Table
+from ..schema import (Column, Constraint, EnumType, Extension, Function, Index, Namespace, Schema, Sequence,
+                      Table, Trigger, View)
 from ..steps import Sql
 
 MAX_IDENTIFIER = 63  # PostgreSQL truncates longer names silently; pymig shortens them itself
@@ -55,7 +56,8 @@ class Operation:
 # [absolute path of their file, qualified name], of which only the file name is used now.
 
 FORMAT = 2
-REGISTRY: dict[str, type] = {c.__name__: c for c in (Column, Constraint, Index, Table, Sql)}
+REGISTRY: dict[str, type] = {c.__name__: c for c in (Column, Constraint, Index, Table, Sql, View, EnumType, Sequence,
+                                                      Function, Trigger, Extension, Namespace)}
 KINDS: dict[str, type] = {}
 
 

@@ -167,7 +167,7 @@ class RenameColumn(Operation):
             if i.table == t.name else i
             for n, i in schema.indexes.items()
         }
-        return Schema(tables, indexes)
+        return Schema(tables, indexes, objects=schema.objects)
 
     def forward(self, schema, dialect):
         return [Sql(s) for s in dialect.rename_column(self.table, self.old, self.new)]

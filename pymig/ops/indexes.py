@@ -38,7 +38,9 @@ class CreateIndex(Operation):
                 )
 
     def state_forwards(self, schema):
-        schema.table(self.index.table)
+        view = schema.get("view", self.index.table)
+        if view is None or not view.materialized:  # a materialized view can have indexes too
+            schema.table(self.index.table)
         if self.index.name in schema.indexes:
             raise PymigError(f'index "{self.index.name}" already exists')
         return schema.with_index(self.index)

@@ -29,7 +29,7 @@ class CreateTable(Operation):
 
     def state_forwards(self, schema):
         table = self.table
-        self_ref = Schema({**schema.tables, table.name: table}, schema.indexes)
+        self_ref = schema.with_table(table)
         from .constraints import resolve_references
 
         table = replace(table, constraints=tuple(resolve_references(self_ref, c) for c in table.constraints))
@@ -96,7 +96,7 @@ class RenameTable(Operation):
             n: replace(i, table=new, definition=rename_table_in(i.definition, old, new)) if i.table == old else i
             for n, i in schema.indexes.items()
         }
-        return Schema(tables, indexes)
+        return Schema(tables, indexes, objects=schema.objects)
 
     def forward(self, schema, dialect):
         return [Sql(s) for s in dialect.rename_table(self.old, self.new)]

@@ -1,0 +1,195 @@
+"""create_enum, drop_enum, add_enum_value, rename_enum_value; drop_enum_value undoes add_enum_value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from ..errors import PymigError
+from ..schema import EnumType, Schema
+from ..steps import Check, Sql, Warning
+from .base import Operation, register
+
+
+def enum_columns(schema: Schema, name: str) -> list[tuple[str, str, str | None]]:
+    """(table, column, default) of the columns whose type is the enum (or an array of it)."""
+    return [(t.name, c.name, c.default) for t in schema.tables.values() for c in t.columns
+            if c.type in (name, f'"{name}"')]
+
+
+def _rename_in_defaults(schema: Schema, name: str, old: str, new: str) -> Schema:
+    """A default of the type names the value by its label, which the catalog prints renamed."""
+    from ..dialects.base import Dialect
+
+    spell = {Dialect.literal(old): Dialect.literal(new),
+             f"{Dialect.literal(old)}::{name}": f"{Dialect.literal(new)}::{name}"}
+    for table, column, default in enum_columns(schema, name):
+        if default in spell:
+            t = schema.table(table)
+            cols = tuple(replace(c, default=spell[default]) if c.name == column else c for c in t.columns)
+            schema = schema.with_table(replace(t, columns=cols))
+    return schema
+
+
+@register
+@dataclass(frozen=True)
+class CreateEnum(Operation):
+    kind = "create_enum"
+    enum: EnumType
+
+    def describe(self):
+        return f"create_enum {self.enum.name}"
+
+    def validate(self):
+        if not self.enum.values or len(set(self.enum.values)) != len(self.enum.values):
+            raise PymigError(f"create_enum {self.enum.name}: give its values, each once "
+                             f"(got {list(self.enum.values)!r})")
+
+    def state_forwards(self, schema):
+        if schema.get("enum", self.enum.name):
+            raise PymigError(f'type "{self.enum.name}" already exists')
+        return schema.with_object(self.enum)
+
+    def forward(self, schema, dialect):
+        return [Sql(s) for s in dialect.create_enum(self.enum)]
+
+    def inverse(self, schema, added):
+        return [DropEnum(self.enum.name)]
+
+
+@register
+@dataclass(frozen=True)
+class DropEnum(Operation):
+    kind = "drop_enum"
+    name: str
+
+    def describe(self):
+        return f"drop_enum {self.name}"
+
+    def state_forwards(self, schema):
+        schema.object("enum", self.name)
+        used = enum_columns(schema, self.name)
+        if used:
+            raise PymigError(f'drop_enum {self.name}: columns still have this type: '
+                             + ", ".join(f"{t}.{c}" for t, c, _ in used),
+                             hint="drop those columns or change their type first")
+        return schema.without_object("enum", self.name)
+
+    def forward(self, schema, dialect):
+        return [Sql(s) for s in dialect.drop_enum(self.name)]
+
+    def inverse(self, schema, added):
+        return [CreateEnum(schema.object("enum", self.name))]
+
+
+@register
+@dataclass(frozen=True)
+class AddEnumValue(Operation):
+    """ALTER TYPE ... ADD VALUE changes only the catalog; PostgreSQL lets a later transaction use
+    the value, not the one that added it."""
+
+    kind = "add_enum_value"
+    name: str
+    value: str
+    before: str | None = None
+    after: str | None = None
+
+    def describe(self):
+        return f"add_enum_value {self.name} {self.value!r}"
+
+    def state_forwards(self, schema):
+        enum = schema.object("enum", self.name)
+        if self.value in enum.values:
+            raise PymigError(f'enum "{self.name}" already has the value {self.value!r}')
+        if self.before and self.after:
+            raise PymigError("add_enum_value takes before= or after=, not both")
+        values = list(enum.values)
+        anchor = self.before or self.after
+        if anchor is None:
+            values.append(self.value)
+        elif anchor not in values:
+            raise PymigError(f'enum "{self.name}" has no value {anchor!r} to place {self.value!r} next to')
+        else:
+            values.insert(values.index(anchor) + (1 if self.after else 0), self.value)
+        return schema.with_object(replace(enum, values=tuple(values)))
+
+    def forward(self, schema, dialect):
+        return [Sql(s) for s in dialect.add_enum_value(self.name, self.value, self.before, self.after)]
+
+    def inverse(self, schema, added):
+        return [DropEnumValue(self.name, self.value)]
+
+
+@register
+@dataclass(frozen=True)
+class DropEnumValue(Operation):
+    """PostgreSQL cannot drop an enum value: the type is rebuilt without it (a new type, each
+    column converted, the old type dropped). Refused while rows hold the value."""
+
+    kind = "drop_enum_value"
+    name: str
+    value: str
+
+    def describe(self):
+        return f"drop_enum_value {self.name} {self.value!r}"
+
+    def state_forwards(self, schema):
+        enum = schema.object("enum", self.name)
+        if self.value not in enum.values:
+            raise PymigError(f'enum "{self.name}" has no value {self.value!r}')
+        return schema.with_object(replace(enum, values=tuple(v for v in enum.values if v != self.value)))
+
+    def forward(self, schema, dialect):
+        after = self.state_forwards(schema).object("enum", self.name)
+        uses = enum_columns(schema, self.name)
+        steps = [Warning(f"{self.describe()}: rebuilding the type rewrites {t} under an ACCESS EXCLUSIVE "
+                         "lock: reads and writes wait until it finishes")
+                 for t in dict.fromkeys(t for t, _, _ in uses) if schema.is_live(t)]
+        return steps + [Sql(s) for s in dialect.rebuild_enum(after, uses)]
+
+    def inverse(self, schema, added):
+        values = schema.object("enum", self.name).values
+        i = values.index(self.value)
+        return [AddEnumValue(self.name, self.value, after=values[i - 1]) if i else
+                AddEnumValue(self.name, self.value, before=values[1] if len(values) > 1 else None)]
+
+    def checks(self, schema, dialect):
+        q, lit = dialect.quote, dialect.literal
+        out = []
+        for table, column, _ in enum_columns(schema, self.name):
+            where = f"{q(column)} = {lit(self.value)}"
+            out.append(Check(
+                self.describe(), f'column "{table}.{column}"',
+                f"SELECT {q(column)} FROM {q(table)} WHERE {where}",
+                f'column "{table}.{column}" holds the value {self.value!r} in {{count}} {{noun}}, '
+                "which the type without it could not hold",
+                hint=f"change those rows first (e.g. backfill(\"{table}\", set={{\"{column}\": ...}}, "
+                f"where=\"{column} = '{self.value}'\"))",
+                count_query=f"SELECT count(*) FROM {q(table)} WHERE {where}"))
+        return out
+
+
+@register
+@dataclass(frozen=True)
+class RenameEnumValue(Operation):
+    kind = "rename_enum_value"
+    name: str
+    old: str
+    new: str
+
+    def describe(self):
+        return f"rename_enum_value {self.name} {self.old!r} to {self.new!r}"
+
+    def state_forwards(self, schema):
+        enum = schema.object("enum", self.name)
+        if self.old not in enum.values:
+            raise PymigError(f'enum "{self.name}" has no value {self.old!r}')
+        if self.new in enum.values:
+            raise PymigError(f'enum "{self.name}" already has the value {self.new!r}')
+        schema = schema.with_object(replace(enum, values=tuple(self.new if v == self.old else v for v in enum.values)))
+        return _rename_in_defaults(schema, self.name, self.old, self.new)
+
+    def forward(self, schema, dialect):
+        return [Sql(s) for s in dialect.rename_enum_value(self.name, self.old, self.new)]
+
+    def inverse(self, schema, added):
+        return [RenameEnumValue(self.name, self.new, self.old)]

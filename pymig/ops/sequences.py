@@ -1,0 +1,119 @@
+"""create_sequence, alter_sequence, drop_sequence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+
+from ..errors import PymigError
+from ..schema import Sequence
+from ..steps import Sql
+from .base import Operation, register
+
+OPTIONS = ("start", "increment", "min", "max", "cycle")
+
+
+def canonical_options(start, increment, minimum, maximum) -> tuple:
+    """A bigint sequence's options with None where they are CREATE SEQUENCE's defaults, so a
+    sequence the DSL describes compares with one read from the catalog."""
+    increment = None if increment == 1 else increment
+    step = increment or 1
+    lo, hi = (1, 2**63 - 1) if step > 0 else (-(2**63), -1)
+    minimum = None if minimum == lo else minimum
+    maximum = None if maximum == hi else maximum
+    first = (lo if minimum is None else minimum) if step > 0 else (hi if maximum is None else maximum)
+    return (None if start == first else start), increment, minimum, maximum
+
+
+def _owner_exists(schema, owned_by: str | None) -> None:
+    if owned_by:
+        table, dot, column = owned_by.partition(".")
+        if not dot:
+            raise PymigError(f"owned_by={owned_by!r}: write 'table.column'")
+        schema.table(table).column(column)
+
+
+@register
+@dataclass(frozen=True)
+class CreateSequence(Operation):
+    kind = "create_sequence"
+    sequence: Sequence
+
+    def describe(self):
+        return f"create_sequence {self.sequence.name}"
+
+    def state_forwards(self, schema):
+        if schema.get("sequence", self.sequence.name):
+            raise PymigError(f'sequence "{self.sequence.name}" already exists')
+        _owner_exists(schema, self.sequence.owned_by)
+        return schema.with_object(self.sequence)
+
+    def forward(self, schema, dialect):
+        return [Sql(s) for s in dialect.create_sequence(self.sequence)]
+
+    def inverse(self, schema, added):
+        return [DropSequence(self.sequence.name)]
+
+
+@register
+@dataclass(frozen=True)
+class AlterSequence(Operation):
+    """Changes the options named (`changes`: option -> value); never the current value, so the
+    numbers already handed out stay handed out (its inverse does not rewind either)."""
+
+    kind = "alter_sequence"
+    name: str
+    changes: dict
+
+    def describe(self):
+        return f"alter_sequence {self.name}"
+
+    def validate(self):
+        unknown = set(self.changes) - {*OPTIONS, "owned_by"}
+        if unknown:
+            raise PymigError(f"alter_sequence {self.name}: unknown option(s) {', '.join(sorted(unknown))}")
+
+    def _after(self, schema) -> Sequence:
+        seq = replace(schema.object("sequence", self.name), **self.changes)
+        start, increment, lo, hi = canonical_options(seq.start, seq.increment, seq.min, seq.max)
+        return replace(seq, start=start, increment=increment, min=lo, max=hi)
+
+    def state_forwards(self, schema):
+        _owner_exists(schema, self.changes.get("owned_by"))
+        return schema.with_object(self._after(schema))
+
+    def forward(self, schema, dialect):
+        before, after = schema.object("sequence", self.name), self._after(schema)
+        return [Sql(s) for s in dialect.alter_sequence(before, after)]
+
+    def inverse(self, schema, added):
+        before = schema.object("sequence", self.name)
+        return [AlterSequence(self.name, {f.name: getattr(before, f.name) for f in fields(before)
+                                          if f.name in self.changes})]
+
+
+@register
+@dataclass(frozen=True)
+class DropSequence(Operation):
+    """Its inverse re-creates the sequence with its options, at its start (the values handed out
+    are gone with it, as a dropped table's rows are)."""
+
+    kind = "drop_sequence"
+    name: str
+
+    def describe(self):
+        return f"drop_sequence {self.name}"
+
+    def state_forwards(self, schema):
+        schema.object("sequence", self.name)
+        return schema.without_object("sequence", self.name)
+
+    def forward(self, schema, dialect):
+        return [Sql(s) for s in dialect.drop_sequence(self.name)]
+
+    def inverse(self, schema, added):
+        return [CreateSequence(schema.object("sequence", self.name))]
+
+    def checks(self, schema, dialect):
+        from ..checks import dependents_checks
+
+        return dependents_checks(self, f'sequence "{self.name}"', dialect.dependents_query(self.name))
