@@ -491,3 +491,20 @@ def _orphans(label, table, table_name, c, schema, dialect, source, what) -> Chec
         hint=f"insert the missing \"{c.ref_table}\" rows, or fix those rows (set ({cols}) to NULL or to "
         "an existing key) first",
     )
+
+
+# -- enums --------------------------------------------------------------------------------------
+
+def enum_value_checks(op, columns, dialect) -> list[Check]:
+    """Rows that hold the enum value an operation takes away (the type is rebuilt without it)."""
+    q, out = dialect.quote, []
+    for table, column, _ in columns:
+        where = f"{q(column)} = {dialect.literal(op.value)}"
+        out.append(Check(
+            op.describe(), f'column "{table}.{column}"', f"SELECT {q(column)} FROM {q(table)} WHERE {where}",
+            f'column "{table}.{column}" holds the value {op.value!r} in {{count}} {{noun}}, '
+            "which the type without it could not hold",
+            hint=f"change those rows first (e.g. backfill(\"{table}\", set={{\"{column}\": ...}}, "
+            f"where=\"{column} = '{op.value}'\"))",
+            count_query=f"SELECT count(*) FROM {q(table)} WHERE {where}"))
+    return out

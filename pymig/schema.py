@@ -189,6 +189,10 @@ class Schema:
     def without_object(self, kind: str, name: str) -> Schema:
         return replace(self, objects={k: v for k, v in self.objects.items() if k != (kind, name)})
 
+    def relation_names(self) -> set[str]:
+        """Tables and views: what can be in use when a migration starts (new_tables is its complement)."""
+        return set(self.tables) | {name for kind, name in self.objects if kind == "view"}
+
     def relation(self, name: str):
         """The table or view called `name` (privileges and comments apply to either)."""
         if name in self.tables:

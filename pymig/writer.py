@@ -28,6 +28,12 @@ from .errors import PymigError
 from .ops import (AddColumn, AddConstraint, AlterColumn, Backfill, CreateIndex, CreateTable, DropColumn,
                   DropConstraint, DropIndex, DropTable, Preflight, RenameColumn, RenameTable, RunSQL)
 from .ops.base import object_name
+from .ops.comments import CommentOn
+from .ops.enums import AddEnumValue, CreateEnum, DropEnum, RenameEnumValue
+from .ops.functions import CreateFunction, CreateTrigger, DropFunction, DropTrigger, ReplaceFunction
+from .ops.grants import Grant, Revoke
+from .ops.sequences import AlterSequence, CreateSequence, DropSequence
+from .ops.views import CreateView, DropView, RefreshMaterializedView, ReplaceView
 from .schema import Column, Constraint, Index
 
 LINE_LENGTH = 120  # [tool.ruff] line-length
@@ -284,7 +290,7 @@ def _column_kwargs(table: str, column: Column, constraints) -> dict:
     implied = column.type in _SERIALS or column.identity  # NOT NULL without saying so
     kwargs: dict = {"nullable": False if not column.nullable and not implied else None,
                     "default": default_value(column), "identity": column.identity, "collation": column.collation,
-                    "generated": column.generated}
+                    "generated": column.generated, "comment": column.comment}
     for c in constraints:
         expected = object_name(table, column.name, suffix=_SUFFIX[c.kind])
         if c.name != expected:
@@ -329,7 +335,10 @@ def _create_table(op: CreateTable) -> Call:
         raise PymigError(f"create_table {t.name}: constraint {by_column[''][0].name} spans several columns")
     columns = [column_call(t.name, col, by_column.get(col.name, ()), pk is not None and col.name in pk.columns)
                for col in t.columns]
-    return Call("create_table", [t.name, *columns], {"unique": unique or None, "checks": checks or None})
+    if t.grants or t.triggers:
+        raise PymigError(f"create_table {t.name}: write its privileges and triggers as grant() and create_trigger()")
+    return Call("create_table", [t.name, *columns], {"unique": unique or None, "checks": checks or None,
+                                                     "comment": t.comment})
 
 
 @writes(DropTable)
@@ -434,3 +443,132 @@ def _preflight(op: Preflight) -> Call:
     return Call("preflight", [op.query, op.message])
 
 
+
+
+# -- views, enums, comments, privileges, sequences, functions, triggers ------------------------------
+
+def _bare_object(op, obj, *carried: str) -> None:
+    """An object read from the catalog carries what its own DSL call does not say."""
+    if any(getattr(obj, name) for name in carried):
+        raise PymigError(f"{op.describe()}: it carries {' or '.join(carried)}, which the DSL writes as "
+                         "separate operations (comment_on, grant) or cannot write (catalog text)")
+
+
+@writes(CreateView)
+def _create_view(op: CreateView) -> Call:
+    v = op.view
+    _bare_object(op, v, "comment", "grants")
+    return Call("create_view", [v.name, v.query], {"materialized": v.materialized or None,
+                                                   "columns": list(v.columns) or None})
+
+
+@writes(DropView)
+def _drop_view(op: DropView) -> Call:
+    return Call("drop_view", [op.name])
+
+
+@writes(ReplaceView)
+def _replace_view(op: ReplaceView) -> Call:
+    if op.recreate:
+        raise PymigError(f"{op.describe()}: the DSL writes a re-creation as drop_view and create_view")
+    return Call("replace_view", [op.name, op.query])
+
+
+@writes(RefreshMaterializedView)
+def _refresh(op: RefreshMaterializedView) -> Call:
+    return Call("refresh_materialized_view", [op.name], {"concurrently": False if not op.concurrently else None})
+
+
+@writes(CreateEnum)
+def _create_enum(op: CreateEnum) -> Call:
+    _bare_object(op, op.enum, "comment")
+    return Call("create_enum", [op.enum.name, list(op.enum.values)])
+
+
+@writes(DropEnum)
+def _drop_enum(op: DropEnum) -> Call:
+    return Call("drop_enum", [op.name])
+
+
+@writes(AddEnumValue)
+def _add_enum_value(op: AddEnumValue) -> Call:
+    return Call("add_enum_value", [op.name, op.value], {"before": op.before, "after": op.after})
+
+
+@writes(RenameEnumValue)
+def _rename_enum_value(op: RenameEnumValue) -> Call:
+    return Call("rename_enum_value", [op.name, op.old, op.new])
+
+
+@writes(CommentOn)
+def _comment_on(op: CommentOn) -> Call:
+    return Call("comment_on", [op.target, op.text])
+
+
+@writes(Grant)
+def _grant(op: Grant) -> Call:
+    return Call("grant", [list(op.privileges), op.on, op.to], {
+        "columns": list(op.columns) or None, "with_grant_option": op.with_grant_option or None})
+
+
+@writes(Revoke)
+def _revoke(op: Revoke) -> Call:
+    if op.grant_option_for:
+        raise PymigError(f"{op.describe()}: the DSL has no call that revokes only the grant option")
+    return Call("revoke", [list(op.privileges), op.on, op.to], {"columns": list(op.columns) or None})
+
+
+@writes(CreateSequence)
+def _create_sequence(op: CreateSequence) -> Call:
+    q = op.sequence
+    _bare_object(op, q, "comment")
+    return Call("create_sequence", [q.name], {"start": q.start, "increment": q.increment, "min": q.min,
+                                              "max": q.max, "cycle": q.cycle or None, "owned_by": q.owned_by})
+
+
+@writes(AlterSequence)
+def _alter_sequence(op: AlterSequence) -> Call:
+    return Call("alter_sequence", [op.name], {k: _Null if v is None else v for k, v in op.changes.items()})
+
+
+@writes(DropSequence)
+def _drop_sequence(op: DropSequence) -> Call:
+    return Call("drop_sequence", [op.name])
+
+
+def _function_call(name: str, fn) -> Call:
+    if fn.definition or fn.comment:
+        raise PymigError(f"{name} {fn.name}: it carries catalog text or a comment; write it with run_sql "
+                         "or give its parts")
+    return Call(name, [fn.name, fn.args, fn.returns, fn.body], {
+        "language": fn.language if fn.language != "plpgsql" else None, "volatility": fn.volatility})
+
+
+@writes(CreateFunction)
+def _create_function(op: CreateFunction) -> Call:
+    return _function_call("create_function", op.function)
+
+
+@writes(ReplaceFunction)
+def _replace_function(op: ReplaceFunction) -> Call:
+    return _function_call("replace_function", op.function)
+
+
+@writes(DropFunction)
+def _drop_function(op: DropFunction) -> Call:
+    return Call("drop_function", [op.name])
+
+
+@writes(CreateTrigger)
+def _create_trigger(op: CreateTrigger) -> Call:
+    t = op.trigger
+    _bare_object(op, t, "definition")
+    return Call("create_trigger", [t.table, t.name, t.function], {
+        "when": t.when if t.when != "before" else None,
+        "events": list(t.events) if t.events != ("insert", "update") else None,
+        "for_each": t.for_each if t.for_each != "row" else None, "condition": t.condition})
+
+
+@writes(DropTrigger)
+def _drop_trigger(op: DropTrigger) -> Call:
+    return Call("drop_trigger", [op.table, op.name])

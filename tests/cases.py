@@ -1375,9 +1375,9 @@ def walk(ops, schema: Schema):
     """Yield (op, schema before it) as the executor sees them within one migration: tables
     created earlier in the same migration are new (`is_live` is false), so they get no online
     recipe."""
-    start = set(schema.tables)
+    start = schema.relation_names()
     for op in ops:
-        yield op, replace(schema, new_tables=frozenset(set(schema.tables) - start))
+        yield op, replace(schema, new_tables=frozenset(schema.relation_names() - start))
         if isinstance(op, RenameTable) and op.old in start:
             start.add(op.new)
         schema = op.state_forwards(schema)
@@ -2590,3 +2590,9 @@ for _i, _case in enumerate(CASES):
         continue
     _expected = SQLITE_EXPECTED[_case.id]
     CASES[_i] = replace(_case, **{key: {**getattr(_case, key), SQLITE: _expected[key]} for key in _expected})
+
+
+# -- views, enums, comments, privileges, sequences, functions, triggers (tests/cases_objects.py) --
+from cases_objects import OBJECT_CASES  # noqa: E402  (it builds on the names above)
+
+CASES += OBJECT_CASES

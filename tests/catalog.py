@@ -19,6 +19,11 @@ text; each normalisation below absorbs one such difference and says why it exist
   operations (renamed, say) keeps its text and must still match.
 - The default index method needs no normalisation: the DSL and introspection both store btree
   as None.
+- Views and triggers: a view's query and a trigger's WHEN condition as PostgreSQL prints them
+  (`users.id`, `new.name`), read back from a scratch temporary view / a trigger on the scratch
+  table; a view's explicit column names show in that text as aliases. A function's and a
+  trigger's catalog text (`definition`) is compared only where the prediction has one, as for
+  constraints.
 
 After a revert nothing is normalised: the catalog must equal the one before the migration.
 `relations` adds what the Schema does not model (sequences and their owners, every relation by
@@ -29,7 +34,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from pymig.schema import Schema
+from pymig.dialects.postgres_objects import read_trigger, view_query
+from pymig.schema import Function, Schema, View
 from pymig.types import SERIAL_BASE
 
 SCRATCH = "pymig_spelling"
@@ -92,15 +98,22 @@ def spelled_by_catalog(db, dialect, schema: Schema) -> Schema:
                                f"CHECK ({c.expression})")
             own = schema.indexes_on(table.name)
             for index in own:
-                scratch_index = replace(index, table=SCRATCH, definition=None)
+                scratch_index = replace(index, table=SCRATCH, definition=None, comment=None)
                 db.execute(dialect.create_index(scratch_index)[0])
+            triggers = []
+            for t in table.triggers:
+                db.execute(dialect.create_trigger(replace(t, table=SCRATCH, definition=None))[0])
+                definition = db.rows(f"SELECT pg_get_triggerdef(oid, true) FROM pg_trigger WHERE tgrelid = {oid} "
+                                     f"AND tgname = {dialect.literal(t.name)}")[0][0]
+                triggers.append(replace(t, condition=read_trigger(t.name, table.name, t.function, 0,
+                                                                  definition).condition))
             defaults = dict(db.rows(_DEFAULTS, (oid,)))
             checks = {name: (expr, tuple(cols)) for name, expr, cols in db.rows(_CHECKS, (oid,))}
             spelled = {name: (where, tuple(cols)) for name, where, cols in db.rows(_INDEXES, (oid,))}
         finally:
             db.execute("ROLLBACK")
         tables[table.name] = replace(
-            table,
+            table, triggers=tuple(triggers),
             columns=tuple(replace(c, generated=defaults.get(c.name)) if c.generated
                           else replace(c, default=defaults.get(c.name)) for c in table.columns),
             constraints=tuple(
@@ -111,7 +124,21 @@ def spelled_by_catalog(db, dialect, schema: Schema) -> Schema:
         for index in own:
             where, cols = spelled[index.name]
             indexes[index.name] = replace(index, columns=cols, where=where)
-    return Schema(tables, indexes)
+    objects = dict(schema.objects)
+    for key, view in schema.objects.items():
+        if isinstance(view, View):
+            objects[key] = replace(view, query=_view_query(db, dialect, view), columns=())
+    return Schema(tables, indexes, objects=objects)
+
+
+def _view_query(db, dialect, view: View) -> str:
+    db.execute("BEGIN")
+    try:
+        cols = f" ({dialect.quote_list(view.columns)})" if view.columns else ""
+        db.execute(f"CREATE TEMP VIEW {SCRATCH}{cols} AS {view.query}")
+        return view_query(db.rows(f"SELECT pg_get_viewdef('pg_temp.{SCRATCH}'::regclass, true)")[0][0])
+    finally:
+        db.execute("ROLLBACK")
 
 
 def comparable(actual: Schema, predicted: Schema) -> tuple[Schema, Schema]:
@@ -120,6 +147,8 @@ def comparable(actual: Schema, predicted: Schema) -> tuple[Schema, Schema]:
     keep = {("index", i.name) for i in predicted.indexes.values() if i.definition}
     keep |= {("constraint", t.name, c.name) for t in predicted.tables.values()
              for c in t.constraints if c.definition}
+    keep |= {("trigger", t.name, tg.name) for t in predicted.tables.values() for tg in t.triggers if tg.definition}
+    keep |= {key for key, o in predicted.objects.items() if isinstance(o, Function) and o.definition}
     return _normal(actual, keep), _normal(predicted, keep)
 
 
@@ -128,6 +157,9 @@ def _normal(schema: Schema, keep: set) -> Schema:
         name: replace(t, constraints=tuple(sorted(
             (c if ("constraint", name, c.name) in keep else replace(c, definition=None) for c in t.constraints),
             key=lambda c: c.name,
+        )), triggers=tuple(sorted(
+            (tg if ("trigger", name, tg.name) in keep else replace(tg, definition=None) for tg in t.triggers),
+            key=lambda tg: tg.name,
         )))
         for name, t in schema.tables.items()
     }
@@ -135,7 +167,9 @@ def _normal(schema: Schema, keep: set) -> Schema:
         name: i if ("index", name) in keep else replace(i, definition=None)
         for name, i in schema.indexes.items()
     }
-    return Schema(tables, indexes)
+    objects = {key: o if key in keep or not isinstance(o, Function) else replace(o, definition=None)
+               for key, o in schema.objects.items()}
+    return Schema(tables, indexes, objects=objects)
 
 
 def relations(db) -> list[tuple]:

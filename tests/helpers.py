@@ -184,3 +184,17 @@ def wait_until(predicate, timeout: float = 30, what: str = "condition"):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.05)
+
+
+# Roles the tests grant to. Roles belong to the whole server, which other test runs share at the
+# same time: each is created once, if missing, by whichever run gets there first (a concurrent
+# CREATE ROLE of the same name fails with one of the two errors caught), and never dropped (it
+# owns nothing; its privileges go with each test's database).
+TEST_ROLES = ("pymig_test_reader", "pymig_test_writer")
+
+
+def ensure_test_roles(db) -> None:
+    """`db`: anything with execute(sql), connected to the server under test."""
+    for role in TEST_ROLES:
+        db.execute(f"DO $$ BEGIN CREATE ROLE {role} NOLOGIN; "
+                   "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$")

@@ -19,6 +19,8 @@ from pymig.executor import Executor
 from pymig.history import ensure_tables, read_records
 from pymig.loader import Migration, MigrationFile
 from pymig.ops import decode
+from pymig.snapshot import take
+from helpers import ensure_test_roles
 
 DIALECT = PostgresDialect()
 
@@ -26,6 +28,7 @@ DIALECT = PostgresDialect()
 @pytest.fixture
 def db(db_url):
     database = DIALECT.connect(db_url)
+    ensure_test_roles(database)
     ensure_tables(database, DIALECT)
     yield database
     database.close()
@@ -42,9 +45,10 @@ def executor(db) -> Executor:
 
 def snapshot(db, case):
     """What the round trip compares: pymig's view of the catalog, the relations it does not
-    model, and the case's data."""
+    model, the whole catalog as `pymig verify` reads it (every kind of object, with comments and
+    privileges), and the case's data."""
     data = db.rows(case.data) if case.data else None
-    return DIALECT.introspect(db), relations(db), data
+    return DIALECT.introspect(db), relations(db), take(db, DIALECT), data
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)
@@ -65,7 +69,7 @@ def test_round_trip(case, db):
     actual, expected = comparable(after[0], spelled_by_catalog(db, DIALECT, predicted))
     assert actual == expected
     if case.data_after is not None:
-        assert after[2] == case.data_after
+        assert after[3] == case.data_after
 
     records = read_records(db, DIALECT)
     assert [r.version for r in records] == ([1] if case.setup else []) + [2]

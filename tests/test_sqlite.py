@@ -80,6 +80,8 @@ def spelled_by_sqlite(predicted: Schema) -> Schema:
         scratch.execute(dialect.create_table(table)[0])
     for index in predicted.indexes.values():
         scratch.execute(dialect.create_index(index)[0])
+    for view in predicted.objects.values():
+        scratch.execute(dialect.create_view(view)[0])
     read = dialect.introspect(scratch)
     scratch.close()
     tables = {}
@@ -88,7 +90,7 @@ def spelled_by_sqlite(predicted: Schema) -> Schema:
         tables[name] = replace(table, constraints=tuple(replace(c, definition=carried.get(c.name))
                                                         for c in table.constraints))
     indexes = {n: replace(i, definition=predicted.indexes[n].definition) for n, i in read.indexes.items()}
-    return Schema(tables, indexes)
+    return Schema(tables, indexes, objects=read.objects)
 
 
 def unquoted(schema: Schema) -> Schema:
@@ -100,7 +102,8 @@ def unquoted(schema: Schema) -> Schema:
 
     tables = {n: replace(t, constraints=tuple(replace(c, definition=plain(c.definition)) for c in t.constraints))
               for n, t in schema.tables.items()}
-    return Schema(tables, {n: replace(i, definition=plain(i.definition)) for n, i in schema.indexes.items()})
+    return Schema(tables, {n: replace(i, definition=plain(i.definition)) for n, i in schema.indexes.items()},
+                  objects=schema.objects)
 
 
 def pymig(cwd: Path, *args: str) -> subprocess.CompletedProcess:

@@ -290,6 +290,10 @@ class Dialect:
     def release(self, name: str) -> str:
         return f"RELEASE SAVEPOINT {name}"
 
+    def missing_role_query(self, role: str) -> str | None:
+        """A query that returns a row when `role` does not exist; None where there are no roles."""
+        return None
+
     def dependents_query(self, table: str, column: str | None = None) -> str | None:
         """Objects that would stop a DROP of the table (or column) without CASCADE, one per row;
         None when the dialect cannot tell."""

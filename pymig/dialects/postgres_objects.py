@@ -123,7 +123,7 @@ _VOLATILITY = {"i": "immutable", "s": "stable", "v": None}
 ALL_TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")
 
 
-def _trigger(name, table, function, tgtype, definition) -> Trigger:
+def read_trigger(name, table, function, tgtype, definition) -> Trigger:
     """tgtype bits (pg_trigger.h): 1 row, 2 before, 64 instead, 4 insert, 8 delete, 16 update,
     32 truncate. The WHEN condition is the catalog's own text between `WHEN (` and `) EXECUTE`."""
     when = "instead of" if tgtype & 64 else "before" if tgtype & 2 else "after"
@@ -147,7 +147,7 @@ def read_objects(db, schema: Schema) -> Schema:
         grants.setdefault(rel, []).append((role, privilege, column, grantable))
     triggers: dict[str, list] = {}
     for row in db.rows(_TRIGGERS):
-        trigger = _trigger(*row)
+        trigger = read_trigger(*row)
         triggers.setdefault(trigger.table, []).append(trigger)
     tables = {
         name: replace(
@@ -212,6 +212,11 @@ class PostgresObjects:
         return out + [s for t in table.triggers for s in self.create_trigger(t)]
 
     # -- privileges -------------------------------------------------------------------------
+    def missing_role_query(self, role: str) -> str | None:
+        if role.lower() == "public":
+            return None
+        return f"SELECT {self.literal(role)} WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = {self.literal(role)})"
+
     def grantee(self, role: str) -> str:
         return "PUBLIC" if role.lower() == "public" else self.quote(role)
 

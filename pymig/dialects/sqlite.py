@@ -27,7 +27,7 @@ from urllib.parse import unquote
 
 from ..errors import ConfigError, LockError, PymigError
 from ..ops.base import object_name
-from ..schema import Column, Constraint, Index, Schema, Table
+from ..schema import Column, Constraint, Index, Schema, Table, View
 from ..steps import Check, Sql
 from ..types import canonical_type, type_modifiers
 from .base import Dialect
@@ -192,9 +192,7 @@ class SqliteDialect(Dialect):
         """Refuse, before anything runs, what an operation says that SQLite cannot mean: a type, an
         expression, an index method, a serial column that is not its table's primary key, an
         object kind SQLite does not have."""
-        if op.kind in NO_SQLITE:
-            raise PymigError(f"{op.kind} has no SQLite meaning: {NO_SQLITE[op.kind]}",
-                             hint="run this migration on PostgreSQL, or leave the operation out for SQLite")
+        self._refuse_kind(op)
         for f in fields(op):
             value = getattr(op, f.name)
             if f.name == "type" and isinstance(value, str):
@@ -208,6 +206,17 @@ class SqliteDialect(Dialect):
                     self.check_expression(expr, f"{f.name} expression")
             for item in (value if isinstance(value, tuple) else (value,)):
                 self._check_value(item, op.kind)
+
+    @staticmethod
+    def _refuse_kind(op) -> None:
+        """What SQLite has no object for (enums, privileges, ...); refused again when rendered."""
+        if op.kind in NO_SQLITE:
+            raise PymigError(f"{op.kind} has no SQLite meaning: {NO_SQLITE[op.kind]}",
+                             hint="run this migration on PostgreSQL, or leave the operation out for SQLite")
+        view = getattr(op, "view", None)
+        if view is not None and view.materialized:
+            raise PymigError(f"{op.kind} {view.name}: {NO_SQLITE['refresh_materialized_view']}",
+                             hint="a plain view (materialized=False) computes the rows at each read")
 
     def _check_value(self, value, kind: str) -> None:
         if getattr(value, "comment", None):
@@ -295,6 +304,17 @@ class SqliteDialect(Dialect):
         body = ",\n    ".join(items)
         return [f"CREATE TABLE {self.quote(table.name)} (\n    {body}\n){options}"]
 
+    def create_view(self, view: View) -> list[str]:
+        cols = f" ({self.quote_list(view.columns)})" if view.columns else ""
+        return [f"CREATE VIEW {self.quote(view.name)}{cols} AS\n{view.query}"]
+
+    def replace_view(self, view: View) -> list[str]:
+        """SQLite has no CREATE OR REPLACE VIEW: the view is dropped and created again."""
+        return self.drop_view(view.name, False) + self.create_view(view)
+
+    def drop_view(self, name: str, materialized: bool) -> list[str]:
+        return [f"DROP VIEW {self.quote(name)}"]
+
     def create_index(self, index: Index) -> list[str]:
         if index.definition:
             return [index.definition]
@@ -310,6 +330,7 @@ class SqliteDialect(Dialect):
 
     # -- steps: which ALTER TABLE can do it, which need a rebuild ------------------------------
     def forward(self, op, schema: Schema) -> list:
+        self.check_operation(op)  # also when run without loading (a stored inverse, a test)
         kind = op.kind
         if (kind in _REBUILT or (kind == "add_column" and not self._adds_in_place(op))
                 or (kind == "drop_column" and self._constrained(schema, op.table, op.name))):
@@ -545,7 +566,9 @@ class SqliteDialect(Dialect):
             index = _parse_index(sql, name, table)
             indexes[name] = replace(index, columns=tuple(self._index_item(c) for c in index.columns),
                                     where=index.where and _unquoted(index.where))
-        return Schema(tables, indexes)
+        views = {("view", name): _parse_view(name, sql)
+                 for name, sql in db.rows("SELECT name, sql FROM sqlite_master WHERE type = 'view' ORDER BY name")}
+        return Schema(tables, indexes, objects=views)
 
     def _table(self, db, name: str, parsed: _Parsed, keys: dict) -> Table:
         self._options[name] = parsed.options
@@ -1043,6 +1066,20 @@ def _column(tokens: list, result: _Parsed) -> None:
         elif head == "COLLATE":
             info.collation = _unquote(clause[1][1])
         name = None
+
+
+def _parse_view(name: str, sql: str) -> View:
+    """CREATE VIEW name [(columns)] AS query: SQLite keeps the statement as it was written."""
+    tokens = [t for t in _tokens(sql, brackets=True) if t[0] != "end"]
+    depth, at = 0, None
+    for i, tok in enumerate(tokens):
+        depth += (tok[1] == "(") - (tok[1] == ")")
+        if depth == 0 and _upper(tok) == "AS":
+            at = i
+            break
+    head = tokens[:at]
+    columns = tuple(_names(head)) if any(t[1] == "(" for t in head) else ()
+    return View(name, _source(tokens[at + 1:]), False, columns)
 
 
 def _parse_index(sql: str, name: str, table: str) -> Index:

@@ -57,7 +57,7 @@ class MigrationRun:
         start_op, start_step = self.p.op, self.p.step
         self.start_op = start_op
         if self.direction != "up" or self.ex.run_tables is None:
-            self.ex.run_tables = set(self.ex.before().tables)
+            self.ex.run_tables = self.ex.before().relation_names()
         start_tables = self.ex.run_tables
         i, op = 0, None
         try:
@@ -65,7 +65,7 @@ class MigrationRun:
                 if i < start_op:
                     continue
                 schema = self.ex.before()
-                schema = replace(schema, new_tables=frozenset(set(schema.tables) - start_tables))
+                schema = replace(schema, new_tables=frozenset(schema.relation_names() - start_tables))
                 if self.refusals:
                     check_after_refusal(self, i, op, schema)
                     continue

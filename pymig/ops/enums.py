@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 
 from ..errors import PymigError
 from ..schema import EnumType, Schema
-from ..steps import Check, Sql, Warning
+from ..steps import Sql, Warning
 from .base import Operation, register
 
 
@@ -153,19 +153,9 @@ class DropEnumValue(Operation):
                 AddEnumValue(self.name, self.value, before=values[1] if len(values) > 1 else None)]
 
     def checks(self, schema, dialect):
-        q, lit = dialect.quote, dialect.literal
-        out = []
-        for table, column, _ in enum_columns(schema, self.name):
-            where = f"{q(column)} = {lit(self.value)}"
-            out.append(Check(
-                self.describe(), f'column "{table}.{column}"',
-                f"SELECT {q(column)} FROM {q(table)} WHERE {where}",
-                f'column "{table}.{column}" holds the value {self.value!r} in {{count}} {{noun}}, '
-                "which the type without it could not hold",
-                hint=f"change those rows first (e.g. backfill(\"{table}\", set={{\"{column}\": ...}}, "
-                f"where=\"{column} = '{self.value}'\"))",
-                count_query=f"SELECT count(*) FROM {q(table)} WHERE {where}"))
-        return out
+        from ..checks import enum_value_checks
+
+        return enum_value_checks(self, enum_columns(schema, self.name), dialect)
 
 
 @register

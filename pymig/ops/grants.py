@@ -39,11 +39,10 @@ def _entries(privileges, role, columns, option) -> list:
 
 
 def _role_check(op, role: str, dialect) -> list[Check]:
-    if role.lower() == "public":
+    query = dialect.missing_role_query(role)
+    if query is None:
         return []
-    return [Check(op.describe(), f'role "{role}"',
-                  f"SELECT {dialect.literal(role)} WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = "
-                  f"{dialect.literal(role)})",
+    return [Check(op.describe(), f'role "{role}"', query,
                   f'role "{role}" does not exist: pymig does not create roles (they belong to the '
                   "whole server, not to one database)",
                   hint=f'create it first (CREATE ROLE "{role}" ...), as the server\'s administrator does')]

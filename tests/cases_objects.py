@@ -1,0 +1,412 @@
+"""Rows of the shared case table (tests/cases.py) for the object kinds beyond tables, columns,
+indexes and constraints: views, enums, comments, privileges, sequences, functions and triggers.
+
+Same shape and same suites as the rows in cases.py. SQLite has views; the other kinds it has no
+meaning for, and their rows say what pymig refuses there when it loads the migration. Privileges
+go to roles the tests create once per server (tests/helpers.py TEST_ROLES)."""
+
+from __future__ import annotations
+
+from pymig import (add_column, add_enum_value, alter_sequence, column, comment_on, create_enum, create_function,
+                   create_index, create_sequence, create_table, create_trigger, create_view, drop_enum,
+                   drop_function, drop_sequence, drop_trigger, drop_view, grant, refresh_materialized_view,
+                   rename_enum_value, replace_function, replace_view, revoke)
+
+from cases import PG, SOME_USERS, SQLITE, USERS, Case
+
+OBJECT_CASES = [
+    Case(
+        "create_view",
+        setup=[USERS],
+        ops=[create_view("active_users", "SELECT id, email FROM users WHERE name IS NOT NULL")],
+        sql={PG: [
+            'CREATE VIEW "active_users" AS\nSELECT id, email FROM users WHERE name IS NOT NULL',
+        ], SQLITE: [
+            'CREATE VIEW "active_users" AS\nSELECT id, email FROM users WHERE name IS NOT NULL',
+        ]},
+        down_sql={PG: [
+            'DROP VIEW "active_users"',
+        ], SQLITE: [
+            'DROP VIEW "active_users"',
+        ]},
+        down_checks={PG: [
+            'view "active_users" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ], SQLITE: [
+            'view "active_users" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ]},
+        rows=SOME_USERS,
+        data="SELECT count(*) FROM users",
+    ),
+    Case(
+        "create_view_materialized_refreshed",
+        setup=[USERS],
+        ops=[create_view("user_domains", "SELECT split_part(email, '@', 2) AS domain, count(*) AS users FROM users GROUP BY 1", materialized=True, columns=["domain", "users"]), create_index("user_domains", ["domain"], unique=True, name="user_domains_domain_idx"), refresh_materialized_view("user_domains")],
+        sql={PG: [
+            'CREATE MATERIALIZED VIEW "user_domains" ("domain", "users") AS\nSELECT split_part(email, \'@\', 2) AS domain, count(*) AS users FROM users GROUP BY 1',
+            'CREATE UNIQUE INDEX "user_domains_domain_idx" ON "user_domains" ("domain")',
+            'REFRESH MATERIALIZED VIEW CONCURRENTLY "user_domains"',
+        ]},
+        down_sql={PG: [
+            '-- outside a transaction\nDROP INDEX CONCURRENTLY IF EXISTS "user_domains_domain_idx"',
+            'DROP MATERIALIZED VIEW "user_domains"',
+        ]},
+        checks={PG: [
+            '{count} {noun} of "user_domains" share {groups} of (domain), which unique index "user_domains_domain_idx" allows only once',
+        ]},
+        down_checks={PG: [
+            'view "user_domains" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ]},
+        rows=SOME_USERS,
+        refused={SQLITE: 'create_view user_domains: SQLite has no materialized views'},
+    ),
+    Case(
+        "drop_view",
+        setup=[USERS, create_view("active_users", "SELECT id, email FROM users WHERE name IS NOT NULL", columns=["user_id", "email"])],
+        ops=[drop_view("active_users")],
+        sql={PG: [
+            'DROP VIEW "active_users"',
+        ], SQLITE: [
+            'DROP VIEW "active_users"',
+        ]},
+        down_sql={PG: [
+            'CREATE VIEW "active_users" ("user_id", "email") AS\nSELECT id, email FROM users WHERE name IS NOT NULL',
+        ], SQLITE: [
+            'CREATE VIEW "active_users" ("user_id", "email") AS\nSELECT id, email FROM users WHERE name IS NOT NULL',
+        ]},
+        checks={PG: [
+            'view "active_users" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ], SQLITE: [
+            'view "active_users" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ]},
+        rows=SOME_USERS,
+    ),
+    Case(
+        "drop_view_with_comment_and_grant",
+        setup=[USERS, create_view("active_users", "SELECT id, email FROM users WHERE name IS NOT NULL"), comment_on("active_users", "users who gave a name"), grant(["SELECT"], "active_users", "pymig_test_reader")],
+        ops=[drop_view("active_users")],
+        sql={PG: [
+            'DROP VIEW "active_users"',
+        ]},
+        down_sql={PG: [
+            'CREATE VIEW "active_users" AS\nSELECT id, email FROM users WHERE name IS NOT NULL',
+            'COMMENT ON VIEW "active_users" IS \'users who gave a name\'',
+            'GRANT SELECT ON "active_users" TO "pymig_test_reader"',
+        ]},
+        checks={PG: [
+            'view "active_users" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ]},
+        refused={SQLITE: 'comment_on has no SQLite meaning: SQLite keeps no comments on tables or columns'},
+    ),
+    Case(
+        "replace_view",
+        setup=[USERS, create_view("active_users", "SELECT id, email FROM users WHERE name IS NOT NULL")],
+        ops=[replace_view("active_users", "SELECT id, email, name FROM users WHERE name IS NOT NULL")],
+        sql={PG: [
+            'CREATE OR REPLACE VIEW "active_users" AS\nSELECT id, email, name FROM users WHERE name IS NOT NULL',
+        ], SQLITE: [
+            'DROP VIEW "active_users"',
+            'CREATE VIEW "active_users" AS\nSELECT id, email, name FROM users WHERE name IS NOT NULL',
+        ]},
+        down_sql={PG: [
+            'DROP VIEW "active_users"',
+            'CREATE VIEW "active_users" AS\nSELECT id, email FROM users WHERE name IS NOT NULL',
+        ], SQLITE: [
+            'DROP VIEW "active_users"',
+            'CREATE VIEW "active_users" AS\nSELECT id, email FROM users WHERE name IS NOT NULL',
+        ]},
+        down_checks={PG: [
+            'view "active_users" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ], SQLITE: [
+            'view "active_users" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ]},
+    ),
+    Case(
+        "create_enum",
+        setup=[USERS],
+        ops=[create_enum("user_role", ["member", "editor", "admin"]), add_column("users", "role", "user_role", nullable=False, default="member")],
+        sql={PG: [
+            'CREATE TYPE "user_role" AS ENUM (\'member\', \'editor\', \'admin\')',
+            'ALTER TABLE "users" ADD COLUMN "role" user_role DEFAULT \'member\' NOT NULL',
+        ]},
+        down_sql={PG: [
+            'ALTER TABLE "users" DROP COLUMN "role"',
+            'DROP TYPE "user_role"',
+        ]},
+        down_checks={PG: [
+            'column "users.role" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ]},
+        refused={SQLITE: 'create_enum has no SQLite meaning: SQLite has no enum types (a CHECK (value IN (...)) constraint does the job there)'},
+    ),
+    Case(
+        "drop_enum",
+        setup=[USERS, create_enum("mood", ["sad", "happy"])],
+        ops=[drop_enum("mood")],
+        sql={PG: [
+            'DROP TYPE "mood"',
+        ]},
+        down_sql={PG: [
+            'CREATE TYPE "mood" AS ENUM (\'sad\', \'happy\')',
+        ]},
+        refused={SQLITE: 'create_enum has no SQLite meaning: SQLite has no enum types (a CHECK (value IN (...)) constraint does the job there)'},
+    ),
+    Case(
+        "add_enum_value",
+        setup=[USERS, create_enum("user_role", ["member", "admin"]), add_column("users", "role", "user_role", nullable=False, default="member")],
+        ops=[add_enum_value("user_role", "editor", after="member")],
+        sql={PG: [
+            'ALTER TYPE "user_role" ADD VALUE \'editor\' AFTER \'member\'',
+        ]},
+        down_sql={PG: [
+            "-- WARNING: drop_enum_value user_role 'editor': rebuilding the type rewrites users under an ACCESS EXCLUSIVE lock: reads and writes wait until it finishes",
+            'ALTER TYPE "user_role" RENAME TO "user_role_pymig_old"',
+            'CREATE TYPE "user_role" AS ENUM (\'member\', \'admin\')',
+            'ALTER TABLE "users" ALTER COLUMN "role" DROP DEFAULT',
+            'ALTER TABLE "users" ALTER COLUMN "role" TYPE "user_role" USING "role"::text::"user_role"',
+            'ALTER TABLE "users" ALTER COLUMN "role" SET DEFAULT \'member\'',
+            'DROP TYPE "user_role_pymig_old"',
+        ]},
+        down_checks={PG: [
+            'column "users.role" holds the value \'editor\' in {count} {noun}, which the type without it could not hold',
+        ]},
+        rows=SOME_USERS + ["UPDATE users SET role = 'admin' WHERE name = 'bob'"],
+        data="SELECT id, role::text FROM users ORDER BY id",
+        refused={SQLITE: 'create_enum has no SQLite meaning: SQLite has no enum types (a CHECK (value IN (...)) constraint does the job there)'},
+    ),
+    Case(
+        "rename_enum_value",
+        setup=[USERS, create_enum("user_role", ["member", "admin"]), add_column("users", "role", "user_role", nullable=False, default="member")],
+        ops=[rename_enum_value("user_role", "member", "reader")],
+        sql={PG: [
+            'ALTER TYPE "user_role" RENAME VALUE \'member\' TO \'reader\'',
+        ]},
+        down_sql={PG: [
+            'ALTER TYPE "user_role" RENAME VALUE \'reader\' TO \'member\'',
+        ]},
+        rows=SOME_USERS,
+        data="SELECT id FROM users WHERE role::text IN ('member', 'reader') ORDER BY id",
+        refused={SQLITE: 'create_enum has no SQLite meaning: SQLite has no enum types (a CHECK (value IN (...)) constraint does the job there)'},
+    ),
+    Case(
+        "comment_on",
+        setup=[USERS, create_index("users", ["email"])],
+        ops=[comment_on("users", "people who signed up"), comment_on("users.email", "where we write to them"), comment_on("users.users_pkey", "one row per person"), comment_on("users_email_idx", "for the login lookup")],
+        sql={PG: [
+            'COMMENT ON TABLE "users" IS \'people who signed up\'',
+            'COMMENT ON COLUMN "users"."email" IS \'where we write to them\'',
+            'COMMENT ON CONSTRAINT "users_pkey" ON "users" IS \'one row per person\'',
+            'COMMENT ON INDEX "users_email_idx" IS \'for the login lookup\'',
+        ]},
+        down_sql={PG: [
+            'COMMENT ON INDEX "users_email_idx" IS NULL',
+            'COMMENT ON CONSTRAINT "users_pkey" ON "users" IS NULL',
+            'COMMENT ON COLUMN "users"."email" IS NULL',
+            'COMMENT ON TABLE "users" IS NULL',
+        ]},
+        refused={SQLITE: 'comment_on has no SQLite meaning: SQLite keeps no comments on tables or columns'},
+    ),
+    Case(
+        "comment_on_changed_and_removed",
+        setup=[USERS, comment_on("users", "people"), comment_on("users.email", "login")],
+        ops=[comment_on("users", "people who signed up"), comment_on("users.email", None)],
+        sql={PG: [
+            'COMMENT ON TABLE "users" IS \'people who signed up\'',
+            'COMMENT ON COLUMN "users"."email" IS NULL',
+        ]},
+        down_sql={PG: [
+            'COMMENT ON COLUMN "users"."email" IS \'login\'',
+            'COMMENT ON TABLE "users" IS \'people\'',
+        ]},
+        refused={SQLITE: 'comment_on has no SQLite meaning: SQLite keeps no comments on tables or columns'},
+    ),
+    Case(
+        "create_table_with_comments",
+        setup=[],
+        ops=[create_table("notes", column("id", "bigserial", primary_key=True), column("body", "text", nullable=False, comment="markdown"), comment="free-form notes")],
+        sql={PG: [
+            'CREATE TABLE "notes" (\n    "id" bigserial NOT NULL,\n    "body" text NOT NULL,\n    CONSTRAINT "notes_pkey" PRIMARY KEY ("id")\n)',
+            'COMMENT ON TABLE "notes" IS \'free-form notes\'',
+            'COMMENT ON COLUMN "notes"."body" IS \'markdown\'',
+        ]},
+        down_sql={PG: [
+            'DROP TABLE "notes"',
+        ]},
+        down_checks={PG: [
+            'table "notes" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ]},
+        refused={SQLITE: "create_table: SQLite keeps no comments on tables or columns (comment= on 'notes')"},
+    ),
+    Case(
+        "grant",
+        setup=[USERS],
+        ops=[grant(["SELECT", "INSERT"], "users", "pymig_test_reader"), grant(["UPDATE"], "users", "pymig_test_reader", columns=["name"]), grant(["SELECT"], "users", "pymig_test_writer", with_grant_option=True)],
+        sql={PG: [
+            'GRANT SELECT, INSERT ON "users" TO "pymig_test_reader"',
+            'GRANT UPDATE ("name") ON "users" TO "pymig_test_reader"',
+            'GRANT SELECT ON "users" TO "pymig_test_writer" WITH GRANT OPTION',
+        ]},
+        down_sql={PG: [
+            'REVOKE SELECT ON "users" FROM "pymig_test_writer"',
+            'REVOKE UPDATE ("name") ON "users" FROM "pymig_test_reader"',
+            'REVOKE SELECT, INSERT ON "users" FROM "pymig_test_reader"',
+        ]},
+        checks={PG: [
+            'role "pymig_test_reader" does not exist: pymig does not create roles (they belong to the whole server, not to one database)',
+            'role "pymig_test_reader" does not exist: pymig does not create roles (they belong to the whole server, not to one database)',
+            'role "pymig_test_writer" does not exist: pymig does not create roles (they belong to the whole server, not to one database)',
+        ]},
+        down_checks={PG: [
+            'role "pymig_test_writer" does not exist: pymig does not create roles (they belong to the whole server, not to one database)',
+            'role "pymig_test_reader" does not exist: pymig does not create roles (they belong to the whole server, not to one database)',
+            'role "pymig_test_reader" does not exist: pymig does not create roles (they belong to the whole server, not to one database)',
+        ]},
+        refused={SQLITE: "grant has no SQLite meaning: SQLite has no roles or privileges (access is the file's permissions)"},
+    ),
+    Case(
+        "grant_already_held",
+        setup=[USERS, grant(["SELECT"], "users", "pymig_test_reader")],
+        ops=[grant(["SELECT", "DELETE"], "users", "pymig_test_reader")],
+        sql={PG: [
+            'GRANT SELECT, DELETE ON "users" TO "pymig_test_reader"',
+        ]},
+        down_sql={PG: [
+            'REVOKE DELETE ON "users" FROM "pymig_test_reader"',
+        ]},
+        checks={PG: [
+            'role "pymig_test_reader" does not exist: pymig does not create roles (they belong to the whole server, not to one database)',
+        ]},
+        down_checks={PG: [
+            'role "pymig_test_reader" does not exist: pymig does not create roles (they belong to the whole server, not to one database)',
+        ]},
+        refused={SQLITE: "grant has no SQLite meaning: SQLite has no roles or privileges (access is the file's permissions)"},
+    ),
+    Case(
+        "revoke",
+        setup=[USERS, grant(["SELECT", "UPDATE"], "users", "pymig_test_reader"), grant(["UPDATE"], "users", "pymig_test_writer", columns=["name"])],
+        ops=[revoke(["UPDATE"], "users", "pymig_test_reader"), revoke(["UPDATE"], "users", "pymig_test_writer", columns=["name"])],
+        sql={PG: [
+            'REVOKE UPDATE ON "users" FROM "pymig_test_reader"',
+            'REVOKE UPDATE ("name") ON "users" FROM "pymig_test_writer"',
+        ]},
+        down_sql={PG: [
+            'GRANT UPDATE ("name") ON "users" TO "pymig_test_writer"',
+            'GRANT UPDATE ON "users" TO "pymig_test_reader"',
+        ]},
+        checks={PG: [
+            'role "pymig_test_reader" does not exist: pymig does not create roles (they belong to the whole server, not to one database)',
+            'role "pymig_test_writer" does not exist: pymig does not create roles (they belong to the whole server, not to one database)',
+        ]},
+        down_checks={PG: [
+            'role "pymig_test_writer" does not exist: pymig does not create roles (they belong to the whole server, not to one database)',
+            'role "pymig_test_reader" does not exist: pymig does not create roles (they belong to the whole server, not to one database)',
+        ]},
+        refused={SQLITE: "grant has no SQLite meaning: SQLite has no roles or privileges (access is the file's permissions)"},
+    ),
+    Case(
+        "create_sequence",
+        setup=[USERS],
+        ops=[create_sequence("invoice_numbers", start=1000, increment=10, max=999999, cycle=True), create_sequence("users_ticket_seq", owned_by="users.id")],
+        sql={PG: [
+            'CREATE SEQUENCE "invoice_numbers" INCREMENT BY 10 MAXVALUE 999999 START WITH 1000 CYCLE',
+            'CREATE SEQUENCE "users_ticket_seq" OWNED BY "users"."id"',
+        ]},
+        down_sql={PG: [
+            'DROP SEQUENCE "users_ticket_seq"',
+            'DROP SEQUENCE "invoice_numbers"',
+        ]},
+        down_checks={PG: [
+            'sequence "users_ticket_seq" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+            'sequence "invoice_numbers" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ]},
+        refused={SQLITE: 'create_sequence has no SQLite meaning: SQLite has no sequences (an INTEGER PRIMARY KEY numbers the rows)'},
+    ),
+    Case(
+        "alter_sequence",
+        setup=[USERS, create_sequence("invoice_numbers", start=1000)],
+        ops=[alter_sequence("invoice_numbers", increment=5, max=100000, cycle=True)],
+        sql={PG: [
+            'ALTER SEQUENCE "invoice_numbers" INCREMENT BY 5 MAXVALUE 100000 CYCLE',
+        ]},
+        down_sql={PG: [
+            'ALTER SEQUENCE "invoice_numbers" INCREMENT BY 1 NO MAXVALUE NO CYCLE',
+        ]},
+        refused={SQLITE: 'create_sequence has no SQLite meaning: SQLite has no sequences (an INTEGER PRIMARY KEY numbers the rows)'},
+    ),
+    Case(
+        "drop_sequence",
+        setup=[USERS, create_sequence("invoice_numbers", start=1000, increment=10)],
+        ops=[drop_sequence("invoice_numbers")],
+        sql={PG: [
+            'DROP SEQUENCE "invoice_numbers"',
+        ]},
+        down_sql={PG: [
+            'CREATE SEQUENCE "invoice_numbers" INCREMENT BY 10 START WITH 1000',
+        ]},
+        checks={PG: [
+            'sequence "invoice_numbers" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ]},
+        refused={SQLITE: 'create_sequence has no SQLite meaning: SQLite has no sequences (an INTEGER PRIMARY KEY numbers the rows)'},
+    ),
+    Case(
+        "create_function_and_trigger",
+        setup=[USERS],
+        ops=[create_function("users_normalise_email", "", "trigger", "BEGIN NEW.email := lower(NEW.email); RETURN NEW; END"), create_trigger("users", "users_normalise_email", "users_normalise_email", condition="NEW.email IS NOT NULL")],
+        sql={PG: [
+            'CREATE FUNCTION "users_normalise_email"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN NEW.email := lower(NEW.email); RETURN NEW; END$$',
+            'CREATE TRIGGER "users_normalise_email" BEFORE INSERT OR UPDATE ON "users" FOR EACH ROW WHEN (NEW.email IS NOT NULL) EXECUTE FUNCTION "users_normalise_email"()',
+        ]},
+        down_sql={PG: [
+            'DROP TRIGGER "users_normalise_email" ON "users"',
+            'DROP FUNCTION "users_normalise_email"',
+        ]},
+        refused={SQLITE: 'create_function has no SQLite meaning: SQLite has no stored functions (its triggers hold their statements inline)'},
+    ),
+    Case(
+        "create_function_sql",
+        setup=[],
+        ops=[create_function("add_tax", "amount numeric, rate numeric DEFAULT 0.2", "numeric", "SELECT amount * (1 + rate)", language="sql", volatility="immutable")],
+        sql={PG: [
+            'CREATE FUNCTION "add_tax"(amount numeric, rate numeric DEFAULT 0.2) RETURNS numeric LANGUAGE sql IMMUTABLE AS $$SELECT amount * (1 + rate)$$',
+        ]},
+        down_sql={PG: [
+            'DROP FUNCTION "add_tax"',
+        ]},
+        refused={SQLITE: 'create_function has no SQLite meaning: SQLite has no stored functions (its triggers hold their statements inline)'},
+    ),
+    Case(
+        "replace_function",
+        setup=[create_function("answer", "", "integer", "BEGIN RETURN 42; END", volatility="immutable")],
+        ops=[replace_function("answer", "", "integer", "BEGIN RETURN 43; END")],
+        sql={PG: [
+            'CREATE OR REPLACE FUNCTION "answer"() RETURNS integer LANGUAGE plpgsql AS $$BEGIN RETURN 43; END$$',
+        ]},
+        down_sql={PG: [
+            'CREATE OR REPLACE FUNCTION "answer"() RETURNS integer LANGUAGE plpgsql IMMUTABLE AS $$BEGIN RETURN 42; END$$',
+        ]},
+        refused={SQLITE: 'create_function has no SQLite meaning: SQLite has no stored functions (its triggers hold their statements inline)'},
+    ),
+    Case(
+        "drop_function",
+        setup=[create_function("answer", "", "integer", "BEGIN RETURN 42; END", volatility="immutable")],
+        ops=[drop_function("answer")],
+        sql={PG: [
+            'DROP FUNCTION "answer"',
+        ]},
+        down_sql={PG: [
+            'CREATE FUNCTION "answer"() RETURNS integer LANGUAGE plpgsql IMMUTABLE AS $$BEGIN RETURN 42; END$$',
+        ]},
+        refused={SQLITE: 'create_function has no SQLite meaning: SQLite has no stored functions (its triggers hold their statements inline)'},
+    ),
+    Case(
+        "drop_trigger",
+        setup=[USERS, create_function("users_touch", "", "trigger", "BEGIN RETURN NEW; END"), create_trigger("users", "users_touch", "users_touch", when="after", events=["insert", "delete"], for_each="statement")],
+        ops=[drop_trigger("users", "users_touch")],
+        sql={PG: [
+            'DROP TRIGGER "users_touch" ON "users"',
+        ]},
+        down_sql={PG: [
+            'CREATE TRIGGER "users_touch" AFTER INSERT OR DELETE ON "users" FOR EACH STATEMENT EXECUTE FUNCTION "users_touch"()',
+        ]},
+        refused={SQLITE: 'create_function has no SQLite meaning: SQLite has no stored functions (its triggers hold their statements inline)'},
+    ),
+
+]
