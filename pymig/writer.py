@@ -497,7 +497,7 @@ def _add_enum_value(op: AddEnumValue) -> Call:
 
 @writes(RenameEnumValue)
 def _rename_enum_value(op: RenameEnumValue) -> Call:
-    return Call("rename_enum_value", [op.name, op.old, op.new])
+    return Call("rename_enum_value", [op.name, op.value, op.new_value])
 
 
 @writes(CommentOn)

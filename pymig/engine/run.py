@@ -244,9 +244,10 @@ class MigrationRun:
 
 def op_table(op) -> str | None:
     """The table an operation changes, when it names one."""
-    index = getattr(op, "index", None)
-    if index is not None:
-        return index.table
+    for attr in ("index", "trigger"):  # an index's or a trigger's table
+        obj = getattr(op, attr, None)
+        if obj is not None:
+            return obj.table
     for attr in ("table", "old"):
         value = getattr(op, attr, None)
         if isinstance(value, str):

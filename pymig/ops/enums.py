@@ -161,25 +161,29 @@ class DropEnumValue(Operation):
 @register
 @dataclass(frozen=True)
 class RenameEnumValue(Operation):
+    """ALTER TYPE ... RENAME VALUE: catalog only, the rows follow. (Its fields are not called
+    old / new: those name a renamed table elsewhere, and no table is locked here.)"""
+
     kind = "rename_enum_value"
     name: str
-    old: str
-    new: str
+    value: str
+    new_value: str
 
     def describe(self):
-        return f"rename_enum_value {self.name} {self.old!r} to {self.new!r}"
+        return f"rename_enum_value {self.name} {self.value!r} to {self.new_value!r}"
 
     def state_forwards(self, schema):
         enum = schema.object("enum", self.name)
-        if self.old not in enum.values:
-            raise PymigError(f'enum "{self.name}" has no value {self.old!r}')
-        if self.new in enum.values:
-            raise PymigError(f'enum "{self.name}" already has the value {self.new!r}')
-        schema = schema.with_object(replace(enum, values=tuple(self.new if v == self.old else v for v in enum.values)))
-        return _rename_in_defaults(schema, self.name, self.old, self.new)
+        if self.value not in enum.values:
+            raise PymigError(f'enum "{self.name}" has no value {self.value!r}')
+        if self.new_value in enum.values:
+            raise PymigError(f'enum "{self.name}" already has the value {self.new_value!r}')
+        values = tuple(self.new_value if v == self.value else v for v in enum.values)
+        schema = schema.with_object(replace(enum, values=values))
+        return _rename_in_defaults(schema, self.name, self.value, self.new_value)
 
     def forward(self, schema, dialect):
-        return [Sql(s) for s in dialect.rename_enum_value(self.name, self.old, self.new)]
+        return [Sql(s) for s in dialect.rename_enum_value(self.name, self.value, self.new_value)]
 
     def inverse(self, schema, added):
-        return [RenameEnumValue(self.name, self.new, self.old)]
+        return [RenameEnumValue(self.name, self.new_value, self.value)]
