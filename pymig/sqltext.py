@@ -186,7 +186,16 @@ def check_query(text: str) -> None:
 
     if not isinstance(text, str) or not text.strip():
         raise PymigError(f"malformed query {text!r}")
-    tree = _parse(text.strip().removesuffix(";"))
+    import sqlglot
+    from sqlglot.errors import ParseError, TokenError
+
+    try:
+        trees = [t for t in sqlglot.parse(text.strip().removesuffix(";"), read="postgres") if t is not None]
+    except (ParseError, TokenError) as e:
+        raise PymigError(f"malformed query {text!r}: {str(e).splitlines()[0]}") from None
+    if len(trees) != 1:
+        raise PymigError(f"a view's query must be one statement: {text!r}")
+    tree = trees[0]
     if not isinstance(tree, (exp.Query, exp.Values)):
         raise PymigError(f"a view's query must be a SELECT, not {text.split()[0].upper()}: {text!r}")
 

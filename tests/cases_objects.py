@@ -351,7 +351,7 @@ OBJECT_CASES = [
         setup=[USERS],
         ops=[create_function("users_normalise_email", "", "trigger", "BEGIN NEW.email := lower(NEW.email); RETURN NEW; END"), create_trigger("users", "users_normalise_email", "users_normalise_email", condition="NEW.email IS NOT NULL")],
         sql={PG: [
-            'CREATE FUNCTION "users_normalise_email"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN NEW.email := lower(NEW.email); RETURN NEW; END$$',
+            'CREATE FUNCTION "users_normalise_email"() RETURNS trigger LANGUAGE plpgsql AS $pymig$BEGIN NEW.email := lower(NEW.email); RETURN NEW; END$pymig$',
             'CREATE TRIGGER "users_normalise_email" BEFORE INSERT OR UPDATE ON "users" FOR EACH ROW WHEN (NEW.email IS NOT NULL) EXECUTE FUNCTION "users_normalise_email"()',
         ]},
         down_sql={PG: [
@@ -365,7 +365,7 @@ OBJECT_CASES = [
         setup=[],
         ops=[create_function("add_tax", "amount numeric, rate numeric DEFAULT 0.2", "numeric", "SELECT amount * (1 + rate)", language="sql", volatility="immutable")],
         sql={PG: [
-            'CREATE FUNCTION "add_tax"(amount numeric, rate numeric DEFAULT 0.2) RETURNS numeric LANGUAGE sql IMMUTABLE AS $$SELECT amount * (1 + rate)$$',
+            'CREATE FUNCTION "add_tax"(amount numeric, rate numeric DEFAULT 0.2) RETURNS numeric LANGUAGE sql IMMUTABLE AS $pymig$SELECT amount * (1 + rate)$pymig$',
         ]},
         down_sql={PG: [
             'DROP FUNCTION "add_tax"',
@@ -377,10 +377,10 @@ OBJECT_CASES = [
         setup=[create_function("answer", "", "integer", "BEGIN RETURN 42; END", volatility="immutable")],
         ops=[replace_function("answer", "", "integer", "BEGIN RETURN 43; END")],
         sql={PG: [
-            'CREATE OR REPLACE FUNCTION "answer"() RETURNS integer LANGUAGE plpgsql AS $$BEGIN RETURN 43; END$$',
+            'CREATE OR REPLACE FUNCTION "answer"() RETURNS integer LANGUAGE plpgsql AS $pymig$BEGIN RETURN 43; END$pymig$',
         ]},
         down_sql={PG: [
-            'CREATE OR REPLACE FUNCTION "answer"() RETURNS integer LANGUAGE plpgsql IMMUTABLE AS $$BEGIN RETURN 42; END$$',
+            'CREATE OR REPLACE FUNCTION "answer"() RETURNS integer LANGUAGE plpgsql IMMUTABLE AS $pymig$BEGIN RETURN 42; END$pymig$',
         ]},
         refused={SQLITE: 'create_function has no SQLite meaning: SQLite has no stored functions (its triggers hold their statements inline)'},
     ),
@@ -392,7 +392,7 @@ OBJECT_CASES = [
             'DROP FUNCTION "answer"',
         ]},
         down_sql={PG: [
-            'CREATE FUNCTION "answer"() RETURNS integer LANGUAGE plpgsql IMMUTABLE AS $$BEGIN RETURN 42; END$$',
+            'CREATE FUNCTION "answer"() RETURNS integer LANGUAGE plpgsql IMMUTABLE AS $pymig$BEGIN RETURN 42; END$pymig$',
         ]},
         refused={SQLITE: 'create_function has no SQLite meaning: SQLite has no stored functions (its triggers hold their statements inline)'},
     ),

@@ -426,8 +426,9 @@ class PostgresDialect(PostgresObjects, Dialect):
     def read_catalog(self, db):
         """The Schema and every object outside it (pymig.catalog), for baseline and diff."""
         from .postgres_catalog import read_catalog
+        from .postgres_objects import tables_only
 
-        return read_catalog(db, self.introspect(db))
+        return read_catalog(db, tables_only(self.introspect(db)))
 
 
 class PostgresDatabase:

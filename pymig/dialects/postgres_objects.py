@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..ops.sequences import canonical_options
+from ..sqltext import dollar_tag
 from ..schema import (EnumType, Extension, Function, Namespace, Schema, Sequence,
                       Table, Trigger, View)
 
@@ -178,6 +179,17 @@ def read_objects(db, schema: Schema) -> Schema:
     return Schema(tables, indexes, schema.new_tables, objects)
 
 
+def tables_only(schema: Schema) -> Schema:
+    """`schema` without what read_objects adds: for pymig.catalog, which reads those kinds itself
+    (as objects with their SQL) and must not meet them twice."""
+    tables = {n: replace(t, comment=None, grants=(), triggers=(),
+                         columns=tuple(replace(c, comment=None) for c in t.columns),
+                         constraints=tuple(replace(c, comment=None) for c in t.constraints))
+              for n, t in schema.tables.items()}
+    indexes = {n: replace(i, comment=None) for n, i in schema.indexes.items()}
+    return Schema(tables, indexes, schema.new_tables)
+
+
 def view_query(text: str) -> str:
     """pg_get_viewdef's text without its surrounding blanks and final semicolon."""
     return text.strip().removesuffix(";").rstrip()
@@ -335,7 +347,7 @@ class PostgresObjects:
         else:
             volatility = f" {fn.volatility.upper()}" if fn.volatility else ""
             head = "CREATE OR REPLACE FUNCTION" if replace_ else "CREATE FUNCTION"
-            quote = _dollar_quote(fn.body)
+            quote = dollar_tag(fn.body)
             out = [f"{head} {self.quote(fn.name)}({fn.args}) RETURNS {fn.returns} LANGUAGE {fn.language}"
                    f"{volatility} AS {quote}{fn.body}{quote}"]
         return out + ([self.comment_on("function", fn.name, fn.comment)] if fn.comment else [])
@@ -376,12 +388,3 @@ def _first(seq: Sequence) -> int:
     if (seq.increment or 1) > 0:
         return 1 if seq.min is None else seq.min
     return -1 if seq.max is None else seq.max
-
-
-def _dollar_quote(body: str) -> str:
-    """$$, or $pymig$ (then $pymig1$, ...) when the body itself holds the tag."""
-    tag, n = "$$", 0
-    while tag in body:
-        tag, n = f"$pymig{n or ''}$", n + 1
-    return tag
-
