@@ -1,8 +1,9 @@
 """Rows of the shared case table (tests/cases.py) for the object kinds beyond tables, columns,
 indexes and constraints: views, enums, comments, privileges, sequences, functions and triggers.
 
-Same shape and same suites as the rows in cases.py. SQLite has views; the other kinds it has no
-meaning for, and their rows say what pymig refuses there when it loads the migration. Privileges
+Same shape and same suites as the rows in cases.py. SQLite has views; privileges and comments it does
+not keep, so grant, revoke and comment_on do nothing there; the other kinds it has no meaning
+for, and their rows say what pymig refuses there when it loads the migration. Privileges
 go to roles the tests create once per server (tests/helpers.py TEST_ROLES)."""
 
 from __future__ import annotations
@@ -86,16 +87,21 @@ OBJECT_CASES = [
         ops=[drop_view("active_users")],
         sql={PG: [
             'DROP VIEW "active_users"',
+        ], SQLITE: [
+            'DROP VIEW "active_users"',
         ]},
         down_sql={PG: [
             'CREATE VIEW "active_users" AS\nSELECT id, email FROM users WHERE name IS NOT NULL',
             'COMMENT ON VIEW "active_users" IS \'users who gave a name\'',
             'GRANT SELECT ON "active_users" TO "pymig_test_reader"',
+        ], SQLITE: [
+            'CREATE VIEW "active_users" AS\nSELECT id, email FROM users WHERE name IS NOT NULL',
         ]},
         checks={PG: [
             'view "active_users" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ], SQLITE: [
+            'view "active_users" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
         ]},
-        refused={SQLITE: 'comment_on has no SQLite meaning: SQLite keeps no comments on tables or columns'},
     ),
     Case(
         "replace_view",
@@ -195,14 +201,15 @@ OBJECT_CASES = [
             'COMMENT ON COLUMN "users"."email" IS \'where we write to them\'',
             'COMMENT ON CONSTRAINT "users_pkey" ON "users" IS \'one row per person\'',
             'COMMENT ON INDEX "users_email_idx" IS \'for the login lookup\'',
+        ], SQLITE: [
         ]},
         down_sql={PG: [
             'COMMENT ON INDEX "users_email_idx" IS NULL',
             'COMMENT ON CONSTRAINT "users_pkey" ON "users" IS NULL',
             'COMMENT ON COLUMN "users"."email" IS NULL',
             'COMMENT ON TABLE "users" IS NULL',
+        ], SQLITE: [
         ]},
-        refused={SQLITE: 'comment_on has no SQLite meaning: SQLite keeps no comments on tables or columns'},
     ),
     Case(
         "comment_on_changed_and_removed",
@@ -211,12 +218,13 @@ OBJECT_CASES = [
         sql={PG: [
             'COMMENT ON TABLE "users" IS \'people who signed up\'',
             'COMMENT ON COLUMN "users"."email" IS NULL',
+        ], SQLITE: [
         ]},
         down_sql={PG: [
             'COMMENT ON COLUMN "users"."email" IS \'login\'',
             'COMMENT ON TABLE "users" IS \'people\'',
+        ], SQLITE: [
         ]},
-        refused={SQLITE: 'comment_on has no SQLite meaning: SQLite keeps no comments on tables or columns'},
     ),
     Case(
         "create_table_with_comments",
@@ -226,14 +234,19 @@ OBJECT_CASES = [
             'CREATE TABLE "notes" (\n    "id" bigserial NOT NULL,\n    "body" text NOT NULL,\n    CONSTRAINT "notes_pkey" PRIMARY KEY ("id")\n)',
             'COMMENT ON TABLE "notes" IS \'free-form notes\'',
             'COMMENT ON COLUMN "notes"."body" IS \'markdown\'',
+        ], SQLITE: [
+            'CREATE TABLE "notes" (\n    "id" INTEGER NOT NULL CONSTRAINT "notes_pkey" PRIMARY KEY AUTOINCREMENT,\n    "body" TEXT NOT NULL\n)',
         ]},
         down_sql={PG: [
+            'DROP TABLE "notes"',
+        ], SQLITE: [
             'DROP TABLE "notes"',
         ]},
         down_checks={PG: [
             'table "notes" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ], SQLITE: [
+            'table "notes" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
         ]},
-        refused={SQLITE: "create_table: SQLite keeps no comments on tables or columns (comment= on 'notes')"},
     ),
     Case(
         "grant",
@@ -243,23 +256,26 @@ OBJECT_CASES = [
             'GRANT SELECT, INSERT ON "users" TO "pymig_test_reader"',
             'GRANT UPDATE ("name") ON "users" TO "pymig_test_reader"',
             'GRANT SELECT ON "users" TO "pymig_test_writer" WITH GRANT OPTION',
+        ], SQLITE: [
         ]},
         down_sql={PG: [
             'REVOKE SELECT ON "users" FROM "pymig_test_writer"',
             'REVOKE UPDATE ("name") ON "users" FROM "pymig_test_reader"',
             'REVOKE SELECT, INSERT ON "users" FROM "pymig_test_reader"',
+        ], SQLITE: [
         ]},
         checks={PG: [
             'role "pymig_test_reader" does not exist: pymig does not create roles (they belong to the whole server, not to one database)',
             'role "pymig_test_reader" does not exist: pymig does not create roles (they belong to the whole server, not to one database)',
             'role "pymig_test_writer" does not exist: pymig does not create roles (they belong to the whole server, not to one database)',
+        ], SQLITE: [
         ]},
         down_checks={PG: [
             'role "pymig_test_writer" does not exist: pymig does not create roles (they belong to the whole server, not to one database)',
             'role "pymig_test_reader" does not exist: pymig does not create roles (they belong to the whole server, not to one database)',
             'role "pymig_test_reader" does not exist: pymig does not create roles (they belong to the whole server, not to one database)',
+        ], SQLITE: [
         ]},
-        refused={SQLITE: "grant has no SQLite meaning: SQLite has no roles or privileges (access is the file's permissions)"},
     ),
     Case(
         "grant_already_held",
@@ -267,17 +283,20 @@ OBJECT_CASES = [
         ops=[grant(["SELECT", "DELETE"], "users", "pymig_test_reader")],
         sql={PG: [
             'GRANT SELECT, DELETE ON "users" TO "pymig_test_reader"',
+        ], SQLITE: [
         ]},
         down_sql={PG: [
             'REVOKE DELETE ON "users" FROM "pymig_test_reader"',
+        ], SQLITE: [
         ]},
         checks={PG: [
             'role "pymig_test_reader" does not exist: pymig does not create roles (they belong to the whole server, not to one database)',
+        ], SQLITE: [
         ]},
         down_checks={PG: [
             'role "pymig_test_reader" does not exist: pymig does not create roles (they belong to the whole server, not to one database)',
+        ], SQLITE: [
         ]},
-        refused={SQLITE: "grant has no SQLite meaning: SQLite has no roles or privileges (access is the file's permissions)"},
     ),
     Case(
         "revoke",
@@ -286,20 +305,23 @@ OBJECT_CASES = [
         sql={PG: [
             'REVOKE UPDATE ON "users" FROM "pymig_test_reader"',
             'REVOKE UPDATE ("name") ON "users" FROM "pymig_test_writer"',
+        ], SQLITE: [
         ]},
         down_sql={PG: [
             'GRANT UPDATE ("name") ON "users" TO "pymig_test_writer"',
             'GRANT UPDATE ON "users" TO "pymig_test_reader"',
+        ], SQLITE: [
         ]},
         checks={PG: [
             'role "pymig_test_reader" does not exist: pymig does not create roles (they belong to the whole server, not to one database)',
             'role "pymig_test_writer" does not exist: pymig does not create roles (they belong to the whole server, not to one database)',
+        ], SQLITE: [
         ]},
         down_checks={PG: [
             'role "pymig_test_writer" does not exist: pymig does not create roles (they belong to the whole server, not to one database)',
             'role "pymig_test_reader" does not exist: pymig does not create roles (they belong to the whole server, not to one database)',
+        ], SQLITE: [
         ]},
-        refused={SQLITE: "grant has no SQLite meaning: SQLite has no roles or privileges (access is the file's permissions)"},
     ),
     Case(
         "create_sequence",

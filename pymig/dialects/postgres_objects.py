@@ -213,6 +213,9 @@ class PostgresObjects:
                   "enum": lambda: f"TYPE {q(name)}"}.get(kind, lambda: f"{kind.upper()} {q(name)}")()
         return f"COMMENT ON {target} IS {self.literal(text)}"
 
+    def set_comment(self, kind: str, name: str, text: str | None, table: str | None = None) -> list[str]:
+        return [self.comment_on(kind, name, text, table)]
+
     def table_extras(self, table: Table) -> list[str]:
         """What CREATE TABLE cannot say: comments, privileges, triggers (a table read from the
         catalog and dropped comes back with them)."""

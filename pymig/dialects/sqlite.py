@@ -93,14 +93,11 @@ _COLUMN_CLAUSES = {"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "DEFAULT", "COLLA
 
 
 _NO_ENUMS = "SQLite has no enum types (a CHECK (value IN (...)) constraint does the job there)"
-_NO_PRIVILEGES = "SQLite has no roles or privileges (access is the file's permissions)"
 _NO_SEQUENCES = "SQLite has no sequences (an INTEGER PRIMARY KEY numbers the rows)"
 _NO_FUNCTIONS = "SQLite has no stored functions (its triggers hold their statements inline)"
 NO_SQLITE = {
     "create_enum": _NO_ENUMS, "drop_enum": _NO_ENUMS, "add_enum_value": _NO_ENUMS,
     "rename_enum_value": _NO_ENUMS, "drop_enum_value": _NO_ENUMS,
-    "comment_on": "SQLite keeps no comments on tables or columns",
-    "grant": _NO_PRIVILEGES, "revoke": _NO_PRIVILEGES,
     "create_sequence": _NO_SEQUENCES, "alter_sequence": _NO_SEQUENCES, "drop_sequence": _NO_SEQUENCES,
     "create_function": _NO_FUNCTIONS, "replace_function": _NO_FUNCTIONS, "drop_function": _NO_FUNCTIONS,
     "create_trigger": "a PostgreSQL trigger calls a stored function, which SQLite does not have "
@@ -219,9 +216,6 @@ class SqliteDialect(Dialect):
                              hint="a plain view (materialized=False) computes the rows at each read")
 
     def _check_value(self, value, kind: str) -> None:
-        if getattr(value, "comment", None):
-            raise PymigError(f"{kind}: {NO_SQLITE['comment_on']} (comment= on {value.name!r})",
-                             hint="leave comment= out for SQLite")
         if isinstance(value, Table):
             self._serial_key(value)
             for item in (*value.columns, *value.constraints):
@@ -303,6 +297,18 @@ class SqliteDialect(Dialect):
         items += [self.constraint_sql(c) for c in table.constraints if c is not key]
         body = ",\n    ".join(items)
         return [f"CREATE TABLE {self.quote(table.name)} (\n    {body}\n){options}"]
+
+    # Privileges and comments are what a database keeps about its objects for other users and
+    # tools; SQLite keeps neither (access is the file's permissions), so a migration that grants or
+    # comments means nothing more there, and runs on both databases unchanged.
+    def grant(self, privileges, on, role, columns=(), with_grant_option=False) -> list[str]:
+        return []
+
+    def revoke(self, privileges, on, role, columns=(), grant_option_for=False) -> list[str]:
+        return []
+
+    def set_comment(self, kind, name, text, table=None) -> list[str]:
+        return []
 
     def create_view(self, view: View) -> list[str]:
         cols = f" ({self.quote_list(view.columns)})" if view.columns else ""

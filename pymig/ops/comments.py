@@ -80,7 +80,7 @@ class CommentOn(Operation):
 
     def forward(self, schema, dialect):
         kind, name, table = _resolve(schema, self.target)
-        return [Sql(dialect.comment_on(kind, name, self.text, table))]
+        return [Sql(s) for s in dialect.set_comment(kind, name, self.text, table)]
 
     def inverse(self, schema, added):
         return [CommentOn(self.target, current_comment(schema, self.target))]
