@@ -233,6 +233,59 @@ def _terminate(signum, frame):
     raise Terminated()
 
 
+@cli.command("diff")
+@click.argument("name", required=False)
+@click.option("--schema-file", metavar="FILE", default=None,
+              help="SQL file of the desired schema (default: [tool.pymig] schema).")
+@click.option("--from-url", metavar="URL", default=None, help="A database whose schema is the desired one, read as it is.")
+@click.option("--rename", "renames", multiple=True, metavar="OLD=NEW",
+              help="Decide a rename: users.name=users.full_name, or old_table=new_table. Repeatable.")
+@click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 when the migrations differ from the schema.")
+@click.option("--dry-run", is_flag=True, help="Print the migration instead of writing it.")
+@common
+def diff_(config, name, schema_file, from_url, renames, check_only, dry_run):
+    """Write the next migration: what turns the migrations' schema into the desired one."""
+    from .autogen import command
+
+    if check_only:
+        if not command.check(config, schema_file, from_url, echo=click.echo):
+            sys.exit(1)
+        return
+    ask = None
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        def ask(rename):
+            return click.confirm(f"{rename}: rename?", default=False)
+    source = command.diff(config, name, schema_file, from_url, renames, dry_run, ask,
+                          echo=click.echo, warn=lambda text: click.echo(f"warning: {text}", err=True))
+    if source is not None:
+        click.echo(source, nl=False)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of differences.")
+@common
+def drift(config, as_json):
+    """Compare the database with the schema its applied migrations should have produced."""
+    from .autogen import command
+    from .snapshot import show
+
+    found, _, _ = command.drift(config)
+    if as_json:
+        click.echo(json.dumps([{"kind": d.kind, "name": d.name,
+                                "expected": None if d.first is None else {k: show(v) for k, v in d.first.items()},
+                                "actual": None if d.second is None else {k: show(v) for k, v in d.second.items()},
+                                "changed": d.changed} for d in found], indent=2))
+    elif not found:
+        click.echo("no drift: the database has the schema its applied migrations produce")
+    else:
+        click.echo(f"drift: {len(found)} difference{'s' if len(found) != 1 else ''} from the schema the applied "
+                   "migrations produce")
+        for d in found:
+            click.echo("  " + d.describe("after the applied migrations", "in the database"))
+    if found:
+        sys.exit(1)
+
+
 def main(argv=None) -> None:
     """Entry point: user errors print one line (no traceback unless --debug) and exit non-zero.
     SIGTERM is handled like Ctrl-C (what committed is recorded; exit status 143)."""

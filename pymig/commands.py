@@ -230,8 +230,8 @@ operations = [
 '''
 
 
-def new(config: Config, name: str) -> str:
-    directory = config.migrations
+def next_migration_path(directory: Path, name: str) -> Path:
+    """The file `pymig new NAME` (and `pymig diff`) writes: the next number, as wide as the others."""
     directory.mkdir(parents=True, exist_ok=True)
     files = discover(directory)
     slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
@@ -239,7 +239,11 @@ def new(config: Config, name: str) -> str:
         raise ConfigError(f"cannot make a file name from {name!r}")
     width = max((len(f.path.name.split("_", 1)[0]) for f in files), default=3)
     version = (files[-1].version + 1) if files else 1
-    path = directory / f"{version:0{width}d}_{slug}.py"
+    return directory / f"{version:0{width}d}_{slug}.py"
+
+
+def new(config: Config, name: str) -> str:
+    path = next_migration_path(config.migrations, name)
     title = name.strip()[:1].upper() + name.strip()[1:]
     path.write_text(TEMPLATE.format(title=title.rstrip(".") + "."))
     return display_path(path)

@@ -45,7 +45,7 @@ def operations(catalog: Catalog, dialect) -> Recreated:
     for o in catalog.objects:
         nodes[o.key] = set(o.depends_on)
     out, created, later, end_of_tables = [], set(), [], 0
-    for key in _ordered(nodes):
+    for key in ordered(nodes):
         kind, _, name = key.partition(" ")
         if key in by_key:
             obj = by_key[key]
@@ -55,7 +55,7 @@ def operations(catalog: Catalog, dialect) -> Recreated:
         if kind != "table":
             continue
         table = tables[name]
-        ops, deferred = _table(table, catalog, dialect, created, counts)
+        ops, deferred = table_operations(table, catalog, dialect, created, counts)
         out += ops
         later += deferred
         created.add(name)
@@ -71,7 +71,7 @@ def _rank(key: str) -> tuple[int, str]:
     return len(_RANK), key
 
 
-def _ordered(nodes: dict[str, set[str]]) -> list[str]:
+def ordered(nodes: dict[str, set[str]]) -> list[str]:
     """Kahn's algorithm, ties (and cycles) broken by (kind rank, key)."""
     deps = {k: {d for d in v if d in nodes and d != k} for k, v in nodes.items()}
     users: dict[str, set[str]] = {k: set() for k in nodes}
@@ -98,8 +98,10 @@ def _ordered(nodes: dict[str, set[str]]) -> list[str]:
     return order
 
 
-def _table(table: Table, catalog: Catalog, dialect, created: set, counts: Counter) -> tuple[list, list]:
-    """create_table and what goes right after it; and the foreign keys that must wait."""
+def table_operations(table: Table, catalog: Catalog, dialect, created: set, counts: Counter,
+                     indexes: bool = True) -> tuple[list, list]:
+    """create_table and what goes right after it (its indexes too, unless `indexes` is false: diff
+    writes them on their own); and the foreign keys that must wait."""
     inline, after, deferred = [], [], []
     pk_columns = next((c.columns for c in table.constraints if c.kind == "primary_key"), ())
     in_order = list(pk_columns) == [c.name for c in table.columns if c.name in pk_columns]
@@ -133,14 +135,18 @@ def _table(table: Table, catalog: Catalog, dialect, created: set, counts: Counte
         after = [a for a in after if not isinstance(a, AddConstraint)]
     counts["table"] += 1
     counts["column"] += len(table.columns)
-    for index in sorted(catalog.schema.indexes_on(table.name), key=lambda i: i.name):
+    for index in sorted(catalog.schema.indexes_on(table.name), key=lambda i: i.name) if indexes else ():
         counts["index"] += 1
-        if index.name in catalog.verbatim:
-            after.append(Commented(f"index {index.name} on {table.name}: as the catalog defines it",
-                                   RunSQL(index.definition, dialect.drop_index(index.name)[0])))
-        else:
-            after.append(CreateIndex(replace(index, definition=None)))
+        after.append(index_operation(index, catalog, dialect))
     return [op, *after], deferred
+
+
+def index_operation(index, catalog: Catalog, dialect):
+    """create_index, or run_sql of the catalog's definition when the DSL cannot spell it."""
+    if index.name in catalog.verbatim:
+        return Commented(f"index {index.name} on {index.table}: as the catalog defines it",
+                         RunSQL(index.definition, dialect.drop_index(index.name)[0]))
+    return CreateIndex(replace(index, definition=None))
 
 
 def _inline_name(table: str, c) -> bool:

@@ -403,3 +403,26 @@ def _matching(tokens, at: int) -> int | None:
             if depth == 0:
                 return j
     return None
+
+
+def split_statements(text: str, dialect: str = "postgres") -> list[tuple[int, str]]:
+    """A script's statements with the line each starts on, split at the semicolons sqlglot's
+    tokenizer sees (so none inside strings, dollar quotes or comments); the text is kept as written."""
+    from sqlglot.errors import TokenError
+    from sqlglot.tokens import TokenType
+
+    try:
+        raw = _tokenizer(dialect).tokenize(text)
+    except TokenError as e:
+        raise PymigError(f"cannot split the script into statements: {str(e).splitlines()[0]}") from None
+    out, first = [], None
+    for tok in raw:
+        if tok.token_type == TokenType.SEMICOLON:
+            if first is not None:
+                out.append((first.line, text[first.start:tok.start].strip()))
+            first = None
+        elif first is None:
+            first = tok
+    if first is not None:
+        out.append((first.line, text[first.start:].strip()))
+    return out

@@ -17,6 +17,8 @@ class Dialect:
     lock_timeout = False  # SET LOCAL lock_timeout exists
     begin = "BEGIN"  # opens each of a migration's transactions
     enforces_types = True  # a column refuses values its type cannot hold (preflight checks the data)
+    canonical_definitions = False  # the catalog spells constraint/index text itself, so the text compares
+    sqlglot_name = "postgres"  # how sqlglot names this SQL dialect (splitting schema files)
 
     # -- quoting -------------------------------------------------------------------------------
     @staticmethod

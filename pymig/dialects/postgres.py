@@ -134,6 +134,7 @@ def _as_read_back(definition: str) -> str:
 
 class PostgresDialect(PostgresObjects, Dialect):
     name = "postgresql"
+    canonical_definitions = True  # pg_get_constraintdef / pg_get_indexdef
     online_recipes = True
     multi_statement = True
     lock_timeout = True

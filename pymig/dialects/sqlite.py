@@ -111,6 +111,7 @@ class SqliteDialect(Dialect):
     name = "sqlite"
     online_recipes = False  # one writer at a time: no CONCURRENTLY, no NOT VALID, nothing to keep flowing
     lock_timeout = False
+    sqlglot_name = "sqlite"
     enforces_types = False  # any column holds any value: a type change loses nothing, so nothing to check
     begin = "BEGIN IMMEDIATE"  # take the write lock at once: a deferred BEGIN can fail halfway on SQLITE_BUSY
 

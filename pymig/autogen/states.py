@@ -1,0 +1,107 @@
+"""Where the two sides of a diff come from, each read back from a real catalog.
+
+The state the migrations produce: they are applied to a scratch database (created on the given
+server and dropped again, as `pymig verify` does; a scratch file for SQLite). The desired state:
+a schema file applied to another scratch database, or a database read as it is. Both are read by
+the same introspection, so they compare exactly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..catalog import Catalog
+from ..errors import ConfigError, PymigError
+from ..loader import Migration, display_path
+from ..schema import Schema
+from ..snapshot import Snapshot
+
+
+@dataclass(frozen=True)
+class State:
+    catalog: Catalog  # the Schema operations work on, and every other object with its SQL
+    snapshot: Snapshot  # everything in the catalog, as `pymig verify` compares it
+    canonical: bool  # the server spells definitions itself, so their text compares
+
+    @property
+    def schema(self) -> Schema:
+        return self.catalog.schema
+
+
+def read(db, dialect) -> State:
+    from ..catalog import read_catalog
+    from ..snapshot import take
+
+    return State(read_catalog(db, dialect), take(db, dialect), dialect.canonical_definitions)
+
+
+def from_database(url: str) -> State:
+    """A database as it is (`--from-url`, or the live target for drift); nothing is changed."""
+    from ..dialects import for_url
+
+    dialect = for_url(url)
+    db = dialect.connect(url)
+    try:
+        return read(db, dialect)
+    finally:
+        db.close()
+
+
+def from_migrations(server_url: str, migrations: list[Migration], directory: Path | None = None) -> State:
+    """The migrations applied, in order, to an empty scratch database on `server_url`'s server."""
+    from ..dialects import for_url
+    from ..history import ensure_tables
+    from ..verify import _executor, scratch_database
+
+    with scratch_database(server_url, None) as url:
+        dialect = for_url(url)
+        db = dialect.connect(url)
+        try:
+            ensure_tables(db, dialect)
+            executor = _executor(dialect, db, directory)  # one run, as `pymig up` applies them
+            for m in migrations:
+                try:
+                    executor.apply(m, m.file.label)
+                except PymigError as e:
+                    raise PymigError(f"the migrations do not apply to an empty database: {e.message}",
+                                     e.hint) from e
+            return read(db, dialect)
+        finally:
+            db.close()
+
+
+def from_schema_file(server_url: str, path: Path) -> State:
+    """`path` run statement by statement on an empty scratch database; the first that fails is
+    reported with the file and line it starts on."""
+    from ..dialects import for_url
+    from ..sqltext import split_statements
+    from ..verify import scratch_database
+
+    label = display_path(path)
+    if not path.is_file():
+        raise ConfigError(f"schema file {label} does not exist")
+    try:
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"schema file {label}: cannot read it ({e})") from None
+    try:
+        statements = split_statements(text, for_url(server_url).sqlglot_name)
+    except PymigError as e:
+        raise ConfigError(f"schema file {label}: {e.message}") from None
+    with scratch_database(server_url, None) as url:
+        dialect = for_url(url)
+        db = dialect.connect(url)
+        try:
+            for line, statement in statements:
+                try:
+                    db.execute(statement)
+                except Exception as e:
+                    message = db.error_text(e)
+                    if message is None:
+                        raise
+                    db.rollback()
+                    raise PymigError(f"schema file {label}:{line}: {message}",
+                                     hint="fix the schema file; nothing was written") from None
+        finally:
+            db.close()
+        return from_database(url)  # a new session: the file may have changed search_path (pg_dump does)
