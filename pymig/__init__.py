@@ -22,6 +22,8 @@ __all__ = [
     "comment_on", "grant", "revoke",
     "create_sequence", "alter_sequence", "drop_sequence",
     "create_function", "replace_function", "drop_function", "create_trigger", "drop_trigger",
+    "add_primary_key", "drop_primary_key", "rename_constraint",
+    "create_extension", "drop_extension", "create_schema", "drop_schema",
     "PymigError",
 ]
 
@@ -33,6 +35,8 @@ if TYPE_CHECKING:  # what editors and type checkers see
                       create_sequence, create_trigger, create_view, drop_enum, drop_function, drop_sequence,
                       drop_trigger, drop_view, grant, refresh_materialized_view, rename_enum_value,
                       replace_function, replace_view, revoke)
+    from .dsl import (add_primary_key, create_extension, create_schema, drop_extension, drop_primary_key,
+                      drop_schema, rename_constraint)
     from .errors import PymigError
 
 

@@ -12,12 +12,15 @@ from .ops import (AddColumn, AddConstraint, AlterColumn, Backfill, CreateIndex, 
                   RenameTable, RunPython, RunSQL)
 from .ops.base import object_name
 from .ops.comments import CommentOn
+from .ops.constraints import DropPrimaryKey, RenameConstraint
+from .ops.namespaces import CreateExtension, CreateSchema, DropExtension, DropSchema
 from .ops.enums import AddEnumValue, CreateEnum, DropEnum, RenameEnumValue
 from .ops.functions import CreateFunction, CreateTrigger, DropFunction, DropTrigger, ReplaceFunction
 from .ops.grants import Grant, Revoke, privileges_list
 from .ops.sequences import AlterSequence, CreateSequence, DropSequence, canonical_options
 from .ops.views import CreateView, DropView, RefreshMaterializedView, ReplaceView
-from .schema import Column, Constraint, EnumType, Function, Index, Sequence, Table, Trigger, View
+from .schema import (Column, Constraint, EnumType, Extension, Function, Index, Namespace, Sequence, Table, Trigger,
+                     View)
 from .types import canonical_type
 
 NOT_GIVEN = ...  # `default=...` means "no default" in column specs and "unchanged" in alter_column
@@ -355,3 +358,34 @@ def create_trigger(table: str, name: str, function: str, *, when: str = "before"
 
 def drop_trigger(table: str, name: str) -> DropTrigger:
     return DropTrigger(table, name)
+
+
+# -- keys, constraint renames, extensions, schemas ---------------------------------------------------
+
+def add_primary_key(table: str, columns, *, name: str | None = None) -> AddConstraint:
+    columns = (columns,) if isinstance(columns, str) else tuple(columns)
+    return AddConstraint(table, Constraint(name or object_name(table, suffix="pkey"), "primary_key", columns))
+
+
+def drop_primary_key(table: str) -> DropPrimaryKey:
+    return DropPrimaryKey(table)
+
+
+def rename_constraint(table: str, old: str, new: str) -> RenameConstraint:
+    return RenameConstraint(table, old, new)
+
+
+def create_extension(name: str, *, schema: str | None = None, version: str | None = None) -> CreateExtension:
+    return CreateExtension(Extension(name, schema, version))
+
+
+def drop_extension(name: str) -> DropExtension:
+    return DropExtension(name)
+
+
+def create_schema(name: str) -> CreateSchema:
+    return CreateSchema(Namespace(name))
+
+
+def drop_schema(name: str) -> DropSchema:
+    return DropSchema(name)

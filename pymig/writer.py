@@ -29,6 +29,8 @@ from .ops import (AddColumn, AddConstraint, AlterColumn, Backfill, CreateIndex, 
                   DropConstraint, DropIndex, DropTable, Preflight, RenameColumn, RenameTable, RunSQL)
 from .ops.base import object_name
 from .ops.comments import CommentOn
+from .ops.constraints import DropPrimaryKey, RenameConstraint
+from .ops.namespaces import CreateExtension, CreateSchema, DropExtension, DropSchema
 from .ops.enums import AddEnumValue, CreateEnum, DropEnum, RenameEnumValue
 from .ops.functions import CreateFunction, CreateTrigger, DropFunction, DropTrigger, ReplaceFunction
 from .ops.grants import Grant, Revoke
@@ -418,6 +420,10 @@ def _add_constraint(op: AddConstraint) -> Call:
                     {"name": c.name if c.name != default else None})
     if c.kind == "check":
         return Call("add_check", [op.table, c.name, c.expression])
+    if c.kind == "primary_key" and not c.definition:
+        default = object_name(op.table, suffix="pkey")
+        return Call("add_primary_key", [op.table, _one_or_list(c.columns)],
+                    {"name": c.name if c.name != default else None})
     raise PymigError(f"{op.describe()}: the DSL has no operation for it")
 
 
@@ -572,3 +578,35 @@ def _create_trigger(op: CreateTrigger) -> Call:
 @writes(DropTrigger)
 def _drop_trigger(op: DropTrigger) -> Call:
     return Call("drop_trigger", [op.table, op.name])
+
+
+@writes(DropPrimaryKey)
+def _drop_primary_key(op: DropPrimaryKey) -> Call:
+    return Call("drop_primary_key", [op.table])
+
+
+@writes(RenameConstraint)
+def _rename_constraint(op: RenameConstraint) -> Call:
+    return Call("rename_constraint", [op.table, op.name, op.new_name])
+
+
+@writes(CreateExtension)
+def _create_extension(op: CreateExtension) -> Call:
+    return Call("create_extension", [op.extension.name], {"schema": op.extension.schema,
+                                                          "version": op.extension.version})
+
+
+@writes(DropExtension)
+def _drop_extension(op: DropExtension) -> Call:
+    return Call("drop_extension", [op.name])
+
+
+@writes(CreateSchema)
+def _create_schema(op: CreateSchema) -> Call:
+    _bare_object(op, op.namespace, "comment")
+    return Call("create_schema", [op.namespace.name])
+
+
+@writes(DropSchema)
+def _drop_schema(op: DropSchema) -> Call:
+    return Call("drop_schema", [op.name])

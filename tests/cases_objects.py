@@ -1,5 +1,6 @@
 """Rows of the shared case table (tests/cases.py) for the object kinds beyond tables, columns,
-indexes and constraints: views, enums, comments, privileges, sequences, functions and triggers.
+indexes and constraints: views, enums, comments, privileges, sequences, functions and triggers,
+primary keys and constraint renames, extensions and schemas.
 
 Same shape and same suites as the rows in cases.py. SQLite has views; privileges and comments it does
 not keep, so grant, revoke and comment_on do nothing there; the other kinds it has no meaning
@@ -8,10 +9,12 @@ go to roles the tests create once per server (tests/helpers.py TEST_ROLES)."""
 
 from __future__ import annotations
 
-from pymig import (add_column, add_enum_value, alter_sequence, column, comment_on, create_enum, create_function,
-                   create_index, create_sequence, create_table, create_trigger, create_view, drop_enum,
-                   drop_function, drop_sequence, drop_trigger, drop_view, grant, refresh_materialized_view,
-                   rename_enum_value, replace_function, replace_view, revoke)
+from pymig import (add_check, add_column, add_enum_value, add_primary_key, alter_sequence, column, comment_on,
+                   create_enum, create_extension, create_function, create_index, create_schema, create_sequence,
+                   create_table, create_trigger, create_view, drop_enum, drop_extension, drop_function,
+                   drop_primary_key, drop_schema, drop_sequence, drop_trigger, drop_view, grant,
+                   refresh_materialized_view, rename_constraint, rename_enum_value, replace_function, replace_view,
+                   revoke)
 
 from cases import PG, SOME_USERS, SQLITE, USERS, Case
 
@@ -429,6 +432,282 @@ OBJECT_CASES = [
             'CREATE TRIGGER "users_touch" AFTER INSERT OR DELETE ON "users" FOR EACH STATEMENT EXECUTE FUNCTION "users_touch"()',
         ]},
         refused={SQLITE: 'create_function has no SQLite meaning: SQLite has no stored functions (its triggers hold their statements inline)'},
+    ),
+
+    # -- keys, constraint renames, extensions, schemas --
+    Case(
+        "add_primary_key",
+        setup=[create_table("tags", column("name", "text", nullable=False), column("label", "text"))],
+        ops=[add_primary_key("tags", ["name"])],
+        sql={PG: [
+            '-- outside a transaction\n-- only if: SELECT NOT indisvalid FROM pg_index WHERE indexrelid = to_regclass(\'"tags_pkey"\')\nDROP INDEX CONCURRENTLY IF EXISTS "tags_pkey"',
+            '-- outside a transaction\nCREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "tags_pkey" ON "tags" ("name")\n-- undo: DROP INDEX CONCURRENTLY IF EXISTS "tags_pkey"',
+            'ALTER TABLE "tags" ADD CONSTRAINT "tags_pkey" PRIMARY KEY USING INDEX "tags_pkey"',
+        ], SQLITE: [
+            'CREATE TABLE "pymig_new_tags" (\n    "name" TEXT NOT NULL,\n    "label" TEXT,\n    CONSTRAINT "tags_pkey" PRIMARY KEY ("name")\n)',
+            'INSERT INTO "pymig_new_tags" ("name", "label")\nSELECT "name", "label" FROM "tags"',
+            'DROP TABLE "tags"',
+            'PRAGMA legacy_alter_table = ON',
+            'ALTER TABLE "pymig_new_tags" RENAME TO "tags"',
+            'PRAGMA legacy_alter_table = OFF',
+        ]},
+        down_sql={PG: [
+            'ALTER TABLE "tags" DROP CONSTRAINT "tags_pkey"',
+        ], SQLITE: [
+            'CREATE TABLE "pymig_new_tags" (\n    "name" TEXT NOT NULL,\n    "label" TEXT\n)',
+            'INSERT INTO "pymig_new_tags" ("name", "label")\nSELECT "name", "label" FROM "tags"',
+            'DROP TABLE "tags"',
+            'PRAGMA legacy_alter_table = ON',
+            'ALTER TABLE "pymig_new_tags" RENAME TO "tags"',
+            'PRAGMA legacy_alter_table = OFF',
+        ]},
+        checks={PG: [
+            'table "tags" has {count} {noun} with NULL in (name), which primary key "tags_pkey" forbids',
+            '{count} {noun} of "tags" share {groups} of (name), which primary key "tags_pkey" allows only once',
+        ], SQLITE: [
+            'table "tags" has {count} {noun} with NULL in (name), which primary key "tags_pkey" forbids',
+            '{count} {noun} of "tags" share {groups} of (name), which primary key "tags_pkey" allows only once',
+        ]},
+        rows=["INSERT INTO tags VALUES ('a', 'A'), ('b', NULL)"],
+        data="SELECT name, label FROM tags ORDER BY name",
+    ),
+    Case(
+        "add_primary_key_nullable_column",
+        setup=[create_table("events", column("id", "bigint"), column("kind", "text", nullable=False))],
+        ops=[add_primary_key("events", "id", name="events_id_pk")],
+        sql={PG: [
+            'ALTER TABLE "events" ADD CONSTRAINT "events_id_pymig_not_null" CHECK ("id" IS NOT NULL) NOT VALID\n-- undo: ALTER TABLE "events" DROP CONSTRAINT IF EXISTS "events_id_pymig_not_null"',
+            'COMMIT',
+            'ALTER TABLE "events" VALIDATE CONSTRAINT "events_id_pymig_not_null"',
+            'ALTER TABLE "events" ALTER COLUMN "id" SET NOT NULL',
+            'ALTER TABLE "events" DROP CONSTRAINT "events_id_pymig_not_null"',
+            '-- outside a transaction\n-- only if: SELECT NOT indisvalid FROM pg_index WHERE indexrelid = to_regclass(\'"events_id_pk"\')\nDROP INDEX CONCURRENTLY IF EXISTS "events_id_pk"',
+            '-- outside a transaction\nCREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "events_id_pk" ON "events" ("id")\n-- undo: DROP INDEX CONCURRENTLY IF EXISTS "events_id_pk"',
+            'ALTER TABLE "events" ADD CONSTRAINT "events_id_pk" PRIMARY KEY USING INDEX "events_id_pk"',
+        ], SQLITE: [
+            'CREATE TABLE "pymig_new_events" (\n    "id" BIGINT NOT NULL,\n    "kind" TEXT NOT NULL,\n    CONSTRAINT "events_id_pk" PRIMARY KEY ("id")\n)',
+            'INSERT INTO "pymig_new_events" ("id", "kind")\nSELECT "id", "kind" FROM "events"',
+            'DROP TABLE "events"',
+            'PRAGMA legacy_alter_table = ON',
+            'ALTER TABLE "pymig_new_events" RENAME TO "events"',
+            'PRAGMA legacy_alter_table = OFF',
+        ]},
+        down_sql={PG: [
+            'ALTER TABLE "events" DROP CONSTRAINT "events_id_pk"',
+            'ALTER TABLE "events" ALTER COLUMN "id" DROP NOT NULL',
+        ], SQLITE: [
+            'CREATE TABLE "pymig_new_events" (\n    "id" BIGINT NOT NULL,\n    "kind" TEXT NOT NULL\n)',
+            'INSERT INTO "pymig_new_events" ("id", "kind")\nSELECT "id", "kind" FROM "events"',
+            'DROP TABLE "events"',
+            'PRAGMA legacy_alter_table = ON',
+            'ALTER TABLE "pymig_new_events" RENAME TO "events"',
+            'PRAGMA legacy_alter_table = OFF',
+            'CREATE TABLE "pymig_new_events" (\n    "id" BIGINT,\n    "kind" TEXT NOT NULL\n)',
+            'INSERT INTO "pymig_new_events" ("id", "kind")\nSELECT "id", "kind" FROM "events"',
+            'DROP TABLE "events"',
+            'PRAGMA legacy_alter_table = ON',
+            'ALTER TABLE "pymig_new_events" RENAME TO "events"',
+            'PRAGMA legacy_alter_table = OFF',
+        ]},
+        checks={PG: [
+            'table "events" has {count} {noun} with NULL in (id), which primary key "events_id_pk" forbids',
+            '{count} {noun} of "events" share {groups} of (id), which primary key "events_id_pk" allows only once',
+        ], SQLITE: [
+            'table "events" has {count} {noun} with NULL in (id), which primary key "events_id_pk" forbids',
+            '{count} {noun} of "events" share {groups} of (id), which primary key "events_id_pk" allows only once',
+        ]},
+        rows=["INSERT INTO events VALUES (1, 'x'), (2, 'y')"],
+    ),
+    Case(
+        "add_primary_key_new_table",
+        setup=[],
+        ops=[create_table("events", column("id", "bigint"), column("kind", "text", nullable=False)), add_primary_key("events", ["id", "kind"])],
+        sql={PG: [
+            'CREATE TABLE "events" (\n    "id" bigint,\n    "kind" text NOT NULL\n)',
+            'ALTER TABLE "events" ADD CONSTRAINT "events_pkey" PRIMARY KEY ("id", "kind")',
+        ], SQLITE: [
+            'CREATE TABLE "events" (\n    "id" BIGINT,\n    "kind" TEXT NOT NULL\n)',
+            'CREATE TABLE "pymig_new_events" (\n    "id" BIGINT NOT NULL,\n    "kind" TEXT NOT NULL,\n    CONSTRAINT "events_pkey" PRIMARY KEY ("id", "kind")\n)',
+            'INSERT INTO "pymig_new_events" ("id", "kind")\nSELECT "id", "kind" FROM "events"',
+            'DROP TABLE "events"',
+            'PRAGMA legacy_alter_table = ON',
+            'ALTER TABLE "pymig_new_events" RENAME TO "events"',
+            'PRAGMA legacy_alter_table = OFF',
+        ]},
+        down_sql={PG: [
+            'ALTER TABLE "events" DROP CONSTRAINT "events_pkey"',
+            'ALTER TABLE "events" ALTER COLUMN "id" DROP NOT NULL',
+            'DROP TABLE "events"',
+        ], SQLITE: [
+            'CREATE TABLE "pymig_new_events" (\n    "id" BIGINT NOT NULL,\n    "kind" TEXT NOT NULL\n)',
+            'INSERT INTO "pymig_new_events" ("id", "kind")\nSELECT "id", "kind" FROM "events"',
+            'DROP TABLE "events"',
+            'PRAGMA legacy_alter_table = ON',
+            'ALTER TABLE "pymig_new_events" RENAME TO "events"',
+            'PRAGMA legacy_alter_table = OFF',
+            'CREATE TABLE "pymig_new_events" (\n    "id" BIGINT,\n    "kind" TEXT NOT NULL\n)',
+            'INSERT INTO "pymig_new_events" ("id", "kind")\nSELECT "id", "kind" FROM "events"',
+            'DROP TABLE "events"',
+            'PRAGMA legacy_alter_table = ON',
+            'ALTER TABLE "pymig_new_events" RENAME TO "events"',
+            'PRAGMA legacy_alter_table = OFF',
+            'DROP TABLE "events"',
+        ]},
+        checks={PG: [
+            'table "events" has {count} {noun} with NULL in (id, kind), which primary key "events_pkey" forbids',
+            '{count} {noun} of "events" share {groups} of (id, kind), which primary key "events_pkey" allows only once',
+        ], SQLITE: [
+            'table "events" has {count} {noun} with NULL in (id, kind), which primary key "events_pkey" forbids',
+            '{count} {noun} of "events" share {groups} of (id, kind), which primary key "events_pkey" allows only once',
+        ]},
+        down_checks={PG: [
+            'table "events" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ], SQLITE: [
+            'table "events" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ]},
+    ),
+    Case(
+        "drop_primary_key",
+        setup=[create_table("tags", column("name", "text", nullable=False), column("label", "text")), add_primary_key("tags", ["name"])],
+        ops=[drop_primary_key("tags")],
+        sql={PG: [
+            'ALTER TABLE "tags" DROP CONSTRAINT "tags_pkey"',
+        ], SQLITE: [
+            'CREATE TABLE "pymig_new_tags" (\n    "name" TEXT NOT NULL,\n    "label" TEXT\n)',
+            'INSERT INTO "pymig_new_tags" ("name", "label")\nSELECT "name", "label" FROM "tags"',
+            'DROP TABLE "tags"',
+            'PRAGMA legacy_alter_table = ON',
+            'ALTER TABLE "pymig_new_tags" RENAME TO "tags"',
+            'PRAGMA legacy_alter_table = OFF',
+        ]},
+        down_sql={PG: [
+            '-- outside a transaction\n-- only if: SELECT NOT indisvalid FROM pg_index WHERE indexrelid = to_regclass(\'"tags_pkey"\')\nDROP INDEX CONCURRENTLY IF EXISTS "tags_pkey"',
+            '-- outside a transaction\nCREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "tags_pkey" ON "tags" ("name")\n-- undo: DROP INDEX CONCURRENTLY IF EXISTS "tags_pkey"',
+            'ALTER TABLE "tags" ADD CONSTRAINT "tags_pkey" PRIMARY KEY USING INDEX "tags_pkey"',
+        ], SQLITE: [
+            'CREATE TABLE "pymig_new_tags" (\n    "name" TEXT NOT NULL,\n    "label" TEXT,\n    CONSTRAINT "tags_pkey" PRIMARY KEY ("name")\n)',
+            'INSERT INTO "pymig_new_tags" ("name", "label")\nSELECT "name", "label" FROM "tags"',
+            'DROP TABLE "tags"',
+            'PRAGMA legacy_alter_table = ON',
+            'ALTER TABLE "pymig_new_tags" RENAME TO "tags"',
+            'PRAGMA legacy_alter_table = OFF',
+        ]},
+        down_checks={PG: [
+            'table "tags" has {count} {noun} with NULL in (name), which primary key "tags_pkey" forbids',
+            '{count} {noun} of "tags" share {groups} of (name), which primary key "tags_pkey" allows only once',
+        ], SQLITE: [
+            'table "tags" has {count} {noun} with NULL in (name), which primary key "tags_pkey" forbids',
+            '{count} {noun} of "tags" share {groups} of (name), which primary key "tags_pkey" allows only once',
+        ]},
+        rows=["INSERT INTO tags VALUES ('a', 'A')"],
+    ),
+    Case(
+        "rename_constraint",
+        setup=[USERS, add_check("users", "users_email_check", "email <> ''")],
+        ops=[rename_constraint("users", "users_pkey", "users_primary_key"), rename_constraint("users", "users_email_check", "users_email_not_empty")],
+        sql={PG: [
+            'ALTER TABLE "users" RENAME CONSTRAINT "users_pkey" TO "users_primary_key"',
+            'ALTER TABLE "users" RENAME CONSTRAINT "users_email_check" TO "users_email_not_empty"',
+        ], SQLITE: [
+            'CREATE TABLE "pymig_new_users" (\n    "id" INTEGER NOT NULL CONSTRAINT "users_primary_key" PRIMARY KEY AUTOINCREMENT,\n    "email" VARCHAR(255) NOT NULL,\n    "name" TEXT,\n    CONSTRAINT "users_email_check" CHECK (email <> \'\')\n)',
+            'INSERT INTO "pymig_new_users" ("id", "email", "name")\nSELECT "id", "email", "name" FROM "users"',
+            "DELETE FROM sqlite_sequence WHERE name = 'pymig_new_users'",
+            "INSERT INTO sqlite_sequence (name, seq) SELECT 'pymig_new_users', seq FROM sqlite_sequence WHERE name = 'users'",
+            'DROP TABLE "users"',
+            'PRAGMA legacy_alter_table = ON',
+            'ALTER TABLE "pymig_new_users" RENAME TO "users"',
+            'PRAGMA legacy_alter_table = OFF',
+            'CREATE TABLE "pymig_new_users" (\n    "id" INTEGER NOT NULL CONSTRAINT "users_primary_key" PRIMARY KEY AUTOINCREMENT,\n    "email" VARCHAR(255) NOT NULL,\n    "name" TEXT,\n    CONSTRAINT "users_email_not_empty" CHECK (email <> \'\')\n)',
+            'INSERT INTO "pymig_new_users" ("id", "email", "name")\nSELECT "id", "email", "name" FROM "users"',
+            "DELETE FROM sqlite_sequence WHERE name = 'pymig_new_users'",
+            "INSERT INTO sqlite_sequence (name, seq) SELECT 'pymig_new_users', seq FROM sqlite_sequence WHERE name = 'users'",
+            'DROP TABLE "users"',
+            'PRAGMA legacy_alter_table = ON',
+            'ALTER TABLE "pymig_new_users" RENAME TO "users"',
+            'PRAGMA legacy_alter_table = OFF',
+        ]},
+        down_sql={PG: [
+            'ALTER TABLE "users" RENAME CONSTRAINT "users_email_not_empty" TO "users_email_check"',
+            'ALTER TABLE "users" RENAME CONSTRAINT "users_primary_key" TO "users_pkey"',
+        ], SQLITE: [
+            'CREATE TABLE "pymig_new_users" (\n    "id" INTEGER NOT NULL CONSTRAINT "users_primary_key" PRIMARY KEY AUTOINCREMENT,\n    "email" VARCHAR(255) NOT NULL,\n    "name" TEXT,\n    CONSTRAINT "users_email_check" CHECK (email <> \'\')\n)',
+            'INSERT INTO "pymig_new_users" ("id", "email", "name")\nSELECT "id", "email", "name" FROM "users"',
+            "DELETE FROM sqlite_sequence WHERE name = 'pymig_new_users'",
+            "INSERT INTO sqlite_sequence (name, seq) SELECT 'pymig_new_users', seq FROM sqlite_sequence WHERE name = 'users'",
+            'DROP TABLE "users"',
+            'PRAGMA legacy_alter_table = ON',
+            'ALTER TABLE "pymig_new_users" RENAME TO "users"',
+            'PRAGMA legacy_alter_table = OFF',
+            'CREATE TABLE "pymig_new_users" (\n    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n    "email" VARCHAR(255) NOT NULL,\n    "name" TEXT,\n    CONSTRAINT "users_email_check" CHECK (email <> \'\')\n)',
+            'INSERT INTO "pymig_new_users" ("id", "email", "name")\nSELECT "id", "email", "name" FROM "users"',
+            "DELETE FROM sqlite_sequence WHERE name = 'pymig_new_users'",
+            "INSERT INTO sqlite_sequence (name, seq) SELECT 'pymig_new_users', seq FROM sqlite_sequence WHERE name = 'users'",
+            'DROP TABLE "users"',
+            'PRAGMA legacy_alter_table = ON',
+            'ALTER TABLE "pymig_new_users" RENAME TO "users"',
+            'PRAGMA legacy_alter_table = OFF',
+        ]},
+    ),
+    Case(
+        "create_extension",
+        setup=[USERS],
+        ops=[create_extension("citext"), add_column("users", "nick", "citext")],
+        sql={PG: [
+            'CREATE EXTENSION "citext"',
+            'ALTER TABLE "users" ADD COLUMN "nick" citext',
+        ]},
+        down_sql={PG: [
+            'ALTER TABLE "users" DROP COLUMN "nick"',
+            'DROP EXTENSION "citext"',
+        ]},
+        down_checks={PG: [
+            'column "users.nick" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ]},
+        refused={SQLITE: 'create_extension has no SQLite meaning: SQLite has no extensions'},
+    ),
+    Case(
+        "drop_extension",
+        setup=[create_extension("pg_trgm")],
+        ops=[drop_extension("pg_trgm")],
+        sql={PG: [
+            'DROP EXTENSION "pg_trgm"',
+        ]},
+        down_sql={PG: [
+            'CREATE EXTENSION "pg_trgm"',
+        ]},
+        refused={SQLITE: 'create_extension has no SQLite meaning: SQLite has no extensions'},
+    ),
+    Case(
+        "create_schema",
+        setup=[],
+        ops=[create_schema("reporting"), comment_on("reporting", "read-only copies for the analysts")],
+        sql={PG: [
+            'CREATE SCHEMA "reporting"',
+            'COMMENT ON SCHEMA "reporting" IS \'read-only copies for the analysts\'',
+        ]},
+        down_sql={PG: [
+            'COMMENT ON SCHEMA "reporting" IS NULL',
+            'DROP SCHEMA "reporting"',
+        ]},
+        down_checks={PG: [
+            'schema "reporting" holds {count} {noun}, and pymig never drops with CASCADE',
+        ]},
+        refused={SQLITE: 'create_schema has no SQLite meaning: SQLite has no schemas (an attached database file is the nearest thing)'},
+    ),
+    Case(
+        "drop_schema",
+        setup=[create_schema("archive")],
+        ops=[drop_schema("archive")],
+        sql={PG: [
+            'DROP SCHEMA "archive"',
+        ]},
+        down_sql={PG: [
+            'CREATE SCHEMA "archive"',
+        ]},
+        checks={PG: [
+            'schema "archive" holds {count} {noun}, and pymig never drops with CASCADE',
+        ]},
+        refused={SQLITE: 'create_schema has no SQLite meaning: SQLite has no schemas (an attached database file is the nearest thing)'},
     ),
 
 ]

@@ -369,6 +369,10 @@ class PostgresObjects:
     def drop_trigger(self, table: str, name: str) -> list[str]:
         return [f"DROP TRIGGER {self.quote(name)} ON {self.quote(table)}"]
 
+    # -- constraints -------------------------------------------------------------------------
+    def rename_constraint(self, table: str, old: str, new: str) -> list[str]:
+        return [f"ALTER TABLE {self.quote(table)} RENAME CONSTRAINT {self.quote(old)} TO {self.quote(new)}"]
+
     # -- extensions and schemas -------------------------------------------------------------
     def create_extension(self, ext: Extension) -> list[str]:
         schema = f" SCHEMA {self.quote(ext.schema)}" if ext.schema else ""
@@ -384,6 +388,16 @@ class PostgresObjects:
 
     def drop_schema(self, name: str) -> list[str]:
         return [f"DROP SCHEMA {self.quote(name)}"]
+
+    def schema_contents_query(self, name: str) -> str:
+        """One row per object in schema `name` (what DROP SCHEMA without CASCADE refuses over)."""
+        ns = f"{self.literal(name)}::regnamespace"
+        return ("SELECT pg_describe_object('pg_class'::regclass, oid, 0) FROM pg_class "
+                f"WHERE relnamespace = {ns} AND relkind IN ('r', 'p', 'v', 'm', 'S', 'f') UNION ALL "
+                "SELECT pg_describe_object('pg_type'::regclass, t.oid, 0) FROM pg_type t "
+                f"WHERE t.typnamespace = {ns} AND t.typtype IN ('e', 'd', 'r') UNION ALL "
+                "SELECT pg_describe_object('pg_proc'::regclass, oid, 0) FROM pg_proc "
+                f"WHERE pronamespace = {ns} ORDER BY 1")
 
 
 def _first(seq: Sequence) -> int:

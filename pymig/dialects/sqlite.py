@@ -85,7 +85,8 @@ _DIFFERENT = {
 _TYPE_WORDS = {"precision", "varying", "with", "without", "time", "zone"}  # later words of a type name
 
 # Operations SQLite's ALTER TABLE cannot do: the table is rebuilt.
-_REBUILT = {"alter_column", "add_foreign_key", "add_unique", "add_check", "add_primary_key", "drop_constraint"}
+_REBUILT = {"alter_column", "add_foreign_key", "add_unique", "add_check", "add_primary_key", "drop_constraint",
+            "drop_primary_key", "rename_constraint"}
 _FK_ACTIONS = {"NO ACTION": None, "RESTRICT": "restrict", "CASCADE": "cascade", "SET NULL": "set null",
                "SET DEFAULT": "set default"}
 _COLUMN_CLAUSES = {"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "DEFAULT", "COLLATE", "REFERENCES",
@@ -104,6 +105,9 @@ NO_SQLITE = {
                       "(run_sql can create a SQLite trigger with its statements inline)",
     "drop_trigger": "pymig creates triggers on PostgreSQL only",
     "refresh_materialized_view": "SQLite has no materialized views",
+    "create_extension": "SQLite has no extensions", "drop_extension": "SQLite has no extensions",
+    "create_schema": "SQLite has no schemas (an attached database file is the nearest thing)",
+    "drop_schema": "SQLite has no schemas (an attached database file is the nearest thing)",
 }
 
 

@@ -48,13 +48,35 @@ class AddConstraint(Operation):
             raise PymigError(f'constraint "{self.constraint.name}" already exists')
         for col in self.constraint.columns:
             t.column(col)
+        if self.constraint.kind == "primary_key":
+            if t.primary_key:
+                raise PymigError(f'table "{self.table}" already has a primary key ({", ".join(t.primary_key)})',
+                                 hint="drop_primary_key first")
+            # a primary key makes its columns NOT NULL (and dropping it later leaves them so)
+            t = replace(t, columns=tuple(replace(c, nullable=False) if c.name in self.constraint.columns else c
+                                         for c in t.columns))
         return schema.with_table(replace(t, constraints=t.constraints + (resolve_references(schema, self.constraint),)))
 
+    def _nullable(self, schema) -> list:
+        """The columns of a new primary key that allow NULL now (PostgreSQL sets them NOT NULL)."""
+        if self.constraint.kind != "primary_key":
+            return []
+        t = schema.table(self.table)
+        return [t.column(c) for c in self.constraint.columns if t.column(c).nullable]
+
     def forward(self, schema, dialect):
-        return dialect.add_constraint_steps(self.table, self.constraint, schema.is_live(self.table))
+        live = schema.is_live(self.table)
+        steps = []
+        if live:  # NOT NULL first, the online way, so the key itself scans nothing under its lock
+            for col in self._nullable(schema):
+                steps += dialect.alter_column_steps(self.table, col.name, col, live, nullable=False)
+        return steps + dialect.add_constraint_steps(self.table, self.constraint, live)
 
     def inverse(self, schema, added):
-        return [DropConstraint(self.table, self.constraint.name)]
+        from .columns import AlterColumn
+
+        return [DropConstraint(self.table, self.constraint.name),
+                *(AlterColumn(self.table, c.name, nullable=True) for c in self._nullable(schema))]
 
     def checks(self, schema, dialect):
         from ..checks import constraint_checks
@@ -82,3 +104,64 @@ class DropConstraint(Operation):
 
     def inverse(self, schema, added):
         return [AddConstraint(self.table, schema.table(self.table).constraint(self.name))]
+
+
+@register
+@dataclass(frozen=True)
+class DropPrimaryKey(Operation):
+    """Drops the table's primary key, whatever its name; its columns stay NOT NULL."""
+
+    kind = "drop_primary_key"
+    table: str
+
+    def describe(self):
+        return f"drop_primary_key on {self.table}"
+
+    def _key(self, schema) -> Constraint:
+        for c in schema.table(self.table).constraints:
+            if c.kind == "primary_key":
+                return c
+        raise PymigError(f'table "{self.table}" has no primary key')
+
+    def state_forwards(self, schema):
+        key = self._key(schema)
+        refs = [f"{t.name}.{c.name}" for t, c in schema.referencing(self.table)
+                if not c.ref_columns or tuple(c.ref_columns) == key.columns]
+        if refs:
+            raise PymigError(f'drop_primary_key on {self.table}: foreign keys reference it: {", ".join(refs)}',
+                             hint="drop_constraint them first (pymig never drops with CASCADE)")
+        return DropConstraint(self.table, key.name).state_forwards(schema)
+
+    def forward(self, schema, dialect):
+        return [Sql(s) for s in dialect.drop_constraint(self.table, self._key(schema).name)]
+
+    def inverse(self, schema, added):
+        return [AddConstraint(self.table, self._key(schema))]
+
+
+@register
+@dataclass(frozen=True)
+class RenameConstraint(Operation):
+    """ALTER TABLE ... RENAME CONSTRAINT (a unique or primary key's index is renamed with it)."""
+
+    kind = "rename_constraint"
+    table: str
+    name: str
+    new_name: str
+
+    def describe(self):
+        return f"rename_constraint {self.name} on {self.table} to {self.new_name}"
+
+    def state_forwards(self, schema):
+        t = schema.table(self.table)
+        t.constraint(self.name)
+        if schema.find_constraint(self.new_name):
+            raise PymigError(f'constraint "{self.new_name}" already exists')
+        return schema.with_table(replace(t, constraints=tuple(
+            replace(c, name=self.new_name) if c.name == self.name else c for c in t.constraints)))
+
+    def forward(self, schema, dialect):
+        return [Sql(s) for s in dialect.rename_constraint(self.table, self.name, self.new_name)]
+
+    def inverse(self, schema, added):
+        return [RenameConstraint(self.table, self.new_name, self.name)]
