@@ -144,20 +144,8 @@ class PostgresDialect(PostgresObjects, Dialect):
         return _as_read_back(body) if c.definition else body
 
     def create_index(self, index):
-        statements = super().create_index(index)
-        comment = [self.comment_on("index", index.name, index.comment)] if index.comment else []
-        return ([_as_read_back(s) for s in statements] if index.definition else statements) + comment
-
-    def create_table(self, table):
-        return super().create_table(table) + self.table_extras(table)
-
-    def add_column(self, table, column):
-        comment = [self.comment_on("column", column.name, column.comment, table)] if column.comment else []
-        return super().add_column(table, column) + comment
-
-    def add_constraint(self, table, c):
-        comment = [self.comment_on("constraint", c.name, c.comment, table)] if c.comment else []
-        return super().add_constraint(table, c) + comment
+        statements = super().create_index(index)  # and its comment (PostgresObjects)
+        return [_as_read_back(statements[0]), *statements[1:]] if index.definition else statements
 
     def alter_column(self, table, name, *, type=None, **changes):
         # `serial` is a pseudo-type that ALTER ... TYPE does not accept

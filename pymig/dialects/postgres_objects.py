@@ -203,6 +203,22 @@ def _privilege_key(p) -> tuple:
 class PostgresObjects:
     """The SQL of the object kinds that PostgresDialect renders besides tables and indexes."""
 
+    # -- what the Dialect statements leave out: comments, privileges, triggers ---------------
+    def create_table(self, table):
+        return super().create_table(table) + self.table_extras(table)
+
+    def add_column(self, table, column):
+        comment = [self.comment_on("column", column.name, column.comment, table)] if column.comment else []
+        return super().add_column(table, column) + comment
+
+    def add_constraint(self, table, c):
+        comment = [self.comment_on("constraint", c.name, c.comment, table)] if c.comment else []
+        return super().add_constraint(table, c) + comment
+
+    def create_index(self, index):
+        comment = [self.comment_on("index", index.name, index.comment)] if index.comment else []
+        return super().create_index(index) + comment
+
     # -- comments ---------------------------------------------------------------------------
     def comment_on(self, kind: str, name: str, text: str | None, table: str | None = None) -> str:
         """COMMENT ON <kind>; `table` for a column, constraint or trigger."""
