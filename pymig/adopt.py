@@ -190,7 +190,7 @@ def baseline(config: Config, name: str, version: int | None, no_mark: bool, forc
                              f"latest {records[-1].version} ({records[-1].name})): a baseline is for a database "
                              "pymig has not managed yet; nothing was written",
                              hint="pass --force to write one anyway")
-        catalog = dialect.read_catalog(db)
+        catalog = without_tool_history(dialect.read_catalog(db))
         built = operations(catalog, dialect)
         counts = built.counts
         description = _description(counts)
@@ -219,6 +219,31 @@ def baseline(config: Config, name: str, version: int | None, no_mark: bool, forc
             echo(f"note: {', '.join(pending)} come before the baseline and are not applied here; "
                  "`pymig mark` them if the database already has what they do")
     return path
+
+
+# The history tables of other migration tools: their bookkeeping, not the application's schema.
+TOOL_HISTORY = {"alembic_version": "Alembic", "flyway_schema_history": "Flyway", "schema_migrations":
+                "the seed's runner, golang-migrate, dbmate or Rails", "goose_db_version": "goose",
+                "_yoyo_migration": "yoyo", "_yoyo_log": "yoyo", "_yoyo_version": "yoyo", "yoyo_lock": "yoyo",
+                "django_migrations": "Django", "knex_migrations": "knex", "knex_migrations_lock": "knex",
+                "SequelizeMeta": "Sequelize", "databasechangelog": "Liquibase", "databasechangeloglock": "Liquibase"}
+
+
+def without_tool_history(catalog):
+    """The catalog without other tools' history tables (said in `skipped`, not written)."""
+    from dataclasses import replace
+
+    from .schema import Schema
+
+    found = sorted(t for t in catalog.schema.tables if t in TOOL_HISTORY)
+    if not found:
+        return catalog
+    schema = Schema({n: t for n, t in catalog.schema.tables.items() if n not in found},
+                    {n: i for n, i in catalog.schema.indexes.items() if i.table not in found})
+    objects = tuple(o for o in catalog.objects if o.table not in found
+                    and not any(d == f"table {t}" for t in found for d in o.depends_on))
+    skipped = tuple(("table", t, f"the history table of {TOOL_HISTORY[t]}, not part of the schema") for t in found)
+    return replace(catalog, schema=schema, objects=objects, skipped=catalog.skipped + skipped)
 
 
 def _description(counts: Counter) -> str:

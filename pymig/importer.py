@@ -182,13 +182,16 @@ def convert_source(s: Source, fmt: str, before: list) -> Imported:
 
     up = convert(split(s.up_text))
     lines, items = [], []
+    dropped = [c for c in up if not c.operations]
+    if dropped:
+        lines.append(f"  {' / '.join(dict.fromkeys(_short(c.statement.text, 20)[1:-1] for c in dropped))} dropped: "
+                     "pymig runs each migration in its own transaction")
     for c in up:
         first = _short(c.statement.text, 100)[1:-1]
-        if c.operations:
-            kinds = ", ".join(o.kind for o in c.operations)
-            lines.append(f"  {first} -> {kinds}" + (f" ({c.why})" if c.why else ""))
-        else:
-            lines.append(f"  {first} -> {c.why}")
+        if not c.operations:
+            continue
+        kinds = ", ".join(o.kind for o in c.operations)
+        lines.append(f"  {first} -> {kinds}" + (f" ({c.why})" if c.why else ""))
         if c.warning:
             lines.append(f"    warning: {c.warning}")
         for k, op in enumerate(c.operations):

@@ -106,7 +106,7 @@ def table_operations(table: Table, catalog: Catalog, dialect, created: set, coun
     pk_columns = next((c.columns for c in table.constraints if c.kind == "primary_key"), ())
     in_order = list(pk_columns) == [c.name for c in table.columns if c.name in pk_columns]
     for c in table.constraints:
-        c = replace(c, definition=None) if c.name not in catalog.verbatim else c
+        c = as_written(c, dialect) if c.name not in catalog.verbatim else c
         if c.definition is not None:
             statement = dialect.add_constraint(table.name, c)[0]
             target = deferred if c.kind == "foreign_key" else after
@@ -143,10 +143,23 @@ def table_operations(table: Table, catalog: Catalog, dialect, created: set, coun
 
 def index_operation(index, catalog: Catalog, dialect):
     """create_index, or run_sql of the catalog's definition when the DSL cannot spell it."""
-    if index.name in catalog.verbatim:
+    if index.name in catalog.verbatim or "ARRAY" in " ".join([*index.columns, index.where or ""]):
+        # the dialect renders catalog text in the form PostgreSQL reads back into the same index
         return Commented(f"index {index.name} on {index.table}: as the catalog defines it",
-                         RunSQL(index.definition, dialect.drop_index(index.name)[0]))
+                         RunSQL(dialect.create_index(index)[0], dialect.drop_index(index.name)[0]))
     return CreateIndex(replace(index, definition=None))
+
+
+def as_written(c, dialect):
+    """The constraint as the DSL writes it (no catalog text). A CHECK whose expression holds an
+    array (`status IN ('a', 'b')` on a varchar column) keeps the catalog's own text, in the form
+    PostgreSQL reads back into the same expression (Dialect.constraint_body): the pretty-printed
+    one would come back with its casts pushed into the elements, a different definition."""
+    if c.kind == "check" and c.definition and "ARRAY" in (c.expression or ""):
+        body = dialect.constraint_body(c)
+        if body.startswith("CHECK (") and body.endswith(")"):
+            return replace(c, expression=body[len("CHECK ("):-1], definition=None)
+    return replace(c, definition=None)
 
 
 def _inline_name(table: str, c) -> bool:

@@ -38,7 +38,7 @@ def test_every_object_kind_round_trips(role, db_url, empty_url, pymig_server_url
     out = source.ok("baseline")
     path = source.migrations / "001_baseline.py"
     for kind in ("1 schema", "1 extension", "1 enum", "1 domain", "1 type", "2 sequences", "2 functions",
-                 "5 tables", "2 views", "1 materialized view", "1 trigger", "1 row security", "1 policy",
+                 "5 tables", "6 indexes", "2 views", "1 materialized view", "1 trigger", "1 row security", "1 policy",
                  "4 grants", "1 revoke", "6 comments", "1 generated column", "2 table options", "1 sequence owner"):
         assert kind in out, out
     assert "recorded migrations/001_baseline.py as applied" in out
@@ -96,8 +96,11 @@ def test_refuses_a_database_with_history_unless_forced(db_url, tmp_path):
 
 def test_says_what_it_did_not_write(db_url, tmp_path):
     execute(db_url, "CREATE SCHEMA other; CREATE TABLE other.hidden (id int);"
-                       "CREATE TABLE events (at date NOT NULL) PARTITION BY RANGE (at)")
+                       "CREATE TABLE events (at date NOT NULL) PARTITION BY RANGE (at);"
+                       "CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY)")
     out = Project(tmp_path, db_url).ok("baseline", "--no-mark")
+    assert "not written: table alembic_version: the history table of Alembic, not part of the schema" in out
+    assert "alembic_version" not in (tmp_path / "migrations" / "001_baseline.py").read_text()
     assert "not written: schema contents other: 1 object(s) in schema other" in out
     assert "not written: table events: a partitioned table" in out
 
