@@ -78,10 +78,16 @@ def find_sources(directory: Path, fmt: str | None, allow_gaps: bool = False) -> 
         missing = sorted(set(range(versions[0], versions[-1] + 1)) - set(versions))
         if missing:
             raise ImportError_(
-                f"{display_path(directory)}: versions {', '.join(map(str, missing))} are missing between "
+                f"{display_path(directory)}: {_versions(missing)} missing between "
                 f"{versions[0]} and {versions[-1]} (a gap: a file lost, or renumbered?); nothing was written",
                 hint="restore the missing file, or pass --allow-gaps when the numbers were skipped on purpose")
     return fmt, [sources[v] for v in versions]
+
+
+def _versions(missing: list[int]) -> str:
+    if len(missing) == 1:
+        return f"version {missing[0]} is"
+    return f"versions {', '.join(map(str, missing))} are"
 
 
 def _read(path: Path) -> str:

@@ -193,7 +193,7 @@ def test_dbmate_layout(db_url, tmp_path):
 
 BAD = {
     "gaps": ({"001_a.sql": ITEMS, "002_b.sql": PRICE, "004_c.sql": UNPRICE},
-             ["versions 3 are missing between 1 and 4", "--allow-gaps"]),
+             ["version 3 is missing between 1 and 4", "--allow-gaps"]),
     "duplicates": ({"001_a.sql": ITEMS, "001_b.sql": PRICE}, ["duplicate version 1:", "001_a.sql", "001_b.sql"]),
     "down without up": ({"001_a.sql": ITEMS, "002_b_down.sql": UNPRICE},
                         ["002_b_down.sql is a down file without an up file"]),
