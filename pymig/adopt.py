@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 from .config import Config
+from .dialects.adoption import record_marked, record_unmarked
 from .errors import ConfigError, IrreversibleError, PymigError
 from .loader import Migration, MigrationFile, discover, display_path, load
 
@@ -114,7 +115,7 @@ def mark(config: Config, versions: list[int], force: bool, echo) -> None:
             if not force:
                 _require_present(m, before, live)
             plan = derive_plan(m, before)
-            statements += dialect.record_marked(v, m.name, m.checksum, user, _json(plan))
+            statements += record_marked(dialect, v, m.name, m.checksum, user, _json(plan))
         _write(db, statements)
     for v in sorted(versions):
         echo(f"marked {by_version[v].label} as applied (not run)")
@@ -157,7 +158,7 @@ def unmark(config: Config, versions: list[int], echo) -> None:
                 raise PymigError(f"migration {v} is not recorded as applied; nothing was changed",
                                  hint="`pymig status` lists what is")
         user = current_user()
-        _write(db, [s for v in sorted(versions) for s in dialect.record_unmarked(v, records[v].name, user)])
+        _write(db, [s for v in sorted(versions) for s in record_unmarked(dialect, v, records[v].name, user)])
     for v in sorted(versions):
         echo(f"unmarked migration {v} ({records[v].name}): forgotten, its inverse not run")
 
@@ -207,7 +208,7 @@ def baseline(config: Config, name: str, version: int | None, no_mark: bool, forc
         m = load(MigrationFile(version, slug, path))
         plan = derive_plan(m, [])
         try:
-            _write(db, dialect.record_marked(version, m.name, m.checksum, current_user(), _json(plan)))
+            _write(db, record_marked(dialect, version, m.name, m.checksum, current_user(), _json(plan)))
         except Exception as e:
             text = db.error_text(e) or str(e)
             raise PymigError(f"wrote {display_path(path)}, but recording it as applied failed: {text}",

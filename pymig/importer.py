@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import Config
+from .dialects.adoption import FOREIGN_HISTORY, record_marked
 from .errors import ConfigError, PymigError
 from .loader import MigrationFile, discover, display_path, load
 
@@ -230,7 +231,7 @@ def _with_down(s: Source, ops: list, before: list) -> tuple[list, bool, list[str
     from .adopt import _follow
     from .ops import RunSQL
     from .schema import Schema
-    from .sqlimport import convert, split
+    from .sqlimport import convert, created, derived_down, dropped, split
 
     start = Schema()
     for op in before:
@@ -256,6 +257,14 @@ def _with_down(s: Source, ops: list, before: list) -> tuple[list, bool, list[str
         else:
             lines.append(f"  {label}: MISMATCH: it leaves {_describe(undone, start)}; "
                          "`pymig down` uses the inverse pymig derives")
+    for i in list(open_sql):  # a CREATE of an object with the down file's DROP of the same object
+        made = created(ops[i].up)
+        match = next((d for d in down_sql if made and (gone := dropped(d)) and gone.key == made.key), None)
+        if match is not None:
+            ops[i] = replace(ops[i], down=match)
+            down_sql.remove(match)
+            open_sql.remove(i)
+            lines.append(f"  run_sql {_short(ops[i].up)}: down= {_short(match)} (from the down file)")
     if open_sql and len(down_sql) == len(open_sql):
         for i, text in zip(open_sql, reversed(down_sql)):
             ops[i] = replace(ops[i], down=text)
@@ -265,6 +274,12 @@ def _with_down(s: Source, ops: list, before: list) -> tuple[list, bool, list[str
         ops[open_sql[0]] = replace(ops[open_sql[0]], down=";\n".join(reversed(down_sql)))
         lines.append(f"  run_sql {_short(ops[open_sql[0]].up)}: down= the down file's SQL statements")
         open_sql = []
+    for i in list(open_sql):  # a CREATE of something new is undone by its DROP
+        undo = derived_down(ops[i].up)
+        if undo is not None:
+            ops[i] = replace(ops[i], down=undo)
+            open_sql.remove(i)
+            lines.append(f"  run_sql {_short(ops[i].up)}: down= {_short(undo)} (derived: the DROP of what it creates)")
     for i in open_sql:
         lines.append(f"  IRREVERSIBLE: run_sql {_short(ops[i].up)} has no statement in the down file that undoes "
                      "it; `pymig down` refuses this migration (add down= by hand)")
@@ -333,7 +348,7 @@ def run(config: Config, source_dir: Path, fmt: str | None, adopt_history: bool, 
 
 def applied_versions(db, dialect, fmt: str, imported: list[Imported]) -> list[int]:
     """The imported versions the source tool's history table records as applied."""
-    table, query = dialect.foreign_history(fmt)
+    table, query = FOREIGN_HISTORY[fmt]
     if not db.rows(dialect.table_exists(table))[0][0]:
         raise PymigError(f"the database has no {table} table, so there is no {fmt} history to adopt; "
                          "nothing was recorded (the files were written)",
@@ -375,7 +390,7 @@ def adopt(config: Config, fmt: str, imported: list[Imported], echo) -> None:
             before = [loaded[x] for x in sorted(loaded) if x < v]
             _require_present(loaded[v], before, live)
             plan = derive_plan(loaded[v], before)
-            statements += dialect.record_marked(v, loaded[v].name, loaded[v].checksum, user, _json(plan))
+            statements += record_marked(dialect, v, loaded[v].name, loaded[v].checksum, user, _json(plan))
         _write(db, statements)
     echo(f"adopted the {fmt} history: {len(versions)} migration{'s' if len(versions) != 1 else ''} recorded as "
          f"applied (not run): {', '.join(files[v].label for v in versions)}; the old table is left as it was")

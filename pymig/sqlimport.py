@@ -109,7 +109,9 @@ def _one(s: Statement, previous: Converted | None) -> Converted:
         return _update(s, toks, tree, previous)
     if isinstance(tree, exp.Grant):
         return _grant(s, toks)
-    word = head.split(" ")[0] if head else "this statement"
+    words = head.split(" ")
+    word = " ".join(w for w in words[:3] if w not in ("OR", "REPLACE", "UNIQUE"))[:40] if words[0] in (
+        "CREATE", "DROP", "ALTER") else (words[0] or "this statement")
     raise Verbatim(f"pymig has no operation for {word}")
 
 
@@ -435,18 +437,23 @@ def _create_index(toks: list[Token]):
     end = _paren(toks, i)
     items = [_cut(g) for g in _groups(toks[i + 1:end])]
     rest = toks[end + 1:]
+    include = ()
+    if rest and _is(rest[0], "INCLUDE") and len(rest) > 1 and rest[1].text == "(":
+        close = _paren(rest, 1)
+        include, rest = _names(rest[1:close + 1]), rest[close + 1:]
     where = None
     if rest and _is(rest[0], "WHERE"):
         where, rest = _cut(rest[1:]), []
     if rest:
-        raise Verbatim(f"index {name}: {_cut(rest)!r} (INCLUDE, WITH, TABLESPACE) is more than create_index says")
+        raise Verbatim(f"index {name}: {_cut(rest)!r} (WITH, TABLESPACE) is more than create_index says")
     from sqlglot import exp
 
     for item in items:
         tree = parse(item) if not item.upper().endswith((" DESC", " ASC")) else None
         if isinstance(tree, exp.Alias):
             raise Verbatim(f"index {name}: {item!r} names an operator class, which create_index cannot write")
-    op = create_index(table, items, name=name, unique="UNIQUE" in words, where=where, method=method)
+    op = create_index(table, items, name=name, unique="UNIQUE" in words, where=where, method=method,
+                      include=list(include))
     op.validate()
     return op
 
@@ -578,3 +585,99 @@ def _grant(s: Statement, toks: list[Token]) -> Converted:
         raise Verbatim("pymig has no operation for GRANT")
     revoke = "REVOKE " + _TEXT.source[toks[1].start:toks[to[0]].start] + "FROM " + _cut(toks[to[0] + 1:])
     return Converted(s, [RunSQL(s.text, revoke)], "pymig has no operation for GRANT; its down= is the REVOKE")
+
+
+# -- what a statement kept as SQL creates or drops (pairing with the down file) ------------------------
+
+_OBJECTS = ("INDEX", "VIEW", "MATERIALIZED VIEW", "TYPE", "DOMAIN", "SEQUENCE", "SCHEMA", "EXTENSION", "TRIGGER",
+            "FUNCTION", "PROCEDURE")
+
+
+@dataclass(frozen=True)
+class SqlObject:
+    kind: str  # "VIEW", "TRIGGER", ...
+    name: str  # as written (quotes and schema included)
+    table: str | None = None  # a trigger's table
+    replaces: bool = False  # OR REPLACE / IF NOT EXISTS: it may have existed before
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.kind, self.name.lower().strip('"')
+
+
+def _object_at(toks: list[Token], i: int) -> tuple[str, int] | None:
+    """(kind, index after it) for the object keyword(s) at `i`."""
+    for kind in sorted(_OBJECTS, key=len, reverse=True):
+        words = kind.split()
+        if all(i + k < len(toks) and _is(toks[i + k], w) for k, w in enumerate(words)):
+            return kind, i + len(words)
+    return None
+
+
+def _qualified(toks: list[Token], i: int) -> tuple[str, int]:
+    """A possibly schema-qualified name at `i`, as written."""
+    end = i + 1
+    while end + 1 < len(toks) and toks[end].text == "." and toks[end + 1].kind in ("word", "quoted"):
+        end += 2
+    return _TEXT.source[toks[i].start:toks[end - 1].end], end
+
+
+def created(text: str) -> SqlObject | None:
+    """What `CREATE [OR REPLACE] [UNIQUE] <kind> [CONCURRENTLY] [IF NOT EXISTS] name ...` creates."""
+    try:
+        _TEXT.source = text
+        toks = list(tokens(text))
+    except PymigError:
+        return None
+    if not toks or not _is(toks[0], "CREATE"):
+        return None
+    i, replaces = 1, False
+    while i < len(toks) and _is(toks[i], "OR", "REPLACE", "UNIQUE", "CONSTRAINT"):
+        replaces = replaces or _is(toks[i], "REPLACE")
+        i += 1
+    found = _object_at(toks, i)
+    if found is None:
+        return None
+    kind, i = found
+    while i < len(toks) and _is(toks[i], "CONCURRENTLY", "IF", "NOT", "EXISTS"):
+        replaces = replaces or _is(toks[i], "EXISTS")
+        i += 1
+    if i >= len(toks) or toks[i].kind not in ("word", "quoted") or (kind == "INDEX" and _is(toks[i], "ON")):
+        return None
+    name, i = _qualified(toks, i)
+    table = None
+    if kind == "TRIGGER":
+        on = next((k for k in range(i, len(toks)) if _is(toks[k], "ON")), None)
+        if on is None:
+            return None
+        table = _qualified(toks, on + 1)[0]
+    return SqlObject(kind, name, table, replaces)
+
+
+def dropped(text: str) -> SqlObject | None:
+    """What `DROP <kind> [IF EXISTS] name [...]` drops."""
+    try:
+        _TEXT.source = text
+        toks = list(tokens(text))
+    except PymigError:
+        return None
+    if not toks or not _is(toks[0], "DROP"):
+        return None
+    found = _object_at(toks, 1)
+    if found is None:
+        return None
+    kind, i = found
+    while i < len(toks) and _is(toks[i], "CONCURRENTLY", "IF", "EXISTS"):
+        i += 1
+    if i >= len(toks) or toks[i].kind not in ("word", "quoted"):
+        return None
+    return SqlObject(kind, _qualified(toks, i)[0])
+
+
+def derived_down(text: str) -> str | None:
+    """The statement that undoes a CREATE of an object that did not exist before (no OR REPLACE,
+    no IF NOT EXISTS); functions are left out (their argument types would have to be read)."""
+    obj = created(text)
+    if obj is None or obj.replaces or obj.kind in ("FUNCTION", "PROCEDURE"):
+        return None
+    return f"DROP {obj.kind} {obj.name}" + (f" ON {obj.table}" if obj.table else "")

@@ -125,6 +125,7 @@ def write(folder: Path, files: dict[str, str]) -> Path:
 ITEMS = "CREATE TABLE items (id serial PRIMARY KEY, name text NOT NULL);"
 PRICE = "ALTER TABLE items ADD COLUMN price numeric(10,2) NOT NULL DEFAULT 0;"
 UNPRICE = "ALTER TABLE items DROP COLUMN price;"
+COVER = "\nCREATE INDEX items_cover ON items (id) INCLUDE (name);"
 
 
 def test_flyway_layout(db_url, tmp_path):
@@ -149,15 +150,16 @@ def test_flyway_layout(db_url, tmp_path):
 
 def test_golang_migrate_layout(db_url, tmp_path):
     folder = write(tmp_path / "gm", {
-        "1_create_items.up.sql": ITEMS, "1_create_items.down.sql": "DROP TABLE items;",
+        "1_create_items.up.sql": ITEMS + COVER, "1_create_items.down.sql": "DROP TABLE items;",
         "2_add_price.up.sql": PRICE, "2_add_price.down.sql": UNPRICE,
         "3_index_names.up.sql": "CREATE INDEX items_name ON items (lower(name));",
         "3_index_names.down.sql": "DROP INDEX items_name;"})
-    execute(db_url, ITEMS + PRICE + "CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, "
+    execute(db_url, ITEMS + COVER + PRICE + "CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, "
                                     "dirty boolean NOT NULL); INSERT INTO schema_migrations VALUES (2, false);")
     project = Project(tmp_path, db_url)
     out = project.ok("import", str(folder), "--adopt-history")
     assert "importing 3 golang-migrate migrations" in out
+    assert "CREATE INDEX items_cover ON items (id) INCLUDE (name) -> create_index" in out
     assert "2 migrations recorded as applied (not run)" in out
     assert "1 migration applied" in project.ok("up")
     assert 'create_index("items", "lower(name)", name="items_name")' in \
@@ -235,4 +237,19 @@ def test_a_statement_sqlglot_cannot_parse_stays_sql(tmp_path):
     out = Project(tmp_path, None).ok("import", str(folder), url=None)
     text = (tmp_path / "migrations" / "001_a.py").read_text()
     assert "VACUUM FULL items" in text and "CREATE FUNCTION f()" in text
-    assert "IRREVERSIBLE" in out  # two run_sql blocks, one statement in the down file to pair them with
+    # the function's CREATE pairs with the down file's DROP of it; nothing undoes the VACUUM
+    assert "run_sql 'CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$...': down= 'DROP FUNCTION f()' " \
+           "(from the down file)" in out
+    assert "IRREVERSIBLE: run_sql 'VACUUM FULL items' has no statement in the down file" in out
+
+
+def test_creates_without_a_down_file_get_their_drop(tmp_path):
+    folder = write(tmp_path / "sql", {"001_a.sql": ITEMS + "\nCREATE VIEW named AS SELECT name FROM items;\n"
+                                                          "CREATE INDEX items_cover ON items USING gist (id) WITH (buffering = on);\n"
+                                                          "CREATE OR REPLACE VIEW named AS SELECT name FROM items;\n"})
+    out = Project(tmp_path, None).ok("import", str(folder), url=None)
+    assert "run_sql 'CREATE VIEW named AS SELECT name FROM items': down= 'DROP VIEW named' (derived" in out
+    assert "down= 'DROP INDEX items_cover' (derived" in out
+    # OR REPLACE may have replaced a view that existed before: its DROP would be a guess
+    assert "IRREVERSIBLE: run_sql 'CREATE OR REPLACE VIEW named AS SELECT name FROM i...'" in out
+    assert "1 migration written to migrations; irreversible: 001_a.py" in out

@@ -182,37 +182,8 @@ class Dialect:
         """The condition that picks a backfill batch's rows: those whose key `select` returns."""
         return f"{key} IN ({select})"
 
-    _FOREIGN_HISTORY = {  # (table, query) of the history other tools keep, for `pymig import --adopt-history`
-        "seed": ("schema_migrations", "SELECT version FROM schema_migrations"),
-        "dbmate": ("schema_migrations", "SELECT version FROM schema_migrations"),
-        "golang-migrate": ("schema_migrations", "SELECT version, dirty FROM schema_migrations"),
-        "flyway": ("flyway_schema_history",
-                   "SELECT version FROM flyway_schema_history WHERE success AND version IS NOT NULL"),
-    }
-
-    def foreign_history(self, tool: str) -> tuple[str, str]:
-        return self._FOREIGN_HISTORY[tool]
-
     def table_exists(self, name: str) -> str:
         return f"SELECT to_regclass({self.literal(self.quote(name))}) IS NOT NULL"
-
-    def record_marked(self, version, name, checksum, user, inverse_json) -> list[str]:
-        """`pymig mark`: a history row for a migration that was not run, and a `mark` log row."""
-        lit = self.literal
-        return [
-            "INSERT INTO pymig_migrations (version, name, checksum, duration_ms, applied_by, inverse) "
-            f"VALUES ({int(version)}, {lit(name)}, {lit(checksum)}, 0, {lit(user)}, {lit(inverse_json)})",
-            "INSERT INTO pymig_log (version, name, direction, by, duration_ms) "
-            f"VALUES ({int(version)}, {lit(name)}, 'mark', {lit(user)}, 0)",
-        ]
-
-    def record_unmarked(self, version, name, user) -> list[str]:
-        """`pymig unmark`: forget a migration without running its inverse, with an `unmark` log row."""
-        return [
-            f"DELETE FROM pymig_migrations WHERE version = {int(version)}",
-            "INSERT INTO pymig_log (version, name, direction, by, duration_ms) "
-            f"VALUES ({int(version)}, {self.literal(name)}, 'unmark', {self.literal(user)}, 0)",
-        ]
 
     def forget(self, version: int) -> list[str]:
         """Drop the progress record of a migration whose committed steps were undone."""

@@ -1,0 +1,33 @@
+"""The SQL of adopting a database: history rows for migrations recorded without running them
+(`pymig mark` / `unmark`, baseline, import --adopt-history), and where other tools keep theirs.
+The same text serves PostgreSQL and SQLite: both history tables have these columns."""
+
+from __future__ import annotations
+
+# (table, query) of the history other tools keep, for `pymig import --adopt-history`
+FOREIGN_HISTORY = {
+    "seed": ("schema_migrations", "SELECT version FROM schema_migrations"),
+    "dbmate": ("schema_migrations", "SELECT version FROM schema_migrations"),
+    "golang-migrate": ("schema_migrations", "SELECT version, dirty FROM schema_migrations"),
+    "flyway": ("flyway_schema_history", "SELECT version FROM flyway_schema_history WHERE success AND version IS NOT NULL"),
+}
+
+
+def record_marked(dialect, version, name, checksum, user, inverse_json) -> list[str]:
+    """A history row for a migration that was not run, and a `mark` log row."""
+    lit = dialect.literal
+    return [
+        "INSERT INTO pymig_migrations (version, name, checksum, duration_ms, applied_by, inverse) "
+        f"VALUES ({int(version)}, {lit(name)}, {lit(checksum)}, 0, {lit(user)}, {lit(inverse_json)})",
+        "INSERT INTO pymig_log (version, name, direction, by, duration_ms) "
+        f"VALUES ({int(version)}, {lit(name)}, 'mark', {lit(user)}, 0)",
+    ]
+
+
+def record_unmarked(dialect, version, name, user) -> list[str]:
+    """Forget a migration without running its inverse, with an `unmark` log row."""
+    return [
+        f"DELETE FROM pymig_migrations WHERE version = {int(version)}",
+        "INSERT INTO pymig_log (version, name, direction, by, duration_ms) "
+        f"VALUES ({int(version)}, {dialect.literal(name)}, 'unmark', {dialect.literal(user)}, 0)",
+    ]
