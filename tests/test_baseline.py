@@ -61,6 +61,19 @@ def test_every_object_kind_round_trips(role, db_url, empty_url, pymig_server_url
         assert differences(pristine, empty_url) == []
 
 
+def test_the_seed_database_round_trips(role, db_url, empty_url, tmp_path):
+    """A database built by the seed's runner from its seven SQL migrations (the role data
+    migration included): its baseline, applied to an empty database, gives the same catalog."""
+    from test_import import seed_folder, seed_runner_up
+
+    seed_runner_up(db_url, seed_folder(tmp_path, role))
+    out = Project(tmp_path, db_url).ok("baseline")
+    assert "not written: table schema_migrations: the history table of the seed's runner" in out
+    ruff_clean(tmp_path / "migrations" / "001_baseline.py")
+    Project(tmp_path, empty_url).ok("up")
+    assert differences(db_url, empty_url) == ["table schema_migrations exists in the first but not in the second"]
+
+
 def test_same_database_same_bytes_and_no_mark(db_url, tmp_path):
     execute(db_url, "CREATE TABLE b (id serial PRIMARY KEY, a_id integer);"
                        "CREATE TABLE a (id serial PRIMARY KEY, b_id integer REFERENCES b(id));"

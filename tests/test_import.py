@@ -100,6 +100,16 @@ def test_seed_imported_equals_the_sql_and_round_trips(role, db_url, pymig_server
     assert public_relations(db_url) == ["schema_migrations", "schema_migrations_pkey"]
 
 
+def test_a_down_file_that_does_not_undo_the_up_is_reported(tmp_path):
+    folder = write(tmp_path / "sql", {"001_a.sql": ITEMS, "002_b.sql": PRICE + "\nCREATE INDEX items_name ON items (name);",
+                                      "002_b_down.sql": "DROP INDEX items_name;"})
+    out = Project(tmp_path, None).ok("import", str(folder), url=None)
+    assert "down file 002_b_down.sql: MISMATCH: it leaves columns or constraints other than before; " \
+           "`pymig down` uses the inverse pymig derives" in out
+    text = (tmp_path / "migrations" / "002_b.py").read_text()
+    assert "add_column" in text and "create_index" in text
+
+
 def test_a_predicate_postgresql_refuses_is_reported_and_kept(tmp_path):
     folder = tmp_path / "sql"
     folder.mkdir()
