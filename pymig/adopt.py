@@ -139,11 +139,11 @@ def _require_present(m: Migration, before: list[Migration], live) -> None:
                 continue  # a later operation of the same migration drops or renames it
             if table not in live.tables:
                 raise PymigError(f"{m.file.label}: {op.describe()}: table {table} does not exist in the database, "
-                                 "so this migration has not run there; nothing was marked",
+                                 "so this migration has not run there; nothing was recorded",
                                  hint="run it with `pymig up`, or pass --force to record it anyway")
             if column is not None and not live.tables[table].has_column(column):
                 raise PymigError(f"{m.file.label}: {op.describe()}: column {table}.{column} does not exist in the "
-                                 "database, so this migration has not run there; nothing was marked",
+                                 "database, so this migration has not run there; nothing was recorded",
                                  hint="run it with `pymig up`, or pass --force to record it anyway")
 
 

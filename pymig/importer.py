@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -151,7 +152,9 @@ def _pair(fmt: str, files: list[Path], texts: dict, directory: Path) -> dict[int
     return ups
 
 
-_NAMING = {"seed": "expected NNN_name.sql or NNN_name_down.sql", "flyway": "expected V1__name.sql or U1__name.sql",
+_NAMING = {"seed": "expected NNN_name.sql or NNN_name_down.sql",
+           "flyway": "expected V1__name.sql or U1__name.sql (pymig versions are whole numbers: V1.1 and repeatable "
+                     "R__ files have no equivalent)",
            "golang-migrate": "expected 1_name.up.sql or 1_name.down.sql", "dbmate": "expected 1_name.sql"}
 
 
@@ -299,6 +302,12 @@ def _describe(undone, start) -> str:
     extra = sorted(set(undone.tables) - set(start.tables))
     missing = sorted(set(start.tables) - set(undone.tables))
     parts = [f"table {t} that was not there before" for t in extra] + [f"table {t} dropped" for t in missing]
+    for t in sorted(set(undone.tables) & set(start.tables)):
+        now, was = undone.tables[t], start.tables[t]
+        names, before = [c.name for c in now.columns], [c.name for c in was.columns]
+        parts += [f"column {t}.{c} that was not there before" for c in names if c not in before]
+        parts += [f"column {t}.{c} dropped" for c in before if c not in names]
+        parts += [f"column {t}.{c.name} changed" for c in now.columns if c.name in before and c != was.column(c.name)]
     parts += [f"index {i} that was not there before" for i in sorted(set(undone.indexes) - set(start.indexes))]
     parts += [f"index {i} dropped" for i in sorted(set(start.indexes) - set(undone.indexes))]
     return ", ".join(parts) or "columns or constraints other than before"
@@ -312,6 +321,10 @@ def _short(text: str, width: int = 50) -> str:
 # -- the command -----------------------------------------------------------------------------------
 
 def run(config: Config, source_dir: Path, fmt: str | None, adopt_history: bool, allow_gaps: bool, echo) -> None:
+    from dataclasses import replace
+
+    from .adopt import _write
+
     fmt, sources = find_sources(Path(source_dir), fmt, allow_gaps)
     target = config.migrations
     existing = {f.version: f for f in discover(target)} if target.is_dir() else {}
@@ -319,13 +332,14 @@ def run(config: Config, source_dir: Path, fmt: str | None, adopt_history: bool, 
         if s.version in existing:
             raise ImportError_(f"version {s.version} is taken: {existing[s.version].label} already exists, so "
                                f"{display_path(s.up)} cannot be imported; nothing was written")
-    imported, before = [], []
+    imported, before, loaded = [], [], {}
     with tempfile.TemporaryDirectory(prefix="pymig_import_") as tmp:
         for s in sources:
             item = convert_source(s, fmt, before)
             path = Path(tmp) / item.filename
             path.write_text(item.module)
             m = load(MigrationFile(s.version, s.name, path))  # it loads and validates, or nothing is written
+            loaded[s.version] = replace(m, file=MigrationFile(s.version, s.name, target / item.filename))
             before += list(m.operations)
             imported.append(item)
         echo(f"importing {len(sources)} {fmt} migration{'s' if len(sources) != 1 else ''} from "
@@ -334,14 +348,45 @@ def run(config: Config, source_dir: Path, fmt: str | None, adopt_history: bool, 
             echo(f"{display_path(item.source.up)} -> {display_path(target / item.filename)}")
             for line in item.lines:
                 echo(line)
-        target.mkdir(parents=True, exist_ok=True)
-        for item in imported:
-            shutil.copyfile(Path(tmp) / item.filename, target / item.filename)
-    irreversible = [i.filename for i in imported if i.irreversible]
-    echo(f"{len(imported)} migration{'s' if len(imported) != 1 else ''} written to {display_path(target)}"
-         + (f"; irreversible: {', '.join(irreversible)}" if irreversible else ""))
-    if adopt_history:
-        adopt(config, fmt, imported, echo)
+        with _target(config, adopt_history, echo) as connection:
+            if connection is not None:  # everything checked and derived before a file is written
+                dialect, db = connection
+                versions, statements = adoption(db, dialect, fmt, imported, {**_loaded(existing), **loaded})
+            target.mkdir(parents=True, exist_ok=True)
+            for item in imported:
+                shutil.copyfile(Path(tmp) / item.filename, target / item.filename)
+            irreversible = [i.filename for i in imported if i.irreversible]
+            echo(f"{len(imported)} migration{'s' if len(imported) != 1 else ''} written to {display_path(target)}"
+                 + (f"; irreversible: {', '.join(irreversible)}" if irreversible else ""))
+            if connection is None:
+                return
+            if not versions:
+                echo("the source history records none of the imported versions: nothing to adopt")
+                return
+            try:
+                _write(db, statements)
+            except Exception as e:
+                text = db.error_text(e) or str(e)
+                raise PymigError(f"the files were written, but recording the history failed: {text}",
+                                 hint=f"`pymig mark {' '.join(map(str, versions))}` records it") from None
+    echo(f"adopted the {fmt} history: {len(versions)} migration{'s' if len(versions) != 1 else ''} recorded as "
+         f"applied (not run): {', '.join(loaded[v].file.label for v in versions)}; the old table is left as it was")
+
+
+@contextmanager
+def _target(config: Config, adopt_history: bool, echo):
+    """The target database, under the runner lock, when the history is to be adopted."""
+    if not adopt_history:
+        yield None
+        return
+    from .commands import connected
+
+    with connected(config, lock=True, echo=echo) as connection:
+        yield connection
+
+
+def _loaded(files: dict) -> dict:
+    return {v: load(f) for v, f in files.items()}
 
 
 # -- --adopt-history -------------------------------------------------------------------------------
@@ -351,7 +396,7 @@ def applied_versions(db, dialect, fmt: str, imported: list[Imported]) -> list[in
     table, query = FOREIGN_HISTORY[fmt]
     if not db.rows(dialect.table_exists(table))[0][0]:
         raise PymigError(f"the database has no {table} table, so there is no {fmt} history to adopt; "
-                         "nothing was recorded (the files were written)",
+                         "nothing was written",
                          hint="`pymig mark VERSION...` records migrations by hand")
     versions = {i.source.version for i in imported}
     rows = db.rows(query)
@@ -360,7 +405,7 @@ def applied_versions(db, dialect, fmt: str, imported: list[Imported]) -> list[in
         found = [by_stem[str(v)] for (v, *_) in rows if str(v) in by_stem]
     elif fmt == "golang-migrate":  # one row: the version reached, and whether it failed halfway
         if rows and rows[0][1]:
-            raise PymigError(f"{table} says version {rows[0][0]} is dirty (it failed halfway); nothing was recorded",
+            raise PymigError(f"{table} says version {rows[0][0]} is dirty (it failed halfway); nothing was written",
                              hint="fix the database and the table with `migrate force`, then import again")
         found = [v for v in versions if rows and v <= int(rows[0][0])]
     else:
@@ -368,30 +413,22 @@ def applied_versions(db, dialect, fmt: str, imported: list[Imported]) -> list[in
     return sorted(set(found))
 
 
-def adopt(config: Config, fmt: str, imported: list[Imported], echo) -> None:
-    from .adopt import _json, _require_present, _write, derive_plan
-    from .commands import connected
+def adoption(db, dialect, fmt: str, imported: list[Imported], loaded: dict) -> tuple[list[int], list[str]]:
+    """The versions to record and the statements that record them; refuses, before anything is
+    written, when pymig already has one of them or the database plainly lacks what one creates."""
+    from .adopt import _json, _require_present, derive_plan
     from .history import current_user, read_records
 
-    files = {f.version: f for f in discover(config.migrations)}
-    with connected(config, lock=True, echo=echo) as (dialect, db):
-        versions = applied_versions(db, dialect, fmt, imported)
-        if not versions:
-            echo("the source history records none of the imported versions: nothing to adopt")
-            return
-        recorded = {r.version for r in read_records(db, dialect)}
-        taken = [v for v in versions if v in recorded]
-        if taken:
-            raise PymigError(f"migration {taken[0]} is already in pymig's history; nothing was adopted")
-        loaded = {v: load(files[v]) for v in sorted(files) if v <= versions[-1]}
-        live = dialect.introspect(db)
-        statements, user = [], current_user()
-        for v in versions:
-            before = [loaded[x] for x in sorted(loaded) if x < v]
-            _require_present(loaded[v], before, live)
-            plan = derive_plan(loaded[v], before)
-            statements += record_marked(dialect, v, loaded[v].name, loaded[v].checksum, user, _json(plan))
-        _write(db, statements)
-    echo(f"adopted the {fmt} history: {len(versions)} migration{'s' if len(versions) != 1 else ''} recorded as "
-         f"applied (not run): {', '.join(files[v].label for v in versions)}; the old table is left as it was")
-
+    versions = applied_versions(db, dialect, fmt, imported)
+    recorded = {r.version for r in read_records(db, dialect)}
+    taken = [v for v in versions if v in recorded]
+    if taken:
+        raise PymigError(f"migration {taken[0]} is already in pymig's history; nothing was written")
+    live = dialect.introspect(db)
+    statements, user = [], current_user()
+    for v in versions:
+        before = [loaded[x] for x in sorted(loaded) if x < v]
+        _require_present(loaded[v], before, live)
+        plan = derive_plan(loaded[v], before)
+        statements += record_marked(dialect, v, loaded[v].name, loaded[v].checksum, user, _json(plan))
+    return versions, statements

@@ -104,7 +104,7 @@ def test_a_down_file_that_does_not_undo_the_up_is_reported(tmp_path):
     folder = write(tmp_path / "sql", {"001_a.sql": ITEMS, "002_b.sql": PRICE + "\nCREATE INDEX items_name ON items (name);",
                                       "002_b_down.sql": "DROP INDEX items_name;"})
     out = Project(tmp_path, None).ok("import", str(folder), url=None)
-    assert "down file 002_b_down.sql: MISMATCH: it leaves columns or constraints other than before; " \
+    assert "down file 002_b_down.sql: MISMATCH: it leaves column items.price that was not there before; " \
            "`pymig down` uses the inverse pymig derives" in out
     text = (tmp_path / "migrations" / "002_b.py").read_text()
     assert "add_column" in text and "create_index" in text
@@ -183,7 +183,22 @@ def test_golang_migrate_dirty_history_is_refused(db_url, tmp_path):
     execute(db_url, ITEMS + "CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, "
                             "dirty boolean NOT NULL); INSERT INTO schema_migrations VALUES (1, true);")
     res = Project(tmp_path, db_url).run("import", str(folder), "--adopt-history")
-    assert_clean_error(res, "schema_migrations says version 1 is dirty", "nothing was recorded")
+    assert_clean_error(res, "schema_migrations says version 1 is dirty", "nothing was written")
+    assert not (tmp_path / "migrations").exists() or list((tmp_path / "migrations").iterdir()) == []
+
+
+def test_adopting_refuses_before_writing_anything(db_url, tmp_path):
+    folder = write(tmp_path / "sql", {"001_create_items.sql": ITEMS, "002_add_price.sql": PRICE})
+    project = Project(tmp_path, db_url)
+    res = project.run("import", str(folder), "--adopt-history")
+    assert_clean_error(res, "the database has no schema_migrations table", "nothing was written")
+    execute(db_url, "CREATE TABLE schema_migrations (version varchar(50) PRIMARY KEY);"
+                    "INSERT INTO schema_migrations VALUES ('001_create_items'), ('002_add_price')")
+    res = project.run("import", str(folder), "--adopt-history")  # the runner's table says so, the database does not
+    assert_clean_error(res, "migrations/001_create_items.py: create_table items: table items does not exist",
+                       "nothing was recorded")
+    assert list(project.migrations.iterdir()) == []
+    assert log(db_url) == []
 
 
 def test_dbmate_layout(db_url, tmp_path):

@@ -28,7 +28,7 @@ def test_mark_records_without_running_and_down_reverts(db_url, tmp_path):
     assert [r[2] for r in log(db_url)] == ["mark"]
     res = p.run("mark", "2")
     assert_clean_error(res, "migrations/002_add_note.py: add_column t.note: column t.note does not exist in the "
-                            "database", "nothing was marked", "--force")
+                            "database", "nothing was recorded", "--force")
     assert [r[0] for r in history(db_url)] == [1]
     assert "applied migrations/002_add_note.py" in p.ok("up")  # only the rest runs
     p.ok("down", "--to", "0")  # the marked migration's inverse, derived from its file, drops t
@@ -54,7 +54,7 @@ def test_bad_marks_are_refused(db_url, tmp_path):
     res = p.run("mark", "7")
     assert_clean_error(res, "no migration file has version 7")
     res = p.run("mark", "1")
-    assert_clean_error(res, "table t does not exist in the database", "nothing was marked")
+    assert_clean_error(res, "table t does not exist in the database", "nothing was recorded")
     p.ok("up")
     assert_clean_error(p.run("mark", "1", "--force"), "migrations/001_create_t.py is already recorded as applied")
     assert_clean_error(p.run("unmark", "5"), "migration 5 is not recorded as applied", "nothing was changed")
