@@ -168,6 +168,7 @@ def unmark(config: Config, versions: list[int], echo) -> None:
 def baseline(config: Config, name: str, version: int | None, no_mark: bool, force: bool, echo) -> Path:
     from .commands import connected
     from .history import current_user, read_records
+    from .catalog import read_catalog
     from .recreate import operations
     from .writer import module_source
 
@@ -191,7 +192,7 @@ def baseline(config: Config, name: str, version: int | None, no_mark: bool, forc
                              f"latest {records[-1].version} ({records[-1].name})): a baseline is for a database "
                              "pymig has not managed yet; nothing was written",
                              hint="pass --force to write one anyway")
-        catalog = without_tool_history(dialect.read_catalog(db))
+        catalog = without_tool_history(read_catalog(db, dialect))
         built = operations(catalog, dialect)
         counts = built.counts
         description = _description(counts)

@@ -37,7 +37,7 @@ _PATTERNS = {
 }
 
 
-class ImportError_(PymigError):
+class SourceError(PymigError):
     """A source folder pymig cannot import as it is; nothing was written."""
 
 
@@ -69,7 +69,7 @@ def find_sources(directory: Path, fmt: str | None, allow_gaps: bool = False) -> 
         raise ConfigError(f"source folder {display_path(directory)} does not exist")
     files = sorted(p for p in directory.iterdir() if p.is_file() and p.suffix == ".sql")
     if not files:
-        raise ImportError_(f"{display_path(directory)} holds no .sql files; nothing was written")
+        raise SourceError(f"{display_path(directory)} holds no .sql files; nothing was written")
     texts = {p: _read(p) for p in files}
     fmt = fmt or _detect(files, texts, directory)
     if fmt not in FORMATS:
@@ -79,7 +79,7 @@ def find_sources(directory: Path, fmt: str | None, allow_gaps: bool = False) -> 
     if fmt in ("seed", "flyway") and not allow_gaps:
         missing = sorted(set(range(versions[0], versions[-1] + 1)) - set(versions))
         if missing:
-            raise ImportError_(
+            raise SourceError(
                 f"{display_path(directory)}: {_versions(missing)} missing between "
                 f"{versions[0]} and {versions[-1]} (a gap: a file lost, or renumbered?); nothing was written",
                 hint="restore the missing file, or pass --allow-gaps when the numbers were skipped on purpose")
@@ -96,7 +96,7 @@ def _read(path: Path) -> str:
     try:
         return path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as e:
-        raise ImportError_(f"{display_path(path)} is not UTF-8 text (byte {e.start}: {e.reason}); nothing was "
+        raise SourceError(f"{display_path(path)} is not UTF-8 text (byte {e.start}: {e.reason}); nothing was "
                            "written", hint="convert it, e.g. iconv -f latin1 -t utf-8") from None
 
 
@@ -112,7 +112,7 @@ def _detect(files: list[Path], texts: dict, directory: Path) -> str:
         return "seed"
     odd = next(n for n in names if not any(p.match(n) for p in _PATTERNS.values()))  \
         if not all(any(p.match(n) for p in _PATTERNS.values()) for n in names) else names[0]
-    raise ImportError_(
+    raise SourceError(
         f"{display_path(directory)}: cannot tell the format from the file names (e.g. {odd}); nothing was written",
         hint="pass --format seed (NNN_name.sql + NNN_name_down.sql), flyway (V1__name.sql), "
              "golang-migrate (1_name.up.sql + 1_name.down.sql) or dbmate (1_name.sql with -- migrate:up)")
@@ -128,22 +128,22 @@ def _pair(fmt: str, files: list[Path], texts: dict, directory: Path) -> dict[int
     for p in files:
         m = _PATTERNS[fmt].match(p.name)
         if not m:
-            raise ImportError_(f"{display_path(p)} is not a {fmt} migration file name; nothing was written",
+            raise SourceError(f"{display_path(p)} is not a {fmt} migration file name; nothing was written",
                                hint=_NAMING[fmt])
         version, name, is_down = _parts(fmt, m)
         if is_down:
             if version in downs:
-                raise ImportError_(f"two down files for version {version}: {display_path(downs[version])} and "
+                raise SourceError(f"two down files for version {version}: {display_path(downs[version])} and "
                                    f"{display_path(p)}; nothing was written")
             downs[version] = p
             continue
         if version in ups:
-            raise ImportError_(f"duplicate version {version}: {display_path(ups[version].up)} and {display_path(p)}; "
+            raise SourceError(f"duplicate version {version}: {display_path(ups[version].up)} and {display_path(p)}; "
                                "nothing was written", hint="renumber one of them")
         ups[version] = Source(version, name, p, up_text=texts[p])
     for version, p in sorted(downs.items()):
         if version not in ups:
-            raise ImportError_(f"{display_path(p)} is a down file without an up file (no version {version} "
+            raise SourceError(f"{display_path(p)} is a down file without an up file (no version {version} "
                                "migration); nothing was written", hint="remove it, or restore its up file")
         ups[version].down, ups[version].down_text = p, texts[p]
     if fmt == "dbmate":
@@ -179,7 +179,7 @@ def _dbmate_sections(path: Path, text: str) -> tuple[str, str | None]:
         elif current is not None:
             current.append(line)
     if current is None:
-        raise ImportError_(f"{display_path(path)} has no `-- migrate:up` section; nothing was written")
+        raise SourceError(f"{display_path(path)} has no `-- migrate:up` section; nothing was written")
     return "".join(up), ("".join(down) if "".join(down).strip() else None)
 
 
@@ -330,7 +330,7 @@ def run(config: Config, source_dir: Path, fmt: str | None, adopt_history: bool, 
     existing = {f.version: f for f in discover(target)} if target.is_dir() else {}
     for s in sources:
         if s.version in existing:
-            raise ImportError_(f"version {s.version} is taken: {existing[s.version].label} already exists, so "
+            raise SourceError(f"version {s.version} is taken: {existing[s.version].label} already exists, so "
                                f"{display_path(s.up)} cannot be imported; nothing was written")
     imported, before, loaded = [], [], {}
     with tempfile.TemporaryDirectory(prefix="pymig_import_") as tmp:

@@ -180,7 +180,7 @@ class _Text:
         return self.source[toks[0].start:toks[-1].end] if toks else ""
 
 
-_TEXT: _Text = _Text("")
+_TEXT: _Text = _Text("")  # the statement being converted (one at a time)
 
 
 def _cut(toks: list[Token]) -> str:
@@ -203,7 +203,6 @@ def _names(toks: list[Token]) -> tuple[str, ...]:
 
 _COLUMN_WORDS = {"NOT", "NULL", "DEFAULT", "PRIMARY", "UNIQUE", "REFERENCES", "CHECK", "CONSTRAINT", "COLLATE",
                  "GENERATED"}
-_ACTIONS = {"CASCADE": "cascade", "RESTRICT": "restrict", "NO": "no action", "SET": None}
 
 
 @dataclass
