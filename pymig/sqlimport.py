@@ -621,14 +621,20 @@ def _qualified(toks: list[Token], i: int) -> tuple[str, int]:
     return _TEXT.source[toks[i].start:toks[end - 1].end], end
 
 
-def created(text: str) -> SqlObject | None:
-    """What `CREATE [OR REPLACE] [UNIQUE] <kind> [CONCURRENTLY] [IF NOT EXISTS] name ...` creates."""
+def _starting(text: str, word: str) -> list[Token] | None:
+    """The statement's tokens when it starts with `word` (and can be tokenized)."""
     try:
         _TEXT.source = text
         toks = list(tokens(text))
     except PymigError:
         return None
-    if not toks or not _is(toks[0], "CREATE"):
+    return toks if toks and _is(toks[0], word) else None
+
+
+def created(text: str) -> SqlObject | None:
+    """What `CREATE [OR REPLACE] [UNIQUE] <kind> [CONCURRENTLY] [IF NOT EXISTS] name ...` creates."""
+    toks = _starting(text, "CREATE")
+    if toks is None:
         return None
     i, replaces = 1, False
     while i < len(toks) and _is(toks[i], "OR", "REPLACE", "UNIQUE", "CONSTRAINT"):
@@ -655,12 +661,8 @@ def created(text: str) -> SqlObject | None:
 
 def dropped(text: str) -> SqlObject | None:
     """What `DROP <kind> [IF EXISTS] name [...]` drops."""
-    try:
-        _TEXT.source = text
-        toks = list(tokens(text))
-    except PymigError:
-        return None
-    if not toks or not _is(toks[0], "DROP"):
+    toks = _starting(text, "DROP")
+    if toks is None:
         return None
     found = _object_at(toks, 1)
     if found is None:
