@@ -14,6 +14,11 @@ import click
 class State:
     debug = False
     url: str | None = None
+    command: str | None = None  # for the hint after Ctrl-C
+
+
+# Options a command may take that feed the configuration rather than the command itself.
+_CONFIG_OPTIONS = ("lock_wait", "lock_timeout", "out_of_order", "scratch_prefix_")
 
 
 def common(fn):
@@ -31,7 +36,8 @@ def common(fn):
         from .config import load_config
 
         State.debug = debug or parent.get("debug", False)
-        overrides = {k: kwargs.pop(k) for k in ("lock_wait", "lock_timeout") if k in kwargs}
+        State.command = ctx.info_name
+        overrides = {k: kwargs.pop(k) for k in _CONFIG_OPTIONS if k in kwargs}
         config = load_config(database_url or parent.get("database_url"),
                              directory or parent.get("directory"), **overrides)
         State.url = config.database_url
@@ -54,10 +60,12 @@ def cli(ctx, database_url, directory, debug):
 
 @cli.command()
 @click.option("--to", "to", type=int, default=None, metavar="VERSION", help="Stop after this version.")
-@click.option("--lock-wait", "lock_wait", type=float, default=None, metavar="SECONDS",
-              help="How long to wait for another runner's lock (default 60).")
+@click.option("--lock-wait", "lock_wait", default=None, metavar="DURATION",
+              help="How long to wait for another runner's lock: 60 (seconds), 30s, 2min (default 60).")
 @click.option("--lock-timeout", "lock_timeout", default=None, metavar="DURATION",
               help="lock_timeout for statements that block traffic, e.g. 500ms, 2s (default 1s); retried on timeout.")
+@click.option("--allow-out-of-order", "out_of_order", is_flag=True, default=False,
+              help="Apply a pending migration older than the newest applied one (else refused).")
 @common
 def up(config, to):
     """Apply pending migrations."""
@@ -69,8 +77,8 @@ def up(config, to):
 @cli.command()
 @click.option("--steps", type=click.IntRange(min=1), default=None, help="How many migrations to undo (default 1).")
 @click.option("--to", "to", type=int, default=None, metavar="VERSION", help="Undo everything after VERSION (0: all).")
-@click.option("--lock-wait", "lock_wait", type=float, default=None, metavar="SECONDS",
-              help="How long to wait for another runner's lock (default 60).")
+@click.option("--lock-wait", "lock_wait", default=None, metavar="DURATION",
+              help="How long to wait for another runner's lock: 60 (seconds), 30s, 2min (default 60).")
 @click.option("--lock-timeout", "lock_timeout", default=None, metavar="DURATION",
               help="lock_timeout for statements that block traffic, e.g. 500ms, 2s (default 1s); retried on timeout.")
 @common
@@ -90,6 +98,8 @@ def down(config, steps, to):
 @click.option("--from", "from_", type=int, default=None, metavar="VERSION",
               help="With --offline: the version the database is at (default 0).")
 @click.option("--offline", is_flag=True, help="Render from the migration files alone; no database.")
+@click.option("--allow-out-of-order", "out_of_order", is_flag=True, default=False,
+              help="As for `up`: include pending migrations older than the newest applied one.")
 @click.option("--lock-timeout", "lock_timeout", default=None, metavar="DURATION",
               help="lock_timeout for statements that block traffic, e.g. 500ms, 2s (default 1s); retried on timeout.")
 @common
@@ -107,7 +117,8 @@ def sql_(config, down_, steps, to, from_, offline):
 
 
 @cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@click.option("--json", "as_json", is_flag=False, flag_value="v1", default=None, type=click.Choice(["v1", "v2"]),
+              help="Print JSON: a list (--json), or an object with the current version and that list (--json=v2).")
 @common
 def status(config, as_json):
     """List every migration with its state: applied, pending, modified or missing."""
@@ -115,7 +126,7 @@ def status(config, as_json):
 
     rows = commands.status(config)
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(json.dumps(commands.status_json(rows, as_json), indent=2))
         return
     if not rows:
         click.echo("no migrations")
@@ -128,17 +139,47 @@ def status(config, as_json):
     for r in rows:
         counts[r["state"]] = counts.get(r["state"], 0) + 1
     click.echo(", ".join(f"{n} {s}" for s, n in counts.items()))
+    why = commands.all_missing_reason(config, rows)
+    if why:
+        click.echo(why, err=True)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, metavar="N", help="Only the newest N entries.")
+@common
+def history(config, as_json, limit):
+    """Every up and down ever run (pymig_log): when, which migration, by whom, how long."""
+    from . import commands
+
+    rows = commands.history(config, limit)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo("no history: nothing was applied to this database yet")
+        return
+    width = max(len(r["label"]) for r in rows)
+    for r in rows:
+        click.echo(f"{r['at']}  {r['direction']:<4}  {r['label']:<{width}}  {r['by']}  {r['duration_ms']:.0f} ms")
 
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of findings.")
 @click.option("--offline", is_flag=True, help="Do not connect even when a database URL is configured.")
+@click.option("--pending", is_flag=True, help="Only the migrations not applied yet to the database.")
+@click.option("--since", "since", type=int, default=None, metavar="VERSION",
+              help="Only the migrations after VERSION (no database needed).")
 @common
-def check(config, as_json, offline):
+def check(config, as_json, offline, pending, since):
     """Lint the migrations: irreversible steps, table rewrites, long locks, breaking renames and drops."""
     from . import commands
 
-    findings = commands.check(config, offline)
+    if pending and since is not None:
+        raise click.UsageError("give --pending or --since, not both")
+    if pending and offline:
+        raise click.UsageError("--pending reads the database's history; it cannot go with --offline (use --since)")
+    findings = commands.check(config, offline, pending, since)
     errors = sum(f.severity == "error" for f in findings)
     if as_json:
         click.echo(json.dumps([f.as_dict() for f in findings], indent=2))
@@ -167,6 +208,8 @@ def new(config, name):
 @click.option("--to", "to", type=int, default=None, metavar="VERSION", help="Last migration to verify.")
 @click.option("--scratch-url", metavar="URL", default=None,
               help="An empty database to use (default: one created on the target's server, then dropped).")
+@click.option("--scratch-prefix", "scratch_prefix_", default=None, metavar="PREFIX",
+              help="Name of the scratch database before its random part (default pymig_verify_).")
 @click.option("--seed", "seeds", multiple=True, metavar="FILE",
               help="Sample rows (.sql, or .py with seed(conn)); 003_x.sql loads once 003 is applied. Repeatable.")
 @common
@@ -293,10 +336,10 @@ def main(argv=None) -> None:
     signal.signal(signal.SIGTERM, _terminate)
     try:
         cli.main(args=argv, prog_name="pymig", standalone_mode=False)
-    except click.exceptions.Abort as e:
-        code = getattr(e.__cause__, "exit_code", 130)
-        click.echo("stopped by SIGTERM: the open transaction was rolled back" if code == 143 else "aborted",
-                   err=True)
+    except (click.exceptions.Abort, KeyboardInterrupt) as e:
+        code = getattr(e.__cause__ if isinstance(e, click.exceptions.Abort) else e, "exit_code", 130)
+        what = "stopped by SIGTERM: the open transaction was rolled back" if code == 143 else "interrupted"
+        click.echo(f"{what}\nhint: {_interrupt_hint(State.command)}", err=True)
         sys.exit(code)
     except click.ClickException as e:
         e.show()
@@ -307,19 +350,44 @@ def main(argv=None) -> None:
         from .config import redact  # here, not above: `pymig --help` should not pay for it
         from .errors import PymigError
 
+        urls = (State.url, *_urls_given(argv))
         debug = State.debug or "--debug" in argv
         if debug:
-            click.echo(redact(traceback.format_exc(), State.url), err=True)
+            click.echo(redact(traceback.format_exc(), *urls), err=True)
         if isinstance(e, PymigError):
-            click.echo(redact(f"error: {e}", State.url), err=True)
+            click.echo(redact(f"error: {e}", *urls), err=True)
             sys.exit(e.exit_code)
-        click.echo(redact(f"error: internal error: {type(e).__name__}: {e}", State.url), err=True)
+        click.echo(redact(f"error: internal error: {type(e).__name__}: {e}", *urls), err=True)
         if not debug:
             click.echo("run again with --debug for the traceback", err=True)
         sys.exit(3)
 
 
+def _urls_given(argv) -> list[str]:
+    """Every URL the user handed pymig, for redaction, even when the configuration failed to load."""
+    import os
+
+    urls = [os.environ.get("DATABASE_URL")]
+    for i, arg in enumerate(argv):
+        for option in ("--database-url", "--scratch-url"):
+            if arg == option and i + 1 < len(argv):
+                urls.append(argv[i + 1])
+            elif arg.startswith(option + "="):
+                urls.append(arg.split("=", 1)[1])
+    return [u for u in urls if u]
+
+
+def _interrupt_hint(command: str | None) -> str:
+    if command == "up":
+        return ("migrations reported as applied stay applied, the one in progress was rolled back or, if it "
+                "had committed parts, is partial; `pymig status` shows which, `pymig up` goes on")
+    if command == "down":
+        return ("migrations reported as reverted stay reverted, the one in progress was rolled back; "
+                "`pymig status` shows where it stopped, `pymig down` goes on")
+    if command == "verify":
+        return "the target database was not touched; the scratch database is dropped unless --scratch-url named it"
+    return "nothing was changed"
+
+
 if __name__ == "__main__":
     main()
-
-

@@ -30,6 +30,11 @@ def _to_stderr(text: str) -> None:
     print(text, file=sys.stderr)
 
 
+def _discover(config: Config) -> list[MigrationFile]:
+    """The migration files; ignored files that look like migrations get a notice on stderr."""
+    return discover(config.migrations, notice=_to_stderr)
+
+
 @contextmanager
 def connected(config: Config, lock: bool, echo=None):
     """A connection (and, for commands that change things, the runner lock and history tables)."""
@@ -56,7 +61,11 @@ def _records(db, dialect) -> list[Record]:
 
 def _label(record: Record, files: dict[int, MigrationFile]) -> str:
     f = files.get(record.version)
-    return f.label if f else f"{record.version} ({record.name})"
+    return f.label if f else missing_label(record.version, record.name)
+
+
+def missing_label(version: int, name: str) -> str:
+    return f"migration {version} ({name}; its file is missing)"
 
 
 def _executor(config: Config, dialect, db, echo=None, preview=False):
@@ -86,10 +95,10 @@ def _load_all(files: list[MigrationFile], dialect) -> list[Migration]:
 
 
 def up(config: Config, to: int | None, echo) -> None:
-    files = discover(config.migrations)
+    files = _discover(config)
     with connected(config, lock=True, echo=echo) as (dialect, db):
         applied = {r.version: r for r in _records(db, dialect)}
-        pending = _load_all(plan_up(files, applied, to), dialect)
+        pending = _load_all(plan_up(files, applied, to, config.out_of_order), dialect)
         if not pending:
             echo("nothing to apply: the database is up to date")
             return
@@ -104,9 +113,9 @@ def up(config: Config, to: int | None, echo) -> None:
 
 
 def down(config: Config, steps: int | None, to: int | None, echo) -> None:
-    by_version = {f.version: f for f in discover_if_present(config.migrations)}
+    by_version = {f.version: f for f in discover_if_present(config)}
     with connected(config, lock=True, echo=echo) as (dialect, db):
-        chosen = plan_down(_records(db, dialect), steps, to)
+        chosen = plan_down(_records(db, dialect), steps, to, lambda r: _label(r, by_version))
         if not chosen:
             echo("nothing to undo")
             return
@@ -118,13 +127,16 @@ def down(config: Config, steps: int | None, to: int | None, echo) -> None:
         echo(f"{len(chosen)} migration{'s' if len(chosen) != 1 else ''} reverted")
 
 
-def discover_if_present(directory: Path) -> list[MigrationFile]:
-    """`down` works from the history alone, so a missing directory is no error."""
-    return discover(directory) if directory.is_dir() else []
+def discover_if_present(config: Config) -> list[MigrationFile]:
+    """`down` works from the history alone, so a missing directory is no error (unless it was
+    named, with --dir or [tool.pymig] migrations: then a typo would go unnoticed)."""
+    if config.migrations.is_dir() or config.migrations_configured:
+        return _discover(config)
+    return []
 
 
 def sql(config: Config, down_: bool, steps, to, from_, offline: bool) -> str:
-    files = discover(config.migrations) if not down_ or offline else discover_if_present(config.migrations)
+    files = _discover(config) if not down_ or offline else discover_if_present(config)
     if offline:
         return _offline_sql(config, files, down_, steps, to, from_ or 0)
     by_version = {f.version: f for f in files}
@@ -132,10 +144,10 @@ def sql(config: Config, down_: bool, steps, to, from_, offline: bool) -> str:
         records = _records(db, dialect)
         executor = _executor(config, dialect, db, preview=True)
         if down_:
-            for r in plan_down(records, steps, to):
+            for r in plan_down(records, steps, to, lambda r: _label(r, by_version)):
                 executor.revert(r, _label(r, by_version))
         else:
-            pending = _load_all(plan_up(files, {r.version: r for r in records}, to), dialect)
+            pending = _load_all(plan_up(files, {r.version: r for r in records}, to, config.out_of_order), dialect)
             if pending and not db.rows(dialect.history_exists)[0][0]:
                 _show_history_setup(executor, dialect)
             for m in pending:
@@ -182,7 +194,7 @@ def _offline_sql(config, files, down_, steps, to, from_) -> str:
     executor = _executor(config, dialect, None, preview=True)
     executor.schema = state.schema
     by_version = {f.version: f for f in files}
-    for r in plan_down(records, steps, to):
+    for r in plan_down(records, steps, to, lambda r: _label(r, by_version)):
         executor.revert(r, _label(r, by_version))
     return executor.output() or "-- nothing to do"
 
@@ -192,7 +204,7 @@ def _replayed_record(m: Migration, executor) -> Record:
 
 
 def status(config: Config) -> list[dict]:
-    files = discover_if_present(config.migrations)
+    files = _discover(config)
     with connected(config, lock=False) as (dialect, db):
         records = _records(db, dialect)
     by_version = {r.version: r for r in records}
@@ -217,24 +229,79 @@ def status(config: Config) -> list[dict]:
             "label": f.label if f else f"{v} ({r.name})",
             "state": state,
             "applied_at": r.applied_at.isoformat() if r and r.applied_at else None,
+            "applied_by": r.applied_by if r else None,
+            "checksum": r.checksum if r else None,
+            "duration_ms": round(r.duration_ms, 3) if r else None,
         })
     return rows
 
 
+def status_json(rows: list[dict], form: str):
+    """`--json` (v1): the list, one object per migration. `--json=v2`: an object with the current
+    version (the newest fully applied one, 0 before any) and that list."""
+    if form == "v1":
+        return rows
+    done = [r["version"] for r in rows if r["state"] in ("applied", "modified", "missing")]
+    return {"current_version": max(done, default=0), "migrations": rows}
+
+
+def all_missing_reason(config: Config, rows: list[dict]) -> str | None:
+    """Applied migrations and not one of their files here: most likely the wrong directory."""
+    applied = [r for r in rows if r["state"] not in ("pending",)]
+    if not applied or any(r["state"] != "missing" for r in applied):
+        return None
+    return (f"note: none of the {len(applied)} applied migrations has its file in {display_path(config.migrations)}: "
+            "is this the project's directory? (--dir or [tool.pymig] migrations names the migrations directory)")
+
+
+def history(config: Config, limit: int | None) -> list[dict]:
+    """pymig_log, oldest first: every up and down, with who ran it and how long it took."""
+    from .history import read_log
+
+    files = {f.version: f for f in discover_if_present(config)}
+    with connected(config, lock=False) as (dialect, db):
+        entries = read_log(db, dialect)
+    rows = [{
+        "version": e.version,
+        "name": e.name,
+        "label": files[e.version].label if e.version in files else f"{e.version} ({e.name})",
+        "direction": e.direction,
+        "at": e.at.isoformat() if hasattr(e.at, "isoformat") else str(e.at),
+        "by": e.by,
+        "duration_ms": round(e.duration_ms, 3),
+    } for e in entries]
+    return rows[-limit:] if limit else rows
+
+
 TEMPLATE = '''"""{title}"""
 
-from pymig import *  # noqa: F403  column, create_table, add_column, alter_column, create_index, ...
+# Import what the operations use, e.g.:
+# from pymig import add_column, column, create_index, create_table, sql
 
 operations = [
 ]
 '''
 
+# Letters NFKD does not split into an ASCII letter and accents.
+_ASCII = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th",
+                        "ı": "i"})
+
+
+def slugify(name: str) -> str:
+    """A file name part from any text: accents dropped (`ünïcode` -> `unicode`), the rest `_`."""
+    import unicodedata
+
+    ascii_ = unicodedata.normalize("NFKD", name.lower().translate(_ASCII)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", ascii_).strip("_")
+
 
 def next_migration_path(directory: Path, name: str) -> Path:
     """The file `pymig new NAME` (and `pymig diff`) writes: the next number, as wide as the others."""
+    if directory.exists() and not directory.is_dir():
+        discover(directory)  # the error for a --dir that names a file
     directory.mkdir(parents=True, exist_ok=True)
-    files = discover(directory)
-    slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+    files = discover(directory, notice=_to_stderr)
+    slug = slugify(name)
     if not slug:
         raise ConfigError(f"cannot make a file name from {name!r}")
     width = max((len(f.path.name.split("_", 1)[0]) for f in files), default=3)
@@ -249,15 +316,23 @@ def new(config: Config, name: str) -> str:
     return display_path(path)
 
 
-def check(config: Config, offline: bool):
-    """Lint every migration file; with a reachable database, table sizes enrich the findings."""
+def check(config: Config, offline: bool, pending: bool = False, since: int | None = None):
+    """Lint every migration file; with a reachable database, table sizes enrich the findings.
+    `pending` / `since` report only the newer files (the older ones still give the schema)."""
     from .dialects import for_url
     from .lint import lint
 
-    files = discover(config.migrations)
+    files = _discover(config)
+    chosen = files if since is None else [f for f in files if f.version > since]
+    if pending:
+        with connected(config, lock=False) as (dialect, db):
+            done = {r.version for r in _records(db, dialect) if r.progress is None}
+        chosen = [f for f in files if f.version not in done]
     if offline or not config.database_url:
-        return lint(files, for_url(config.database_url or DEFAULT_DATABASE_URL))
-    with connected(config, lock=False) as (dialect, db):
-        sizes = dialect.table_sizes(db) if hasattr(dialect, "table_sizes") else None
-        return lint(files, dialect, sizes)
-
+        findings = lint(files, for_url(config.database_url or DEFAULT_DATABASE_URL))
+    else:
+        with connected(config, lock=False) as (dialect, db):
+            sizes = dialect.table_sizes(db) if hasattr(dialect, "table_sizes") else None
+            findings = lint(files, dialect, sizes)
+    labels = {f.label for f in chosen}
+    return [f for f in findings if f.file in labels]

@@ -1,4 +1,7 @@
-"""Where the database and the migrations are: options, then environment, then pyproject.toml."""
+"""Where the database and the migrations are: options, then environment, then pyproject.toml.
+
+Every `[tool.pymig]` key is checked here, once, so a typo or a wrong type is one line with exit 2
+instead of a silent fallback (a misspelt `database_url` used to create `pymig.db`)."""
 
 from __future__ import annotations
 
@@ -7,13 +10,14 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote
 
 from .errors import ConfigError
 
 
 # No database URL anywhere: the embedded SQLite database, a file in the project directory.
 DEFAULT_DATABASE_URL = "sqlite:///pymig.db"
+DEFAULT_SCRATCH_PREFIX = "pymig_verify_"
 
 
 @dataclass(frozen=True)
@@ -24,52 +28,188 @@ class Config:
     lock_timeout: str = "1s"  # SET LOCAL lock_timeout for statements that lock out traffic
     lock_retry_for: float = 300.0  # seconds of retries after lock timeouts before giving up
     backfill_pause: float = 0.05  # seconds between online backfill batches
+    out_of_order: bool = False  # apply a pending migration older than the newest applied one
+    scratch_prefix: str = DEFAULT_SCRATCH_PREFIX  # names of the databases `pymig verify` creates
+    migrations_configured: bool = False  # the directory was named (--dir or [tool.pymig]), not the default
+
+
+# key -> (what it holds, for messages; the check)
+_KEYS = {
+    "database_url": "a database URL string",
+    "migrations": "a directory path string",
+    "lock_timeout": "a duration",
+    "lock_retry_for": "a duration",
+    "lock_wait": "a duration",
+    "backfill_pause": "a duration",
+    "out_of_order": "true or false",
+    "scratch_prefix": "a database name prefix string",
+}
+_STRINGS = {"database_url", "migrations", "scratch_prefix"}
+_DURATIONS = {"lock_timeout", "lock_retry_for", "lock_wait", "backfill_pause"}
 
 
 def pyproject_settings(start: Path | None = None) -> dict:
+    """`[tool.pymig]` of ./pyproject.toml, every key checked for name and type."""
     path = (start or Path.cwd()) / "pyproject.toml"
     if not path.is_file():
         return {}
     try:
         data = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as e:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise ConfigError(f"pyproject.toml: {e}") from None
-    return data.get("tool", {}).get("pymig", {})
+    tool = data.get("tool", {})
+    settings = tool.get("pymig", {}) if isinstance(tool, dict) else {}
+    if not isinstance(settings, dict):
+        raise ConfigError("pyproject.toml: `pymig` under [tool] must be a table: write [tool.pymig] and keys under it")
+    for key, value in settings.items():
+        _check_key(key, value)
+    return settings
+
+
+def _check_key(key: str, value) -> None:
+    where = f"pyproject.toml: [tool.pymig] {key}"
+    if key not in _KEYS:
+        import difflib
+
+        close = difflib.get_close_matches(key, _KEYS, n=1, cutoff=0.6)
+        suggestion = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ConfigError(f"pyproject.toml: unknown key {key!r} in [tool.pymig]{suggestion}; "
+                          f"known keys: {', '.join(_KEYS)}")
+    if key in _STRINGS and (not isinstance(value, str) or not value.strip()):
+        raise ConfigError(f"{where} = {_shown(key, value)}: must be {_KEYS[key]}")
+    if key in _DURATIONS:
+        duration(value, f"[tool.pymig] {key}", where="pyproject.toml: ")
+    if key == "out_of_order" and not isinstance(value, bool):
+        raise ConfigError(f"{where} = {value!r}: must be true or false")
+    if key == "scratch_prefix":
+        scratch_prefix(value, f"[tool.pymig] {key}", where="pyproject.toml: ")
+
+
+def _shown(key: str, value) -> str:
+    return "<not shown>" if key == "database_url" and isinstance(value, str) else repr(value)
 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|min|h)?\s*$")
-_UNIT = {"ms": 0.001, "s": 1, "min": 60, "h": 3600, None: 0.001}  # PostgreSQL reads a bare number as ms
+_UNIT = {"ms": 0.001, "s": 1, "min": 60, "h": 3600, None: 1}
 
 
-def duration(text, name: str) -> float:
-    """Seconds in a duration written as PostgreSQL writes them: 500ms, 2s, 1min."""
-    m = _DURATION.match(str(text))
+def duration(value, name: str, where: str = "") -> float:
+    """Seconds in a duration: a number of seconds (60, "60") or a number with a unit as
+    PostgreSQL writes them ("500ms", "60s", "1min", "2h"). One parser for every duration."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ConfigError(f"{where}{name} = {value!r}: write a duration like 60 (seconds), 500ms, 60s or 1min")
+    if str(value).strip().startswith("-"):
+        raise ConfigError(f"{where}{name} = {value!r}: a duration cannot be negative")
+    m = _DURATION.match(str(value))
     if not m:
-        raise ConfigError(f"{name}={text!r}: write a duration like 500ms, 2s or 1min")
+        raise ConfigError(f"{where}{name} = {value!r}: write a duration like 60 (seconds), 500ms, 60s or 1min")
     return float(m[1]) * _UNIT[m[2]]
 
 
+def lock_timeout_text(value) -> str:
+    """The value for `SET LOCAL lock_timeout`: as written when it has a unit, else seconds."""
+    text = str(value).strip()
+    return f"{text}s" if _DURATION.match(text)[2] is None else text
+
+
+_PREFIX = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+def scratch_prefix(value, name: str, where: str = "") -> str:
+    """A prefix for the databases pymig creates; 16 hex digits follow, within PostgreSQL's 63 bytes."""
+    if not isinstance(value, str) or not _PREFIX.match(value) or len(value) > 40:
+        raise ConfigError(f"{where}{name} = {value!r}: write lower-case letters, digits and underscores, "
+                          "starting with a letter or underscore, at most 40 characters (e.g. \"ci_pymig_\")")
+    return value
+
+
 def load_config(database_url: str | None = None, directory: str | None = None,
-                lock_wait: float | None = None, lock_timeout: str | None = None) -> Config:
+                lock_wait: str | float | None = None, lock_timeout: str | None = None,
+                out_of_order: bool = False, scratch_prefix_: str | None = None) -> Config:
     settings = pyproject_settings()
     url = database_url or os.environ.get("DATABASE_URL") or settings.get("database_url")
-    migrations = Path(directory or settings.get("migrations") or "migrations")
-    wait = lock_wait if lock_wait is not None else float(settings.get("lock_wait", 60))
-    timeout = str(lock_timeout or settings.get("lock_timeout", "1s")).strip()
-    duration(timeout, "lock_timeout")
-    return Config(url, migrations, wait, timeout,
+    url = normalize_url(url) if url else None
+    named = directory or settings.get("migrations")
+    wait = duration(lock_wait if lock_wait is not None else settings.get("lock_wait", 60),
+                    "--lock-wait" if lock_wait is not None else "lock_wait")
+    timeout = lock_timeout if lock_timeout is not None else settings.get("lock_timeout", "1s")
+    duration(timeout, "--lock-timeout" if lock_timeout is not None else "lock_timeout")
+    prefix = scratch_prefix_ if scratch_prefix_ is not None else settings.get("scratch_prefix", DEFAULT_SCRATCH_PREFIX)
+    return Config(url, Path(named or "migrations"), wait, lock_timeout_text(timeout),
                   duration(settings.get("lock_retry_for", "5min"), "lock_retry_for"),
-                  duration(settings.get("backfill_pause", "50ms"), "backfill_pause"))
+                  duration(settings.get("backfill_pause", "50ms"), "backfill_pause"),
+                  out_of_order or settings.get("out_of_order", False),
+                  scratch_prefix(prefix, "--scratch-prefix"), bool(named))
 
 
-def redact(text: str, url: str | None) -> str:
-    """Hide the password of `url` wherever it appears in `text`."""
+_SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*):")
+_URL_FORM = "postgresql://user@host:port/dbname or sqlite:///path.db"
+
+
+def url_scheme(url: str) -> str:
+    """`postgresql` or `sqlite` for a URL pymig can use; else a ConfigError that never shows the
+    URL (it may hold a password)."""
+    m = _SCHEME.match(url)
+    if not m:
+        if "=" in url:
+            raise ConfigError(f"the database URL is a key=value connection string (not shown: it may hold a "
+                              f"password); pymig takes a URL: {_URL_FORM}")
+        raise ConfigError(f"the database URL has no scheme (not shown: it may hold a password); write {_URL_FORM}")
+    scheme = m[1].lower()
+    if scheme in ("postgres", "postgresql"):
+        if not url[m.end():].startswith("//"):
+            raise ConfigError(f"malformed {scheme} URL (not shown: it may hold a password): "
+                              f"'{scheme}:' must be followed by '//', as in postgresql://user@host:port/dbname")
+        return "postgresql"
+    if scheme.startswith("postgresql+") or scheme.startswith("postgres+"):
+        raise ConfigError(f"unsupported database URL scheme {scheme!r}: pymig connects through libpq, which "
+                          "takes postgresql://; drop the SQLAlchemy driver suffix")
+    if scheme == "sqlite":
+        return "sqlite"
+    raise ConfigError(f"unsupported database URL scheme {scheme!r}: use postgresql:// or sqlite:///")
+
+
+def normalize_url(url: str) -> str:
+    """A PostgreSQL URL whose password holds a bare `@`: the user info ends at the last `@`
+    (libpq would take the first, and try the rest of the password as the host name)."""
+    if url_scheme(url) != "postgresql":
+        return url
+    start = url.index("//") + 2
+    rest = url[start:]
+    head = re.split(r"[?#]", rest, maxsplit=1)[0]
+    at = head.rfind("@")
+    if at < 0 or "@" not in head[:at]:
+        return url
+    return url[:start] + head[:at].replace("@", "%40") + rest[at:]
+
+
+def url_secrets(url: str | None) -> list[str]:
+    """The password in a database URL, however malformed: `scheme://user:pw@host`, with `@` in the
+    password (the userinfo ends at the last `@`), `scheme:/user:pw@host`, `scheme:user:pw@host`,
+    and libpq's `key=value` form (`password=...`)."""
     if not url:
-        return text
-    try:
-        password = urlsplit(url).password
-    except ValueError:
-        password = None
-    if password:
-        text = text.replace(password, "***")
-    return re.sub(r"(://[^:/@\s]+:)[^@\s]+@", r"\1***@", text)
+        return []
+    found = [m[1] if m[1] is not None else m[2] for m in re.finditer(
+        r"password\s*=\s*(?:'((?:[^'\\]|\\.)*)'|(\S+))", url)]
+    scheme = _SCHEME.match(url)
+    if scheme:
+        rest = url[scheme.end():].lstrip("/")
+        if "@" in rest:
+            userinfo = rest[:rest.rindex("@")]
+            if ":" in userinfo:
+                found.append(userinfo.split(":", 1)[1])
+    secrets = []
+    for s in found:
+        if s:
+            secrets += [s, unquote(s)]
+    return sorted(set(secrets), key=len, reverse=True)
+
+
+def redact(text: str, *urls: str | None) -> str:
+    """Hide the password of each of `urls` wherever it appears in `text`, and any password in a
+    URL-shaped or key=value string in it."""
+    for url in urls:
+        for secret in url_secrets(url):
+            text = text.replace(secret, "***")
+    text = re.sub(r"(\b[A-Za-z][A-Za-z0-9+.-]*:/{0,2}[^:/@\s'\"]+:)[^\s'\"]*@", r"\1***@", text)
+    return re.sub(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s'\"]+)", r"\1***", text)

@@ -7,7 +7,7 @@ import json
 import socket
 from datetime import datetime
 
-from .plan import Record
+from .plan import LogEntry, Record
 
 
 def current_user() -> str:
@@ -34,3 +34,15 @@ def read_records(db, dialect) -> list[Record]:
             at = datetime.fromisoformat(at)
         records.append(Record(int(v), name, checksum, at, float(ms), by, json.loads(inverse), progress))
     return records
+
+
+def read_log(db, dialect) -> list[LogEntry]:
+    """pymig_log, oldest first: every up and down ever run."""
+    if not db.rows(dialect.history_exists)[0][0]:
+        return []
+    entries = []
+    for v, name, direction, at, by, ms in db.rows(dialect.log_select):
+        if isinstance(at, str):
+            at = datetime.fromisoformat(at)
+        entries.append(LogEntry(int(v), name, direction, at, by, float(ms)))
+    return entries

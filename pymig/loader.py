@@ -16,6 +16,7 @@ from pathlib import Path
 from .errors import MigrationFileError, PymigError
 
 FILENAME = re.compile(r"^(\d+)_(\w+)\.py$")
+LOOKS_LIKE_MIGRATION = re.compile(r"^\d.*\.py$")
 
 
 @dataclass(frozen=True)
@@ -58,14 +59,21 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def discover(directory: Path) -> list[MigrationFile]:
+def discover(directory: Path, notice=None) -> list[MigrationFile]:
+    """The migration files, by version. `notice(text)` hears of files that look like migrations
+    but are ignored: a misnamed module (`02-add.py`) or SQL (`001_init.sql`)."""
     if not directory.is_dir():
+        if directory.exists():
+            raise MigrationFileError(f"the migrations directory {display_path(directory)} is a file, not a directory",
+                                     hint="point --dir (or [tool.pymig] migrations) at the directory holding it")
         raise MigrationFileError(f"migrations directory {display_path(directory)} does not exist",
                                  hint="create it with `pymig new NAME`, or point --dir at it")
     files: dict[int, MigrationFile] = {}
     for path in sorted(directory.iterdir()):
         m = FILENAME.match(path.name)
         if not m or not path.is_file():
+            if notice is not None and path.is_file():
+                _notice_ignored(path, notice)
             continue
         mf = MigrationFile(int(m[1]), m[2], path)
         if mf.version in files:
@@ -75,6 +83,17 @@ def discover(directory: Path) -> list[MigrationFile]:
             )
         files[mf.version] = mf
     return [files[v] for v in sorted(files)]
+
+
+def _notice_ignored(path: Path, notice) -> None:
+    if path.suffix.lower() == ".sql":
+        notice(f"notice: {display_path(path)} is ignored: pymig migrations are Python modules; "
+               "`pymig import` turns SQL migration files into them")
+    elif LOOKS_LIKE_MIGRATION.match(path.name):
+        digits = re.match(r"\d+", path.name)[0]
+        slug = re.sub(r"\W+", "_", path.name[len(digits):-3]).strip("_") or "description"
+        notice(f"notice: {display_path(path)} is ignored: a migration is named NNN_description.py "
+               f"(rename it, e.g. to {digits.zfill(3)}_{slug}.py)")
 
 
 def load(mf: MigrationFile, validate: bool = True) -> Migration:
@@ -89,7 +108,7 @@ def load(mf: MigrationFile, validate: bool = True) -> Migration:
         module.__pymig_version__ = mf.version  # its run_python functions are stored by version and name
         sys.modules[module_name] = module
         spec.loader.exec_module(module)
-    except Exception as e:  # anything a user's file can raise on import
+    except (Exception, SystemExit) as e:  # anything a user's file can raise on import, exit() too
         sys.modules.pop(module_name, None)
         raise MigrationFileError(f"{mf.label}{_line(e, mf.path)}: {_reason(e)}") from e
     ops = getattr(module, "operations", None)
@@ -157,7 +176,10 @@ def _line(e: Exception, path: Path) -> str:
     return ""
 
 
-def _reason(e: Exception) -> str:
+def _reason(e: BaseException) -> str:
+    if isinstance(e, SystemExit):
+        return (f"the module calls exit({e.code!r}) while being imported: a migration module defines "
+                "`operations` and must not exit")
     if isinstance(e, PymigError):
         return e.message
     if isinstance(e, SyntaxError):

@@ -34,8 +34,22 @@ class Record:
         return "partial (reverting)" if self.reverting else "partial"
 
 
-def plan_up(files: list[MigrationFile], applied: dict[int, Record], to: int | None) -> list[MigrationFile]:
-    """Pending files up to `to`, oldest first. Refuses when an applied file was edited."""
+@dataclass(frozen=True)
+class LogEntry:
+    """One row of pymig_log: an up or a down that ran."""
+
+    version: int
+    name: str
+    direction: str  # "up" or "down"
+    at: datetime
+    by: str
+    duration_ms: float
+
+
+def plan_up(files: list[MigrationFile], applied: dict[int, Record], to: int | None,
+            out_of_order: bool = False) -> list[MigrationFile]:
+    """Pending files up to `to`, oldest first. Refuses when an applied file was edited, and (unless
+    `out_of_order`) a pending file older than the newest applied one, as Flyway does."""
     by_version = {f.version: f for f in files}
     for version, record in applied.items():
         f = by_version.get(version)
@@ -57,14 +71,27 @@ def plan_up(files: list[MigrationFile], applied: dict[int, Record], to: int | No
         raise PymigError(f"--to {to} is below the current version {current}: `pymig up` only applies",
                          hint=f"to go back to version {to}, run `pymig down --to {to}`")
     done = {v for v, r in applied.items() if r.progress is None}  # partial ones resume
-    return [f for f in files if f.version not in done and (to is None or f.version <= to)]
+    pending = [f for f in files if f.version not in done and (to is None or f.version <= to)]
+    newest = max(done, default=0)
+    older = [f for f in pending if f.version < newest and f.version not in applied]
+    if older and not out_of_order:
+        newest_label = by_version[newest].label if newest in by_version else f"migration {newest} ({applied[newest].name})"
+        raise MigrationFileError(
+            f"{older[0].label} is pending but older than {newest_label}, which is already applied"
+            + (f" ({len(older)} such migrations)" if len(older) > 1 else ""),
+            hint="renumber it after the newest applied one, or apply it anyway with `pymig up --allow-out-of-order` "
+            "([tool.pymig] out_of_order = true); `pymig down` then undoes migrations in the order they were applied",
+        )
+    return pending
 
 
-def plan_down(applied: list[Record], steps: int | None, to: int | None) -> list[Record]:
-    """Applied records to undo, newest first. Refuses, naming the migration and operation, when
-    any of them cannot be undone: before anything changes."""
-    newest_first = sorted(applied, key=lambda r: r.version, reverse=True)
-    current = newest_first[0].version if newest_first else 0
+def plan_down(applied: list[Record], steps: int | None, to: int | None, label=None) -> list[Record]:
+    """Applied records to undo, the last applied first (the newest version first, unless some were
+    applied out of order). Refuses, naming the migration file (`label(record)`) and operation,
+    when any of them cannot be undone: before anything changes."""
+    label = label or (lambda r: f"migration {r.version} ({r.name})")
+    newest_first = sorted(applied, key=_applied_order, reverse=True)
+    current = max((r.version for r in applied), default=0)
     if to is not None:
         if to > current:
             raise PymigError(f"--to {to} is above the current version {current}: `pymig down` only reverts",
@@ -83,10 +110,15 @@ def plan_down(applied: list[Record], steps: int | None, to: int | None) -> list[
             continue
         if r.progress is not None:
             raise IrreversibleError(
-                f"cannot abort migration {r.version} ({r.name}): it committed steps that cannot be undone ({why})",
+                f"cannot abort {label(r)}: it committed steps that cannot be undone ({why})",
                 hint="nothing was changed; `pymig up` finishes it")
         raise IrreversibleError(
-            f"cannot roll back migration {r.version} ({r.name}): {why}",
+            f"cannot roll back {label(r)}: {why}",
             hint="nothing was changed; add down= (run_sql / run_python) or reverse= (backfill) to the "
             f"operation in its file, then `pymig repair {r.version}` stores the inverse it derives")
     return chosen
+
+
+def _applied_order(r: Record):
+    """When it was applied, then the version (migrations of one run can share a timestamp)."""
+    return (r.applied_at.timestamp() if r.applied_at else 0.0, r.version)

@@ -41,6 +41,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="migrations directory for the `migrator` fixture (default: the pymig_migrations ini "
         "option, else [tool.pymig] migrations in pyproject.toml, else migrations/)",
     )
+    group.addoption(
+        "--pymig-scratch-prefix",
+        dest="pymig_scratch_prefix",
+        default=None,
+        metavar="PREFIX",
+        help="name of each test database before its random part (default: [tool.pymig] scratch_prefix "
+        "in pyproject.toml, else pymig_test_)",
+    )
     parser.addini("pymig_migrations", "migrations directory for the `migrator` fixture, relative to the ini file")
 
 
@@ -62,12 +70,28 @@ def pymig_server_url(pymig_server) -> str:
     return pymig_server.url
 
 
+@pytest.fixture(scope="session")
+def pymig_scratch_prefix(pytestconfig: pytest.Config) -> str:
+    """How test databases are named: --pymig-scratch-prefix, else [tool.pymig] scratch_prefix, else pymig_test_."""
+    from pymig.config import pyproject_settings, scratch_prefix
+    from pymig.errors import ConfigError
+    from pymig.testing import DB_PREFIX
+
+    try:
+        option = pytestconfig.getoption("pymig_scratch_prefix")
+        if option is not None:
+            return scratch_prefix(option, "--pymig-scratch-prefix")
+        return pyproject_settings(pytestconfig.rootpath).get("scratch_prefix") or DB_PREFIX
+    except ConfigError as e:
+        raise pytest.UsageError(str(e)) from None
+
+
 @pytest.fixture
-def pymig_database_url(pymig_server_url: str):
+def pymig_database_url(pymig_server_url: str, pymig_scratch_prefix: str):
     """URL of a new empty database for this test only; dropped (forcibly) afterwards."""
     from pymig.testing import fresh_database
 
-    with fresh_database(pymig_server_url) as url:
+    with fresh_database(pymig_server_url, pymig_scratch_prefix) as url:
         yield url
 
 

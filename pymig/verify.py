@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from .config import DEFAULT_DATABASE_URL
+from .config import DEFAULT_DATABASE_URL, DEFAULT_SCRATCH_PREFIX
 from .errors import ConfigError, PymigError
 from .loader import Migration, discover, display_path, load, FunctionFinder
 
@@ -164,7 +164,7 @@ def run(config, from_: int | None, to: int | None, scratch_url: str | None, seed
     """`pymig verify`: the engine on a scratch database, never the target."""
     seeds = tuple(Seed.from_path(p) for p in seed_paths)
     target = config.database_url or DEFAULT_DATABASE_URL
-    with scratch_database(target, scratch_url) as url:
+    with scratch_database(target, scratch_url, config.scratch_prefix) as url:
         name = urlsplit(url).path.lstrip("/")
         if scratch_url:
             echo(f"verifying on the --scratch-url database {name}")
@@ -179,7 +179,7 @@ def run(config, from_: int | None, to: int | None, scratch_url: str | None, seed
 
 
 @contextmanager
-def scratch_database(target_url: str | None, scratch_url: str | None):
+def scratch_database(target_url: str | None, scratch_url: str | None, prefix: str = DEFAULT_SCRATCH_PREFIX):
     """The URL of a database verify may change: `scratch_url`, or one created on the target's
     server (through a connection to the target database, which only sends CREATE DATABASE) and
     dropped afterwards."""
@@ -197,14 +197,14 @@ def scratch_database(target_url: str | None, scratch_url: str | None):
                           "pass --database-url (or set DATABASE_URL), or --scratch-url URL of an empty database")
     dialect = for_url(target_url)
     if dialect.name == "sqlite":  # a file of its own, in a temporary directory
-        with tempfile.TemporaryDirectory(prefix="pymig_verify_") as directory:
+        with tempfile.TemporaryDirectory(prefix=prefix) as directory:
             yield f"sqlite:///{Path(directory, 'scratch.db').as_posix()}"
         return
     if dialect.name != "postgresql":
         raise ConfigError(f"verify cannot create a scratch database on {dialect.name}; pass --scratch-url")
     from .dialects import postgres_verify as pg
 
-    name = f"pymig_verify_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}{uuid.uuid4().hex[:12]}"
     admin = dialect.connect(target_url)
     try:
         try:

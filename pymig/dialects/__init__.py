@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from ..errors import ConfigError
+from ..config import url_scheme
 
 
 def for_url(url: str):
-    scheme = url.split(":", 1)[0].lower()
-    if scheme in ("postgres", "postgresql") or scheme.startswith("postgresql+"):
+    scheme = url_scheme(url)  # a malformed URL fails here, without showing it (it may hold a password)
+    if scheme == "postgresql":
         from .postgres import PostgresDialect
 
         return PostgresDialect()
-    if scheme == "sqlite":
-        from .sqlite import SqliteDialect, database_path
+    from .sqlite import SqliteDialect, database_path
 
-        database_path(url)  # a malformed URL fails here, with the forms it takes
-        return SqliteDialect()
-    raise ConfigError(f"unsupported database URL scheme {scheme!r}: use postgresql:// or sqlite:///")
+    database_path(url)  # a malformed URL fails here, with the forms it takes
+    return SqliteDialect()

@@ -19,6 +19,7 @@ class Dialect:
     enforces_types = True  # a column refuses values its type cannot hold (preflight checks the data)
     canonical_definitions = False  # the catalog spells constraint/index text itself, so the text compares
     sqlglot_name = "postgres"  # how sqlglot names this SQL dialect (splitting schema files)
+    log_select = "SELECT version, name, direction, at, by, duration_ms FROM pymig_log ORDER BY id"
 
     # -- quoting -------------------------------------------------------------------------------
     @staticmethod
