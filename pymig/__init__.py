@@ -16,7 +16,7 @@ __all__ = [
     "add_column", "drop_column", "rename_column", "alter_column",
     "create_index", "drop_index",
     "add_foreign_key", "add_unique", "add_check", "drop_constraint",
-    "run_sql", "run_python", "backfill", "preflight", "sql",
+    "run_sql", "run_python", "backfill", "preflight", "sql", "literal",
     "create_view", "drop_view", "replace_view", "refresh_materialized_view",
     "create_enum", "drop_enum", "add_enum_value", "rename_enum_value",
     "comment_on", "grant", "revoke",
@@ -30,7 +30,7 @@ __all__ = [
 if TYPE_CHECKING:  # what editors and type checkers see
     from .dsl import (add_check, add_column, add_foreign_key, add_unique, alter_column, backfill, column,
                       create_index, create_table, drop_column, drop_constraint, drop_index, drop_table,
-                      preflight, rename_column, rename_table, run_python, run_sql, sql)
+                      literal, preflight, rename_column, rename_table, run_python, run_sql, sql)
     from .dsl import (add_enum_value, alter_sequence, comment_on, create_enum, create_function,
                       create_sequence, create_trigger, create_view, drop_enum, drop_function, drop_sequence,
                       drop_trigger, drop_view, grant, refresh_materialized_view, rename_enum_value,

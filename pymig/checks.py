@@ -383,7 +383,7 @@ def _probe(op, table, new: str, dialect, what: str) -> list[Check]:
 # -- create_index, add_unique / add_foreign_key / add_check -------------------------------------
 
 def create_index_checks(op, schema, dialect) -> list[Check]:
-    index = op.index
+    index = op.resolved(schema)
     if not index.unique:
         return []
     view = schema.get("view", index.table)  # a materialized view: its rows, no key to show them by
@@ -446,7 +446,8 @@ def constraint_checks(table_name, constraint, label, schema, dialect, source=Non
                 f"which {what} forbids",
                 hint="backfill those rows first, or delete them",
             ))
-        out.append(_duplicates(label, table, table_name, list(c.columns), dialect, source=source,
+        keys = [x if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_$]*", x) else dialect.quote(x) for x in c.columns]
+        out.append(_duplicates(label, table, table_name, keys, dialect, source=source,
                                nulls_distinct=not nnd and c.kind != "primary_key", what=what))
         return out
     if c.kind == "foreign_key":

@@ -10,7 +10,7 @@ from .errors import PymigError
 from .ops import (AddColumn, AddConstraint, AlterColumn, Backfill, CreateIndex, CreateTable,
                   DropColumn, DropConstraint, DropIndex, DropTable, Preflight, RenameColumn,
                   RenameTable, RunPython, RunSQL)
-from .ops.base import object_name
+from .ops.base import MAX_IDENTIFIER, object_name
 from .ops.comments import CommentOn
 from .ops.constraints import DropPrimaryKey, RenameConstraint
 from .ops.namespaces import CreateExtension, CreateSchema, DropExtension, DropSchema
@@ -32,16 +32,68 @@ class sql(str):
     __slots__ = ()
 
 
+class literal(str):
+    """Marks a default as text to store as written, even when it reads like SQL: `default=literal("now()")`."""
+
+    __slots__ = ()
+
+
+# Text that PostgreSQL would take as "the time (or user) when the migration ran" if stored as a
+# literal, and what people coming from Alembic's server_default= write for an SQL default.
+_SPECIAL = {"now", "today", "tomorrow", "yesterday", "current_timestamp", "current_date", "current_time",
+            "localtime", "localtimestamp", "current_user", "session_user", "current_role", "current_schema",
+            "current_catalog"}
+_CALL = re.compile(r"[A-Za-z_][\w.]*\s*\(.*\)(\s*::\s*\w+)?", re.S)
+
+
 def _default_sql(value) -> str | None:
     if value is NOT_GIVEN or value is None:
         return None
     if isinstance(value, sql):
         return str(value)
+    if isinstance(value, str) and not isinstance(value, literal):
+        _refuse_sql_looking(value)
     if isinstance(value, (bool, int, float, str)):
         from .dialects.base import Dialect
 
-        return Dialect.literal(value)
+        return Dialect.literal(str(value) if isinstance(value, literal) else value)
     raise PymigError(f"default={value!r}: use a str, number, bool, or sql('expression')")
+
+
+def _refuse_sql_looking(value: str) -> None:
+    """A str default is a literal; one that reads like a function call or a special value is
+    almost always meant as SQL (`default="now()"` would store the time of the migration). A
+    pattern, not a parse: plain defaults must not import sqlglot."""
+    text = value.strip().strip("'").strip()
+    if text.lower() in _SPECIAL:
+        what = f"the special value {text!r}"
+    elif _CALL.fullmatch(text):
+        what = "a function call"
+    else:
+        return
+    raise PymigError(
+        f"default={value!r} reads like {what}, but a str default is stored as that text (for a time "
+        "column, the moment the migration ran)",
+        hint=f"write default=sql({text!r}) for the SQL expression, or default=literal({value!r}) for the text itself",
+    )
+
+
+def _name(value, what: str) -> str:
+    """A table, column, index or constraint name PostgreSQL keeps whole (it cuts names past 63
+    bytes, and then later migrations and `down` name an object that does not exist)."""
+    if not isinstance(value, str) or not value.strip():
+        raise PymigError(f"{what} name {value!r}: expected a non-empty str")
+    size = len(value.encode())
+    if size > MAX_IDENTIFIER:
+        raise PymigError(f"{what} name {value!r} is {size} bytes long; PostgreSQL keeps only the first "
+                         f"{MAX_IDENTIFIER}, so later migrations and `down` would miss it",
+                         hint=f"shorten it to {MAX_IDENTIFIER} bytes or fewer")
+    return value
+
+
+def _names(values, what: str) -> tuple:
+    values = (values,) if isinstance(values, str) else tuple(values)
+    return tuple(_name(v, what) for v in values)
 
 
 def _references(spec: str) -> tuple[str, tuple[str, ...]]:
@@ -124,11 +176,13 @@ def column(name: str, type: str, *, nullable: bool = True, default=NOT_GIVEN, pr
     """`generated="price * qty"`: a stored generated column (GENERATED ALWAYS AS (...) STORED)."""
     canonical_type(type)  # a malformed type fails where it is written
     _identity(identity)
+    _name(name, "column")
     return ColumnSpec(name, type, nullable, default, primary_key, unique, references, on_delete, check,
                       identity, collation, generated, comment)
 
 
 def create_table(name: str, *columns: ColumnSpec, unique=(), checks=None, comment: str | None = None) -> CreateTable:
+    _name(name, "table")
     if not columns:
         raise PymigError(f"create_table({name!r}) needs at least one column(...)")
     cols, constraints, pk = [], [], []
@@ -146,22 +200,24 @@ def create_table(name: str, *columns: ColumnSpec, unique=(), checks=None, commen
         group = (group,) if isinstance(group, str) else tuple(group)
         constraints.append(Constraint(object_name(name, *group, suffix="key"), "unique", group))
     for cname, expr in (checks or {}).items():
+        _name(cname, "constraint")
         constraints.append(Constraint(cname, "check", (), expression=expr))
     return CreateTable(Table(name, tuple(cols), tuple(constraints), comment))
 
 
 def drop_table(name: str, *, allow_data_loss: bool = False) -> DropTable:
-    return DropTable(name, allow_data_loss)
+    return DropTable(_name(name, "table"), allow_data_loss)
 
 
 def rename_table(old: str, new: str) -> RenameTable:
-    return RenameTable(old, new)
+    return RenameTable(_name(old, "table"), _name(new, "table"))
 
 
 def add_column(table: str, name: str, type: str, *, nullable: bool = True, default=NOT_GIVEN,
                unique: bool = False, references: str | None = None, on_delete: str | None = None,
                check: str | None = None, identity: str | None = None, collation: str | None = None,
                generated: str | None = None, comment: str | None = None) -> AddColumn:
+    _name(table, "table")
     spec = column(name, type, nullable=nullable, default=default, unique=unique, references=references,
                   on_delete=on_delete, check=check, identity=identity, collation=collation, generated=generated,
                   comment=comment)
@@ -170,17 +226,17 @@ def add_column(table: str, name: str, type: str, *, nullable: bool = True, defau
 
 
 def drop_column(table: str, name: str, *, allow_data_loss: bool = False) -> DropColumn:
-    return DropColumn(table, name, allow_data_loss)
+    return DropColumn(_name(table, "table"), _name(name, "column"), allow_data_loss)
 
 
 def rename_column(table: str, old: str, new: str) -> RenameColumn:
-    return RenameColumn(table, old, new)
+    return RenameColumn(_name(table, "table"), _name(old, "column"), _name(new, "column"))
 
 
 def alter_column(table: str, name: str, *, type: str | None = None, nullable: bool | None = None,
                  default=NOT_GIVEN, using: str | None = None) -> AlterColumn:
     return AlterColumn(
-        table, name,
+        _name(table, "table"), _name(name, "column"),
         type=canonical_type(type).type if type is not None else None,
         nullable=nullable,
         default=_default_sql(default),
@@ -199,37 +255,41 @@ def create_index(table: str, columns, *, name: str | None = None, unique: bool =
         raise PymigError(f"create_index on {table!r} needs at least one column")
     if method is not None and not re.fullmatch(r"[a-z_]+", method):
         raise PymigError(f"create_index method={method!r}: expected btree, hash, gin, gist, brin, ...")
+    _name(table, "table")
     if name is None:
         name = object_name(table, *(split_direction(c)[0] for c in columns), suffix="idx")
+    _name(name, "index")
     include = (include,) if isinstance(include, str) else tuple(include)
     return CreateIndex(Index(name, table, columns, unique, where, None if method == "btree" else method,
                              include=include))
 
 
 def drop_index(name: str) -> DropIndex:
-    return DropIndex(name)
+    return DropIndex(_name(name, "index"))
 
 
 def add_foreign_key(table: str, columns, ref_table: str, ref_columns=None, *, name: str | None = None,
                     on_delete: str | None = None) -> AddConstraint:
     columns = (columns,) if isinstance(columns, str) else tuple(columns)
     ref_columns = (ref_columns,) if isinstance(ref_columns, str) else tuple(ref_columns or ())
-    name = name or object_name(table, *columns, suffix="fkey")
+    name = _name(name or object_name(table, *columns, suffix="fkey"), "constraint")
+    _name(table, "table"), _names(columns, "column"), _name(ref_table, "table"), _names(ref_columns, "column")
     return AddConstraint(table, Constraint(name, "foreign_key", columns, ref_table=ref_table,
                                            ref_columns=ref_columns, on_delete=_on_delete(on_delete)))
 
 
 def add_unique(table: str, columns, *, name: str | None = None) -> AddConstraint:
-    columns = (columns,) if isinstance(columns, str) else tuple(columns)
-    return AddConstraint(table, Constraint(name or object_name(table, *columns, suffix="key"), "unique", columns))
+    columns = _names(columns, "column")
+    name = _name(name or object_name(_name(table, "table"), *columns, suffix="key"), "constraint")
+    return AddConstraint(table, Constraint(name, "unique", columns))
 
 
 def add_check(table: str, name: str, expression: str) -> AddConstraint:
-    return AddConstraint(table, Constraint(name, "check", (), expression=expression))
+    return AddConstraint(_name(table, "table"), Constraint(_name(name, "constraint"), "check", (), expression=expression))
 
 
 def drop_constraint(table: str, name: str) -> DropConstraint:
-    return DropConstraint(table, name)
+    return DropConstraint(_name(table, "table"), _name(name, "constraint"))
 
 
 def run_sql(up: str, down: str | None = None) -> RunSQL:
@@ -242,6 +302,7 @@ def run_python(up, down=None) -> RunPython:
 
 def backfill(table: str, set: dict, *, where: str | None = None, batch_size: int = 10_000,
              reverse: dict | None = None) -> Backfill:
+    _name(table, "table"), _names(set, "column")
     return Backfill(table, dict(set), where, batch_size, dict(reverse) if reverse else None)
 
 

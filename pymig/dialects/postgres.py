@@ -185,7 +185,7 @@ class PostgresDialect(PostgresObjects, Dialect):
         if c.kind in ("unique", "primary_key"):
             # build the index without blocking writes, then attach it: a brief ACCESS EXCLUSIVE only
             body = c.definition or self.constraint_body(c)
-            unique = Index(c.name, table, tuple(c.columns), unique=True)
+            unique = Index(c.name, table, tuple(self.quote(x) for x in c.columns), unique=True)
             kind = "PRIMARY KEY" if c.kind == "primary_key" else "UNIQUE"
             if c.definition and "USING INDEX" not in body and not re.fullmatch(r"(UNIQUE|PRIMARY KEY) \([^()]*\)", body):
                 return super().add_constraint_steps(table, c, live)  # e.g. INCLUDE or NULLS NOT DISTINCT

@@ -244,7 +244,9 @@ class SqliteDialect(Dialect):
             from ..sqltext import split_direction
 
             for column in value.columns:
-                self.check_expression(split_direction(column)[0], "index column")
+                expr = split_direction(column)[0]
+                if not re.fullmatch(r"[A-Za-z_][\w $]*", expr):  # else a column name (with spaces): quoted once resolved
+                    self.check_expression(expr, "index column")
             if value.where:
                 self.check_expression(value.where, "index predicate")
 

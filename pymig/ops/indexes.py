@@ -37,16 +37,34 @@ class CreateIndex(Operation):
                     "(e.g. WHERE expires_at IS NOT NULL) and filter by time in the query",
                 )
 
+    def resolved(self, schema) -> Index:
+        """The index with each entry that names a column with a space or capital letters (which
+        would read as an expression: `first name`) written as a quoted identifier."""
+        from dataclasses import replace
+
+        from ..sqltext import split_direction
+
+        table = schema.tables.get(self.index.table)
+        if table is None:
+            return self.index
+        columns = []
+        for text in self.index.columns:
+            expr, direction = split_direction(text)
+            if not BARE_NAME.fullmatch(expr) and table.has_column(expr):
+                text = '"' + expr.replace('"', '""') + '"' + direction
+            columns.append(text)
+        return replace(self.index, columns=tuple(columns))
+
     def state_forwards(self, schema):
         view = schema.get("view", self.index.table)
         if view is None or not view.materialized:  # a materialized view can have indexes too
             schema.table(self.index.table)
         if self.index.name in schema.indexes:
             raise PymigError(f'index "{self.index.name}" already exists')
-        return schema.with_index(self.index)
+        return schema.with_index(self.resolved(schema))
 
     def forward(self, schema, dialect):
-        return dialect.create_index_steps(self.index, schema.is_live(self.index.table))
+        return dialect.create_index_steps(self.resolved(schema), schema.is_live(self.index.table))
 
     def inverse(self, schema, added):
         return [DropIndex(self.index.name)]
