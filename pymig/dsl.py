@@ -297,6 +297,10 @@ def run_sql(up: str, down: str | None = None) -> RunSQL:
 
 
 def run_python(up, down=None) -> RunPython:
+    for what, fn in (("up", up), ("down", down)):
+        if fn is not None and not callable(fn):
+            raise PymigError(f"run_python {what}={fn!r} is not a function: pass the function itself "
+                             "(def forwards(conn): ...; run_python(forwards))")
     return RunPython(up, down)
 
 

@@ -110,7 +110,7 @@ def load(mf: MigrationFile, validate: bool = True) -> Migration:
         spec.loader.exec_module(module)
     except (Exception, SystemExit) as e:  # anything a user's file can raise on import, exit() too
         sys.modules.pop(module_name, None)
-        raise MigrationFileError(f"{mf.label}{_line(e, mf.path)}: {_reason(e)}") from e
+        raise MigrationFileError(f"{mf.label}{_line(e, mf.path)}: {_reason(e)}", getattr(e, "hint", None)) from e
     ops = getattr(module, "operations", None)
     if not isinstance(ops, (list, tuple)):
         raise MigrationFileError(f"{mf.label}: no top-level `operations` list",

@@ -570,7 +570,7 @@ def test_backfill_of_an_existing_column_without_reverse_is_irreversible(project)
     ''')
     project.up()
     out = project.refused("down")
-    assert "cannot roll back migration 2 (step2): operation 2 (backfill u (name)) is not reversible" in out
+    assert "cannot roll back migrations/002_step2.py: operation 2 (backfill u (name)) is not reversible" in out
     assert "no reverse=" in out
 
 
