@@ -320,7 +320,7 @@ def describe_host(admin) -> dict:
         "os": platform.platform(),
         "PostgreSQL": admin.execute("SHOW server_version").fetchone()[0] + " (local, TCP 127.0.0.1)",
         "python": platform.python_version(),
-        "pymig": f"{version('pymig')} at {commit}{' (uncommitted changes in pymig/)' if dirty else ''}",
+        "pymig": f"{version('pymig-db')} at {commit}{' (uncommitted changes in pymig/)' if dirty else ''}",
     }
 
 

@@ -50,7 +50,7 @@ def common(fn):
 @click.option("--database-url", "database_url", metavar="URL", default=None, help="Database to migrate.")
 @click.option("--dir", "directory", metavar="PATH", default=None, help="Migrations directory.")
 @click.option("--debug", is_flag=True, default=False, help="Show tracebacks.")
-@click.version_option(package_name="pymig")
+@click.version_option(package_name="pymig-db")
 @click.pass_context
 def cli(ctx, database_url, directory, debug):
     """Database migrations written as Python operations; inverses derived, never hand-written."""

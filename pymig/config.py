@@ -96,13 +96,14 @@ _UNIT = {"ms": 0.001, "s": 1, "min": 60, "h": 3600, None: 1}
 def duration(value, name: str, where: str = "") -> float:
     """Seconds in a duration: a number of seconds (60, "60") or a number with a unit as
     PostgreSQL writes them ("500ms", "60s", "1min", "2h"). One parser for every duration."""
+    given = f"{name} {value}" if name.startswith("--") else f"{where}{name} = {value!r}"
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ConfigError(f"{where}{name} = {value!r}: write a duration like 60 (seconds), 500ms, 60s or 1min")
+        raise ConfigError(f"{given}: write a duration like 60 (seconds), 500ms, 60s or 1min")
     if str(value).strip().startswith("-"):
-        raise ConfigError(f"{where}{name} = {value!r}: a duration cannot be negative")
+        raise ConfigError(f"{given}: a duration cannot be negative")
     m = _DURATION.match(str(value))
     if not m:
-        raise ConfigError(f"{where}{name} = {value!r}: write a duration like 60 (seconds), 500ms, 60s or 1min")
+        raise ConfigError(f"{given}: write a duration like 60 (seconds), 500ms, 60s or 1min")
     return float(m[1]) * _UNIT[m[2]]
 
 

@@ -55,9 +55,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture(scope="session")
 def pymig_server(pytestconfig: pytest.Config):
     """The PostgreSQL server for this session (see ``pymig.testing.start_server``)."""
-    from pymig.testing import start_server
+    from pymig.testing import ServerUnavailable, start_server
 
-    server = start_server(url=pytestconfig.getoption("pymig_database_url"))
+    try:
+        server = start_server(url=pytestconfig.getoption("pymig_database_url"))
+    except ServerUnavailable as e:
+        # once, in one line, instead of the same long traceback for every test that needs a database
+        pytest.exit(f"pymig: {e}", returncode=pytest.ExitCode.TESTS_FAILED)
     try:
         yield server
     finally:

