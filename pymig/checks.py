@@ -446,7 +446,7 @@ def constraint_checks(table_name, constraint, label, schema, dialect, source=Non
                 f"which {what} forbids",
                 hint="backfill those rows first, or delete them",
             ))
-        keys = [x if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_$]*", x) else dialect.quote(x) for x in c.columns]
+        keys = [x if is_bare_name(x) else dialect.quote(x) for x in c.columns]
         out.append(_duplicates(label, table, table_name, keys, dialect, source=source,
                                nulls_distinct=not nnd and c.kind != "primary_key", what=what))
         return out

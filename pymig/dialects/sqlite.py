@@ -245,7 +245,7 @@ class SqliteDialect(Dialect):
 
             for column in value.columns:
                 expr = split_direction(column)[0]
-                if not re.fullmatch(r"[A-Za-z_][\w $]*", expr):  # else a column name (with spaces): quoted once resolved
+                if not expr.replace(" ", "_").isidentifier():  # else a name (with spaces), quoted once resolved
                     self.check_expression(expr, "index column")
             if value.where:
                 self.check_expression(value.where, "index predicate")

@@ -9,6 +9,11 @@ from ..schema import Index
 from .base import Operation, register
 
 
+def _spaced_name(text: str) -> bool:
+    """`first name`: words and spaces, a column name once `resolved` finds it in the table."""
+    return " " in text.strip() and text.replace(" ", "_").isidentifier()
+
+
 @register
 @dataclass(frozen=True)
 class CreateIndex(Operation):
@@ -23,7 +28,7 @@ class CreateIndex(Operation):
 
         for text in self.index.columns:
             expr = split_direction(text)[0]
-            if not is_bare_name(expr):  # a bare name is quoted by the dialect (valid even if "update")
+            if not is_bare_name(expr) and not _spaced_name(expr):  # names are quoted (valid even if "update")
                 check_expression(expr)
         if self.index.where:
             check_expression(self.index.where)
@@ -42,7 +47,7 @@ class CreateIndex(Operation):
         would read as an expression: `first name`) written as a quoted identifier."""
         from dataclasses import replace
 
-        from ..sqltext import split_direction
+        from ..sqltext import is_bare_name, split_direction
 
         table = schema.tables.get(self.index.table)
         if table is None:
@@ -50,7 +55,7 @@ class CreateIndex(Operation):
         columns = []
         for text in self.index.columns:
             expr, direction = split_direction(text)
-            if not BARE_NAME.fullmatch(expr) and table.has_column(expr):
+            if not is_bare_name(expr) and table.has_column(expr):
                 text = '"' + expr.replace('"', '""') + '"' + direction
             columns.append(text)
         return replace(self.index, columns=tuple(columns))
