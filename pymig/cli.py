@@ -71,7 +71,7 @@ def up(config, to):
     """Apply pending migrations."""
     from . import commands
 
-    commands.up(config, to, echo=click.echo)
+    commands.up(config, to, echo=_progress_echo())
 
 
 @cli.command()
@@ -88,7 +88,7 @@ def down(config, steps, to):
 
     if steps is not None and to is not None:
         raise click.UsageError("give --steps or --to, not both")
-    commands.down(config, steps, to, echo=click.echo)
+    commands.down(config, steps, to, echo=_progress_echo())
 
 
 @cli.command("sql")
@@ -217,7 +217,7 @@ def verify(config, from_, to, scratch_url, seeds):
     """Prove each migration round-trips on a scratch database: up, down, up, comparing catalogs."""
     from . import verify as engine
 
-    engine.run(config, from_, to, scratch_url, seeds, echo=click.echo)
+    engine.run(config, from_, to, scratch_url, seeds, echo=_progress_echo())
 
 
 @cli.command()
@@ -329,6 +329,21 @@ def drift(config, as_json):
         sys.exit(1)
 
 
+def _progress_echo():
+    """click.echo for a command that shows progress on stderr: its own lines end the progress line
+    first, and the progress display travels with it (`echo.progress`)."""
+    from .engine.progress import Display
+
+    display = Display()
+
+    def echo(message=None, err=False):
+        display.clear()
+        click.echo(message, err=err)
+
+    echo.progress = display
+    return echo
+
+
 def main(argv=None) -> None:
     """Entry point: user errors print one line (no traceback unless --debug) and exit non-zero.
     SIGTERM is handled like Ctrl-C (what committed is recorded; exit status 143)."""
@@ -337,6 +352,7 @@ def main(argv=None) -> None:
     try:
         cli.main(args=argv, prog_name="pymig", standalone_mode=False)
     except (click.exceptions.Abort, KeyboardInterrupt) as e:
+        _clear_progress()
         code = getattr(e.__cause__ if isinstance(e, click.exceptions.Abort) else e, "exit_code", 130)
         what = "stopped by SIGTERM: the open transaction was rolled back" if code == 143 else "interrupted"
         click.echo(f"{what}\nhint: {_interrupt_hint(State.command)}", err=True)
@@ -350,6 +366,7 @@ def main(argv=None) -> None:
         from .config import redact  # here, not above: `pymig --help` should not pay for it
         from .errors import PymigError
 
+        _clear_progress()
         urls = (State.url, *_urls_given(argv))
         debug = State.debug or "--debug" in argv
         if debug:
@@ -361,6 +378,13 @@ def main(argv=None) -> None:
         if not debug:
             click.echo("run again with --debug for the traceback", err=True)
         sys.exit(3)
+
+
+def _clear_progress() -> None:
+    """End a progress line left on the terminal, so that the error starts a line of its own."""
+    progress = sys.modules.get("pymig.engine.progress")
+    if progress is not None:
+        progress.Display.clear_all()
 
 
 def _urls_given(argv) -> list[str]:

@@ -72,12 +72,15 @@ def _executor(config: Config, dialect, db, echo=None, preview=False):
     from .executor import Executor
 
     report = None
-    if echo is not None:
+    progress = getattr(echo, "progress", None)  # the CLI's Display: lines rewritten in place
+    if progress is not None:
+        report = progress.report
+    elif echo is not None:
         def report(text, final=False):
             echo(text, err=True)
     return Executor(dialect, db, preview=preview, lock_timeout=config.lock_timeout,
                     retry_for=config.lock_retry_for, backfill_pause=config.backfill_pause,
-                    report=report, resolve_callable=FunctionFinder(config.migrations))
+                    report=report, progress=progress, resolve_callable=FunctionFinder(config.migrations))
 
 
 def _load_all(files: list[MigrationFile], dialect) -> list[Migration]:

@@ -6,8 +6,9 @@ revert is one pymig.engine.run.MigrationRun."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import dataclass, field
 
 from .engine.failure import undo_plan
 from .engine.progress import Progress
@@ -36,6 +37,7 @@ class Executor:
     backfill_budget: float = 0.1  # target seconds per online backfill batch
     backfill_pause: float = 0.05  # seconds between online backfill batches
     report: Callable[[str], None] | None = None  # progress lines (backfills, lock retries)
+    progress: object = None  # a pymig.engine.progress.Display: also shows how long a slow step runs
     resolve_callable: Callable | None = None  # finds run_python functions of stored inverses
 
     def __post_init__(self):
@@ -76,6 +78,12 @@ class Executor:
         ops = decode(plan["operations"], resolve)
         plan = encode_plan(ops)  # as stored again with the progress: the same text online and offline
         MigrationRun(self, label, record.version, record.name, record.checksum, direction, resume, plan).execute(ops)
+
+    def ticking(self, what: str):
+        """Show how long the block runs, once it runs long (see Display.ticking)."""
+        if self.progress is None or self.preview:
+            return nullcontext()
+        return self.progress.ticking(what)
 
     def output(self) -> str:
         return "\n".join(self.session.lines)

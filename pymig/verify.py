@@ -15,7 +15,7 @@ import importlib.util
 import re
 import tempfile
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -143,11 +143,15 @@ def verify_database(url: str, directory: Path, from_: int | None = None, to: int
         _require_empty(db, dialect)
         ensure_tables(db, dialect)
         _seed(db, seeds, 0, echo)
+        progress = getattr(echo, "progress", None)  # the CLI's Display
+        todo = sum(m.version >= first for m in migrations)
         for m in migrations:
             if m.version < first:
                 _executor(dialect, db).apply(m, m.file.label)
             else:
-                outcome = _round_trip(db, dialect, m)
+                what = f"verifying {m.file.label} ({len(outcomes) + 1} of {todo})"
+                with progress.ticking(what, after=0) if progress else nullcontext():
+                    outcome = _round_trip(db, dialect, m)
                 outcomes.append(outcome)
                 for line in outcome.lines():
                     echo(line)

@@ -11,7 +11,9 @@ import pytest
 from pymig.dialects.postgres import PostgresDialect
 from pymig.dialects.sqlite import SqliteDialect
 from pymig.engine.backfill import MAX_BATCH, OnlineBackfill, next_batch_size
-from pymig.engine.progress import Progress, backfill_line
+import io
+
+from pymig.engine.progress import Display, Meter, Progress, duration_text
 from pymig.engine.sessions import Live, Preview
 from pymig.engine.transaction import Transaction, retry_delay
 from pymig.errors import LockError
@@ -37,20 +39,77 @@ def test_retry_delay_grows_and_is_capped():
     assert retry_delay(3, jitter=0.0) == pytest.approx(retry_delay(3) / 2)
 
 
-def test_backfill_line():
-    assert backfill_line("users", 250, 1000, 2.0) == "backfill users: 250/1000 rows (25%), 125 rows/s, 6 s left"
-    assert backfill_line("users", 10, 0, 1.0) == "backfill users: 10/? rows, 10 rows/s, 0 s left"
+class Clock:
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_meter_rate_is_a_moving_average_and_a_resume_counts_on():
+    clock = Clock()
+    m = Meter(1_000_000, clock=clock)
+    clock.now += 0.01
+    m.add(100_000)  # one batch: no rate yet (the pause after it counts too)
+    assert m.line("backfill users") == "backfill users: 100,000/1,000,000 rows (10%)"
+    clock.now += 1
+    m.add(100_000)  # a fast batch (the table was in cache)
+    assert m.line("backfill users") == ("backfill users: 200,000/1,000,000 rows (20%), 100,000 rows/s, "
+                                        "about 8 s left")
+    for _ in range(20):  # then 10,000 rows/s for 20 s: the fast batch leaves the window
+        clock.now += 1
+        m.add(10_000)
+    assert m.rate == pytest.approx(10_000)
+    assert m.line("backfill users").endswith("(40%), 10,000 rows/s, about 1 min 00 s left")
+    resumed = Meter(1_000_000, done=400_000, clock=clock)
+    for _ in range(2):
+        clock.now += 2
+        resumed.add(20_000)
+    assert resumed.line("b").startswith("b: 440,000/1,000,000 rows (44%), 10,000 rows/s")
+    assert Meter(0).line("b") == "b: 0/? rows"
+    assert [duration_text(s) for s in (0.4, 59, 61, 3600 * 2 + 120)] == ["0 s", "59 s", "1 min 01 s", "2 h 02 min"]
+
+
+def test_display_rewrites_one_line_on_a_terminal_and_throttles_elsewhere():
+    clock = Clock()
+    tty = io.StringIO()
+    d = Display(tty, tty=True, clock=clock)
+    d.update("10%")
+    d.update("20%")
+    d.done("done")
+    assert tty.getvalue() == "\r10%\x1b[K\r20%\x1b[K\r\x1b[Kdone\n"
+    log = io.StringIO()
+    d = Display(log, tty=False, every=5.0, clock=clock)
+    for _ in range(12):
+        clock.now += 1
+        d.update(f"at {clock.now:.0f}")
+    d.done("done")
+    assert log.getvalue() == "at 105\nat 110\ndone\n"
+
+
+def test_ticking_shows_the_elapsed_time_of_a_long_step():
+    out = io.StringIO()
+    d = Display(out, tty=False, every=0.05)
+    with d.ticking("run_python slow", after=0.1):
+        time.sleep(0.4)
+    lines = out.getvalue().splitlines()
+    assert lines and all(line.startswith("run_python slow: running for") for line in lines)
+    quiet = io.StringIO()
+    with Display(quiet, tty=False, every=0.05).ticking("fast", after=5):
+        time.sleep(0.2)
+    assert quiet.getvalue() == ""
 
 
 def test_progress_survives_its_record():
     """What a segment stores is what a rerun resumes from: operations, position, backfill key."""
     p = Progress(op=3, step=2, inverse=[DropColumn("t", "a")], current=[DropColumn("t", "b")],
-                 added={("t", "a"), ("t", "b")}, after=41)
+                 added={("t", "a"), ("t", "b")}, after=41, rows=[20, 100])
     record = Record(1, "m", "x", None, 0.0, "", p.plan(), p.position())
     again = Progress.resumed(record, resolve=None)
     assert again == p
     p.finish_op(3)
-    assert (p.op, p.step, p.current, p.after) == (4, 0, [], None)
+    assert (p.op, p.step, p.current, p.after, p.rows) == (4, 0, [], None, None)
     assert p.inverse == [DropColumn("t", "b"), DropColumn("t", "a")]
     assert Progress(irreversible="no").plan() == {"irreversible": "no"}
 

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 
 from ..steps import Batched
-from .progress import Progress, backfill_done, backfill_line
+from .progress import Meter, Progress
 
 MAX_BATCH = 100_000
 
@@ -33,13 +33,17 @@ class OnlineBackfill:
         largest key then): under a steady insert load, chasing the newest rows could go on for as
         long as it lasts."""
         self.tx.commit(self.record())
-        total = self.s.scalar(step.count) if step.count else 0
+        if self.p.after is not None and self.p.rows:  # resumed: count on from where the last run stopped
+            meter = Meter(self.p.rows[1], self.p.rows[0])
+        else:
+            meter = Meter(self.s.scalar(step.count) if step.count else 0)
         last = self.s.scalar(step.last) if step.last else None
         if self.preview:
             self.s.note(f"backfill {step.table}: batches of up to {step.batch_size} rows (resized to take "
                         f"about {self.budget * 1000:.0f} ms), each committed with the progress, "
                         f'repeated with "{step.key}" > the last key until no row changes')
-        limit, done, started = step.batch_size, 0, time.monotonic()
+        what = f"backfill {step.table}"
+        limit = step.batch_size
         while True:
             text = step.first if self.p.after is None else step.after.replace("{after}", self.d.literal(self.p.after))
             keys = self._batch(text.replace("{limit}", str(limit)))
@@ -47,18 +51,19 @@ class OnlineBackfill:
                 break
             elapsed = time.monotonic() - self.batch_started
             self.p.after = max(keys)
-            done += len(keys)
+            meter.add(len(keys))
+            self.p.rows = [meter.done, meter.total]
             self.tx.commit(self.record())
             if self.report:
-                self.report(backfill_line(step.table, done, total, time.monotonic() - started))
+                self.report(meter.line(what))
             if last is None or self.p.after >= last:
                 break
             limit = next_batch_size(limit, elapsed, self.budget)
             if self.pause:
                 time.sleep(self.pause)
-        self.p.after = None
-        if done and self.report:
-            self.report(backfill_done(step.table, done, time.monotonic() - started), final=True)
+        self.p.after = self.p.rows = None
+        if meter.done and self.report:
+            self.report(meter.summary(what), final=True)
 
     def _batch(self, statement: str) -> list:
         """One batch in a transaction of its own; an empty one commits nothing worth recording."""

@@ -4,6 +4,12 @@ progress lines a long step reports while it runs."""
 from __future__ import annotations
 
 import json
+import shutil
+import sys
+import threading
+import time
+from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 from ..ops import decode, encode
@@ -22,6 +28,7 @@ class Progress:
     added: set = field(default_factory=set)  # (table, column) created by this migration
     irreversible: str | None = None
     after: object = None  # last key of a backfill in progress
+    rows: list | None = None  # [done, total] of that backfill, so that a resumed run counts on
 
     def copy(self) -> Progress:
         return replace(self, inverse=list(self.inverse), current=list(self.current),
@@ -30,7 +37,7 @@ class Progress:
     def finish_op(self, i: int) -> None:
         """Operation `i` is done: its inverse joins the plan; the next one starts at its first step."""
         self.inverse[:0] = self.current
-        self.op, self.step, self.current, self.undo, self.after = i + 1, 0, [], [], None
+        self.op, self.step, self.current, self.undo, self.after, self.rows = i + 1, 0, [], [], None, None
 
     def plan(self) -> dict:
         if self.irreversible:
@@ -39,14 +46,14 @@ class Progress:
 
     def position(self) -> dict:
         return {"op": self.op, "step": self.step, "current": encode(self.current), "undo": encode(self.undo),
-                "added": sorted(self.added), "after": self.after}
+                "added": sorted(self.added), "after": self.after, "rows": self.rows}
 
     @classmethod
     def resumed(cls, record, resolve) -> Progress:
         p = record.progress
         inverse = list(decode(record.inverse.get("operations", []), resolve))
         return cls(p["op"], p["step"], inverse, list(decode(p["current"], resolve)), list(decode(p["undo"])),
-                   {tuple(a) for a in p["added"]}, record.inverse.get("irreversible"), p.get("after"))
+                   {tuple(a) for a in p["added"]}, record.inverse.get("irreversible"), p.get("after"), p.get("rows"))
 
 
 def to_json(data) -> str:
@@ -54,13 +61,140 @@ def to_json(data) -> str:
     return json.dumps(data, separators=(",", ":"), default=str)
 
 
-def backfill_line(table: str, done: int, total: int, seconds: float) -> str:
-    """One progress line of an online backfill: rows done, rate, and an estimate of the time left."""
-    rate = done / max(seconds, 1e-6)
-    left = max(total - done, 0) / rate if total and rate else 0
-    pct = f" ({100 * done / total:.0f}%)" if total else ""
-    return f"backfill {table}: {done}/{total or '?'} rows{pct}, {rate:,.0f} rows/s, {left:.0f} s left"
+def duration_text(seconds: float) -> str:
+    """12 s, 3 min 05 s, 1 h 02 min: what a progress line shows."""
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
 
 
-def backfill_done(table: str, done: int, seconds: float) -> str:
-    return f"backfill {table}: {done} rows in {seconds:.1f} s"
+class Meter:
+    """Rows done out of a total, at the rate of the last few seconds (a moving average: the first
+    batches of a backfill are often faster or slower than the rest) and the time left at that rate.
+    `done` starts above 0 for a resumed backfill: the rows the interrupted run did count as done,
+    but not towards the rate."""
+
+    WINDOW = 10.0  # seconds of batches the rate is averaged over
+
+    def __init__(self, total: int, done: int = 0, clock=time.monotonic):
+        self.total, self.done, self.clock = total, done, clock
+        self.started = clock()
+        self.samples: deque = deque()  # (time, done) after each batch: the rate is measured between
+        # batches, so it includes the pauses and commits between them
+
+    def add(self, rows: int) -> None:
+        self.done += rows
+        now = self.clock()
+        self.samples.append((now, self.done))
+        while len(self.samples) > 2 and now - self.samples[1][0] >= self.WINDOW:
+            self.samples.popleft()
+
+    @property
+    def rate(self) -> float:
+        """Rows per second over the window; 0 until two batches are done."""
+        if len(self.samples) < 2:
+            return 0.0
+        (t0, d0), (t1, d1) = self.samples[0], self.samples[-1]
+        return (d1 - d0) / (t1 - t0) if t1 > t0 else 0.0
+
+    def line(self, what: str) -> str:
+        total = max(self.total, self.done)
+        pct = f" ({100 * self.done / total:.0f}%)" if total else ""
+        rate = self.rate
+        speed = f", {rate:,.0f} rows/s" if rate else ""
+        left = f", about {duration_text((total - self.done) / rate)} left" if total and rate else ""
+        return f"{what}: {self.done:,}/{f'{total:,}' if total else '?'} rows{pct}{speed}{left}"
+
+    def summary(self, what: str) -> str:
+        return f"{what}: {self.done:,} rows in {duration_text(self.clock() - self.started)}"
+
+
+class Display:
+    """Where progress lines go. On a terminal: one line, rewritten in place. Elsewhere (a CI log,
+    a pipe): a line every `every` seconds, so a long run shows it is alive without flooding the log.
+    Lines meant to stay (`done`, and whatever the command prints through `clear` first) end the
+    transient one."""
+
+    _shown: list[Display] = []  # displays with a transient line on screen, cleared before an error
+
+    def __init__(self, stream=None, tty: bool | None = None, every: float = 5.0, clock=time.monotonic):
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty() if tty is None else tty
+        self.every, self.clock = every, clock
+        self.last_shown = clock()  # off a terminal, the first line comes `every` seconds in
+        self.last_update = 0.0
+        self.transient = False
+        self.lock = threading.Lock()
+
+    def update(self, text: str) -> None:
+        with self.lock:
+            now = self.last_update = self.clock()
+            if self.tty:
+                width = shutil.get_terminal_size((100, 20)).columns - 1
+                self._write("\r" + text[:width] + "\x1b[K")
+                self.transient = True
+                Display._shown.append(self)
+            elif now - self.last_shown >= self.every:
+                self._write(text + "\n")
+                self.last_shown = now
+
+    def done(self, text: str) -> None:
+        with self.lock:
+            self._clear()
+            self._write(text + "\n")
+
+    def report(self, text: str, final: bool = False) -> None:
+        """The Executor's report(text, final) protocol."""
+        (self.done if final else self.update)(text)
+
+    def clear(self) -> None:
+        with self.lock:
+            self._clear()
+
+    @classmethod
+    def clear_all(cls) -> None:
+        for display in cls._shown:
+            display.clear()
+        cls._shown.clear()
+
+    @contextmanager
+    def ticking(self, what: str, after: float = 2.0):
+        """While the block runs (a run_python function, a table rewrite, an index build: one
+        statement with no progress of its own), show how long it has been running, from `after`
+        seconds on, unless something else reported progress meanwhile."""
+        stop = threading.Event()
+        started = self.clock()
+        tick = 1.0 if self.tty else self.every
+
+        def run():
+            while not stop.wait(tick):
+                now = self.clock()
+                if now - started >= after and now - self.last_update >= tick:
+                    self.update(f"{what}: running for {duration_text(now - started)}")
+
+        thread = threading.Thread(target=run, name="pymig-progress", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
+            self.clear()
+
+    def _clear(self) -> None:
+        if self.transient:
+            self._write("\r\x1b[K")
+            self.transient = False
+
+    def _write(self, text: str) -> None:
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except (OSError, ValueError):  # a closed pipe must not fail the migration
+            pass
+

@@ -101,15 +101,16 @@ class MigrationRun:
             if not (self.resumed and i == self.start_op):
                 raise
             after = None  # the interrupted run made part of this change: re-read the catalog
-        for j, step in enumerate(self._forward(op, schema)):
-            if not fresh and j < start_step:
-                continue
-            self._step(step)
-            self.p.step = j + 1
-            if isinstance(step, Sql) and step.undo:
-                self.p.undo.insert(0, step.undo)
-            if self.tx.dirty:
-                self._commit()  # record a step that ran outside a transaction right away
+        with self.ex.ticking(f"{self.label}: operation {i} ({op.describe()})"):
+            for j, step in enumerate(self._forward(op, schema)):
+                if not fresh and j < start_step:
+                    continue
+                self._step(step)
+                self.p.step = j + 1
+                if isinstance(step, Sql) and step.undo:
+                    self.p.undo.insert(0, step.undo)
+                if self.tx.dirty:
+                    self._commit()  # record a step that ran outside a transaction right away
         self.ex.schema = after
         self.p.finish_op(i)
         return True
