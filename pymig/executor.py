@@ -23,6 +23,21 @@ from .schema import Schema
 __all__ = ["Executor", "UserCodeError"]
 
 
+def stored(record, column: str, build):
+    """`build()` from a history row's stored JSON; a row damaged outside pymig (an unknown
+    operation, a missing field) is named instead of failing as pymig's own bug."""
+    try:
+        return build()
+    except PymigError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
+        if record is None:
+            raise
+        from .history import damaged
+
+        raise damaged(record.version, column, f"{type(e).__name__}: {e}") from e
+
+
 @dataclass
 class Executor:
     """Applies migrations and reverts history records, keeping the schema state between them."""
@@ -56,8 +71,9 @@ class Executor:
         if self.preview:
             self.session.lines.append(f"-- {label}: {migration.description}")
         started = time.monotonic()
-        MigrationRun(self, label, migration.version, migration.name, migration.checksum, "up", resume).execute(
-            migration.operations)
+        run = stored(resume, "progress", lambda: MigrationRun(
+            self, label, migration.version, migration.name, migration.checksum, "up", resume))
+        run.execute(migration.operations)
         self.last_duration = time.monotonic() - started
 
     def revert(self, record, label: str, resolve_callable=None) -> None:
@@ -70,12 +86,12 @@ class Executor:
         elif progress.get("direction") == "down":
             direction, plan, resume = progress.get("finish", "down"), record.inverse, record
         else:
-            committed = Progress.resumed(record, resolve)
+            committed = stored(record, "progress", lambda: Progress.resumed(record, resolve))
             direction, plan, resume = "abort", encode_plan(undo_plan(committed)), None
         if self.preview:
             what = {"down": "revert", "abort": "abort (take back the committed part of)"}.get(direction, "revert")
             self.session.lines.append(f"-- {what} {label}" + (" (resumed)" if resume else ""))
-        ops = decode(plan["operations"], resolve)
+        ops = stored(record, "inverse", lambda: decode(plan["operations"], resolve))
         plan = encode_plan(ops)  # as stored again with the progress: the same text online and offline
         MigrationRun(self, label, record.version, record.name, record.checksum, direction, resume, plan).execute(ops)
 

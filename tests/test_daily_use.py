@@ -332,6 +332,32 @@ def test_run_python_of_something_not_callable_is_named(project):
         assert_clean_error(project.run(command), "migrations/002_py.py:2", "not a function")
 
 
+# -- a history table damaged outside pymig ----------------------------------------------------------------
+
+@pytest.mark.parametrize("change, command, needles", [
+    ("""UPDATE pymig_migrations SET inverse = '{"format": 2, "operations": [{"$op": "no_such_op"}]}' WHERE version = 2""",
+     "down", ["row for version 2", "stored inverse is damaged", "no_such_op"]),
+    ("""UPDATE pymig_migrations SET inverse = '{"operations": [{"$op": "drop_column", "tabel": "users"}]}' WHERE version = 2""",
+     "down", ["row for version 2", "stored inverse is damaged", "tabel"]),
+    ("""UPDATE pymig_migrations SET inverse = '[1, 2]' WHERE version = 2""", "status", ["row for version 2", "inverse"]),
+    ("""UPDATE pymig_migrations SET progress = '{"op": 1}' WHERE version = 2""", "up", ["row for version 2", "stored progress"]),
+    ("""UPDATE pymig_migrations SET progress = '{"op": 1, "step": 0, "current": [{"$op": "nope"}], "undo": [],
+                                               "added": []}' WHERE version = 2""", "up", ["row for version 2", "stored progress"]),
+    ("ALTER TABLE pymig_migrations DROP COLUMN progress", "status", ["pymig_migrations cannot be read", "progress"]),
+    ("ALTER TABLE pymig_log DROP COLUMN by", "history", ["pymig_log cannot be read"]),
+])
+def test_a_damaged_history_row_is_named(project, change, command, needles):
+    project.write("002_bio.py", add("bio"))
+    project.ok("up")
+    with connect(project.url) as conn:
+        conn.execute(change)
+    for res in both(project, command):
+        assert res.returncode == 1, res.stderr
+    plain, debug = both(project, command)
+    assert_clean_error(plain, *needles)
+    assert_clean_error(debug, *needles, debug=True)
+
+
 # -- status, history, check ----------------------------------------------------------------------------------
 
 def test_status_json_has_who_checksum_duration_and_the_current_version(project):

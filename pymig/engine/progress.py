@@ -130,18 +130,24 @@ class Display:
         self.last_update = 0.0
         self.transient = False
         self.lock = threading.Lock()
+        self.activity: tuple | None = None  # (what, since, after) of the block `ticking` watches
+        self.watcher: threading.Thread | None = None
 
     def update(self, text: str) -> None:
         with self.lock:
-            now = self.last_update = self.clock()
-            if self.tty:
-                width = shutil.get_terminal_size((100, 20)).columns - 1
-                self._write("\r" + text[:width] + "\x1b[K")
-                self.transient = True
+            self._update(text)
+
+    def _update(self, text: str) -> None:
+        now = self.last_update = self.clock()
+        if self.tty:
+            width = shutil.get_terminal_size((100, 20)).columns - 1
+            self._write("\r" + text[:width] + "\x1b[K")
+            if not self.transient:
                 Display._shown.append(self)
-            elif now - self.last_shown >= self.every:
-                self._write(text + "\n")
-                self.last_shown = now
+            self.transient = True
+        elif now - self.last_shown >= self.every:
+            self._write(text + "\n")
+            self.last_shown = now
 
     def done(self, text: str) -> None:
         with self.lock:
@@ -166,25 +172,32 @@ class Display:
     def ticking(self, what: str, after: float = 2.0):
         """While the block runs (a run_python function, a table rewrite, an index build: one
         statement with no progress of its own), show how long it has been running, from `after`
-        seconds on, unless something else reported progress meanwhile."""
-        stop = threading.Event()
-        started = self.clock()
-        tick = 1.0 if self.tty else self.every
-
-        def run():
-            while not stop.wait(tick):
-                now = self.clock()
-                if now - started >= after and now - self.last_update >= tick:
-                    self.update(f"{what}: running for {duration_text(now - started)}")
-
-        thread = threading.Thread(target=run, name="pymig-progress", daemon=True)
-        thread.start()
+        seconds on, unless something else reported progress meanwhile. One watcher thread per
+        display, started on first use: a thread per operation would cost a millisecond each."""
+        self.activity = (what, self.clock(), after)
+        if self.watcher is None:
+            self.watcher = threading.Thread(target=self._watch, name="pymig-progress", daemon=True)
+            self.watcher.start()
         try:
             yield
         finally:
-            stop.set()
-            thread.join()
-            self.clear()
+            with self.lock:
+                self.activity = None
+                self._clear()
+
+    def _watch(self) -> None:
+        tick = 1.0 if self.tty else self.every
+        while True:
+            time.sleep(tick)
+            activity = self.activity
+            if activity is None:
+                continue
+            what, started, after = activity
+            now = self.clock()
+            if now - started >= after and now - self.last_update >= tick:
+                with self.lock:
+                    if self.activity is activity:
+                        self._update(f"{what}: running for {duration_text(now - started)}")
 
     def _clear(self) -> None:
         if self.transient:
