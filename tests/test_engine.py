@@ -127,8 +127,9 @@ def test_preview_transaction_prints_what_live_sends():
     tx = Transaction(s, d, "001_x", "1s", retry_for=1)
     tx.sql("ALTER TABLE t ADD COLUMN a integer")
     assert tx.commit(["INSERT INTO h VALUES (1)"]) and not tx.commit([])
-    assert s.lines == ["BEGIN;", "SET LOCAL lock_timeout = '1s';", "ALTER TABLE t ADD COLUMN a integer;",
-                       "INSERT INTO h VALUES (1);", "COMMIT;"]
+    assert "\n".join(s.lines).splitlines() == ["BEGIN;", "SET LOCAL lock_timeout = '1s';",
+                                              "ALTER TABLE t ADD COLUMN a integer;", "INSERT INTO h VALUES (1);",
+                                              "COMMIT;"]
     assert tx.segments == 1
 
 

@@ -460,6 +460,11 @@ class PostgresDatabase:
         else:
             self._run(sql, params)
 
+    def defer(self, sql: str) -> None:
+        """A migration's last statement: it goes out with the history record and COMMIT after it, in
+        one message. Should it fail there, the run names the last operation (MigrationRun.execute)."""
+        self._held.append(sql)
+
     def rows(self, sql: str, params=None) -> list[tuple]:
         return self._run(sql, params).fetchall()
 

@@ -759,6 +759,8 @@ class SqliteDatabase:
     def execute(self, sql: str, params=None) -> None:
         self.conn.execute(sql, params or ())
 
+    defer = execute  # sqlite3 takes one statement per call: nothing to gain by waiting
+
     def rows(self, sql: str, params=None) -> list[tuple]:
         return self.conn.execute(sql, params or ()).fetchall()
 

@@ -59,6 +59,8 @@ class MigrationRun:
         if self.direction != "up" or self.ex.run_tables is None:
             self.ex.run_tables = self.ex.before().relation_names()
         start_tables = self.ex.run_tables
+        self.op_count = len(ops)
+        self.deferred_at = None  # (i, op) whose last statement travels with the final record
         i, op = 0, None
         try:
             for i, op in enumerate(ops, 1):
@@ -74,7 +76,7 @@ class MigrationRun:
                     continue
                 if isinstance(op, RenameTable) and op.old in start_tables:
                     start_tables.add(op.new)
-            i, op = 0, None
+            i, op = self.deferred_at or (0, None)  # a failure of the final message names that operation
             if self.refusals:
                 self.ex.schema = None  # the state followed steps that are rolled back now
                 raise self.refusals.error()
@@ -102,15 +104,23 @@ class MigrationRun:
                 raise
             after = None  # the interrupted run made part of this change: re-read the catalog
         with self.ex.ticking(f"{self.label}: operation {i} ({op.describe()})"):
-            for j, step in enumerate(self._forward(op, schema)):
+            steps = self._forward(op, schema)
+            for j, step in enumerate(steps):
                 if not fresh and j < start_step:
                     continue
-                self._step(step)
+                final = i == self.op_count and j == len(steps) - 1
+                deferred = final and isinstance(step, Sql) and step.transactional and not step.only_if
+                if deferred:
+                    self.deferred_at = (i, op)
+                self._step(step, last=deferred)
                 self.p.step = j + 1
                 if isinstance(step, Sql) and step.undo:
                     self.p.undo.insert(0, step.undo)
-                if self.tx.dirty:
-                    self._commit()  # record a step that ran outside a transaction right away
+                # record a step that ran outside a transaction right away; the last one of a revert
+                # goes with the final record (its steps are idempotent: DROP INDEX CONCURRENTLY IF
+                # EXISTS, CREATE ... IF NOT EXISTS), one transaction fewer per reverted index
+                if self.tx.dirty and not (final and self.direction == "down"):
+                    self._commit()
         self.ex.schema = after
         self.p.finish_op(i)
         return True
@@ -170,7 +180,7 @@ class MigrationRun:
             self.p.added.update((op.table.name, c.name) for c in op.table.columns)
 
     # -- steps ---------------------------------------------------------------------------------
-    def _step(self, step) -> None:
+    def _step(self, step, last: bool = False) -> None:
         if isinstance(step, Warning):
             self.s.note("WARNING: " + step.text)
         elif isinstance(step, Commit):
@@ -184,7 +194,7 @@ class MigrationRun:
         elif isinstance(step, Sql):
             if step.only_if and not self.s.flag(step.only_if):
                 return
-            self.tx.sql(step.text)
+            self.tx.sql(step.text, last)
             self.tx.holds_live_lock = self.tx.holds_live_lock or self.op_live
             self.tx.holds_loss = self.tx.holds_loss or self.op_lossy
         elif isinstance(step, (Python, Batched)):

@@ -15,8 +15,10 @@ class Live:
     def __init__(self, db, dialect):
         self.db, self.dialect = db, dialect
 
-    def sql(self, text: str) -> None:
-        self.db.execute(text)
+    def sql(self, text: str, last: bool = False) -> None:
+        """`last`: the migration's last statement before its history record, which it may travel
+        with (PostgresDatabase.defer: one round trip per plain migration)."""
+        (self.db.defer if last else self.db.execute)(text)
 
     def flag(self, query: str) -> bool:
         rows = self.db.rows(query)
@@ -61,7 +63,7 @@ class Preview:
         self.dialect, self.db = dialect, db
         self.lines: list[str] = []
 
-    def sql(self, text: str) -> None:
+    def sql(self, text: str, last: bool = False) -> None:
         self.lines.append(text.rstrip() + ";")
 
     def flag(self, query: str) -> bool:

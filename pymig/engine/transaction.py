@@ -81,10 +81,11 @@ class Transaction:
                     self.report(f"{self.label}: lock not available (attempt {attempt}); retrying in {delay:.1f} s")
                 time.sleep(min(delay, max(self.retry_for - waited, 0) + 0.01))
 
-    def sql(self, text: str) -> None:
-        """One statement in the open transaction (opened if needed), replayed after a lock timeout."""
+    def sql(self, text: str, last: bool = False) -> None:
+        """One statement in the open transaction (opened if needed), replayed after a lock timeout;
+        `last`: the migration's last, which may go out with its history record (Live.sql)."""
         self.begin()
-        self.do(lambda: self.s.sql(text))
+        self.do(lambda: self.s.sql(text, last))
 
     def commit(self, record: list[str]) -> bool:
         """Close the segment with `record` (the history statements) in the same transaction.
@@ -92,9 +93,8 @@ class Transaction:
         if not self.open and not self.dirty:
             return False
         self.begin()
-        for text in record:
+        for text in self.d.with_commit(record):  # the record and COMMIT in one round trip where possible
             self.do(lambda text=text: self.s.sql(text))
-        self.s.sql(self.d.commit)
         self.open = self.dirty = False
         self.segments += 1
         return True
