@@ -43,8 +43,10 @@ _KEYS = {
     "backfill_pause": "a duration",
     "out_of_order": "true or false",
     "scratch_prefix": "a database name prefix string",
+    "schema": "the path of an SQL schema file (pymig diff)",
+    "drift_ignore": "a list of object names (pymig drift)",
 }
-_STRINGS = {"database_url", "migrations", "scratch_prefix"}
+_STRINGS = {"database_url", "migrations", "scratch_prefix", "schema"}
 _DURATIONS = {"lock_timeout", "lock_retry_for", "lock_wait", "backfill_pause"}
 
 
@@ -79,6 +81,8 @@ def _check_key(key: str, value) -> None:
         raise ConfigError(f"{where} = {_shown(key, value)}: must be {_KEYS[key]}")
     if key in _DURATIONS:
         duration(value, f"[tool.pymig] {key}", where="pyproject.toml: ")
+    if key == "drift_ignore" and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+        raise ConfigError(f"{where} = {value!r}: must be {_KEYS[key]}, e.g. [\"spatial_ref_sys\"]")
     if key == "out_of_order" and not isinstance(value, bool):
         raise ConfigError(f"{where} = {value!r}: must be true or false")
     if key == "scratch_prefix":

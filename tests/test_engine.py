@@ -67,6 +67,7 @@ def test_meter_rate_is_a_moving_average_and_a_resume_counts_on():
         clock.now += 2
         resumed.add(20_000)
     assert resumed.line("b").startswith("b: 440,000/1,000,000 rows (44%), 10,000 rows/s")
+    assert resumed.summary("b") == "b: 440,000 rows, the last 40,000 in 4 s (resumed)"
     assert Meter(0).line("b") == "b: 0/? rows"
     assert [duration_text(s) for s in (0.4, 59, 61, 3600 * 2 + 120)] == ["0 s", "59 s", "1 min 01 s", "2 h 02 min"]
 

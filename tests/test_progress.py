@@ -106,7 +106,7 @@ def test_backfill_on_a_terminal_is_one_line_that_counts_on_after_a_resume(projec
     resumed = counts(second)
     assert resumed[0][0] > seen[-1][0] and resumed[0][1] == 8000, (seen, resumed)  # not back at 1%
     assert resumed[-1][0] == 8000
-    assert re.search(r"backfill items: 8,000 rows in \d+ s\r?\n", second), second
+    assert re.search(r"backfill items: 8,000 rows, the last [\d,]+ in \d+ s \(resumed\)\r?\n", second), second
     with connect(project.url) as conn:
         assert conn.execute("SELECT count(*) FROM items WHERE n = id * 2").fetchone()[0] == 8000
 

@@ -83,7 +83,7 @@ class Meter:
 
     def __init__(self, total: int, done: int = 0, clock=time.monotonic):
         self.total, self.done, self.clock = total, done, clock
-        self.started = clock()
+        self.started, self.resumed_at = clock(), done
         self.samples: deque = deque()  # (time, done) after each batch: the rate is measured between
         # batches, so it includes the pauses and commits between them
 
@@ -111,7 +111,10 @@ class Meter:
         return f"{what}: {self.done:,}/{f'{total:,}' if total else '?'} rows{pct}{speed}{left}"
 
     def summary(self, what: str) -> str:
-        return f"{what}: {self.done:,} rows in {duration_text(self.clock() - self.started)}"
+        took = duration_text(self.clock() - self.started)
+        if self.resumed_at:
+            return f"{what}: {self.done:,} rows, the last {self.done - self.resumed_at:,} in {took} (resumed)"
+        return f"{what}: {self.done:,} rows in {took}"
 
 
 class Display:
