@@ -99,8 +99,8 @@ def test_example_project_edited_schema_gives_a_migration_that_round_trips(tmp_pa
     assert res.stdout.strip() == "wrote migrations/008_add_comments.py: 13 operations"
     assert "varying(255) -> uuid is not an implicit cast" in res.stderr
     written = (p.migrations / "008_add_comments.py").read_text()
-    for line in ['    rename_column("users", "name", "full_name"),', "    # create enum chapter_status",
-                 "    # create view published_chapters",
+    for line in ['    rename_column("users", "name", "full_name"),',
+                 '    create_enum("chapter_status", ["draft", "published"]),', '    create_view(',
                  '    alter_column("sessions", "token", type="uuid", using="token::uuid"),',
                  '    drop_column("users", "avatar_url"),',
                  '    alter_column("chapters", "position", type="bigint"),']:

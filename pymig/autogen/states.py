@@ -22,6 +22,7 @@ class State:
     catalog: Catalog  # the Schema operations work on, and every other object with its SQL
     snapshot: Snapshot  # everything in the catalog, as `pymig verify` compares it
     canonical: bool  # the server spells definitions itself, so their text compares
+    typed: dict  # (kind, name) -> the objects the DSL has operations for (View, EnumType, ...)
 
     @property
     def schema(self) -> Schema:
@@ -32,7 +33,8 @@ def read(db, dialect) -> State:
     from ..catalog import read_catalog
     from ..snapshot import take
 
-    return State(read_catalog(db, dialect), take(db, dialect), dialect.canonical_definitions)
+    return State(read_catalog(db, dialect), take(db, dialect), dialect.canonical_definitions,
+                 dialect.introspect(db).objects)
 
 
 def from_database(url: str) -> State:

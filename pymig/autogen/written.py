@@ -20,7 +20,7 @@ from .objects import compare
 def migration(current, desired, dialect, renames=None, undecided=()) -> Plan:
     """`current` and `desired` are autogen.states.State values read from two catalogs."""
     tables = Differ(current.schema, desired.schema, renames, undecided, current.canonical).run()
-    objects = compare(current.catalog, desired.catalog, _changed_tables(tables.operations))
+    objects = compare(current, desired, _changed_tables(tables.operations))
     steps = [*objects.drop_first, *objects.create_first]
     for step in tables.steps:
         steps += spell(step, desired.catalog, dialect)
