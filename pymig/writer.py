@@ -227,7 +227,7 @@ def _names(value) -> set[str]:
 
 # -- values ----------------------------------------------------------------------------------------
 
-_CAST_STRING = re.compile(r"'((?:[^']|'')*)'::([a-z][a-z ]*(?:\[\])*)")
+_CAST_STRING = re.compile(r"'((?:[^']|'')*)'::([a-z_][a-z0-9_ ]*(?:\[\])*)")
 
 
 def default_value(column: Column):
@@ -266,6 +266,21 @@ def _candidates(text: str) -> list:
         return []
 
 
+_SHORT = [(re.compile(p), r) for p, r in [
+    (r"^character varying\b", "varchar"), (r"^character\b", "char"),
+    (r"^timestamp(\(\d+\))? with time zone", r"timestamptz\1"), (r"^timestamp(\(\d+\))? without time zone", r"timestamp\1"),
+    (r"^time(\(\d+\))? with time zone", r"timetz\1"), (r"^time(\(\d+\))? without time zone", r"time\1"),
+]]
+
+
+def short_type(type_: str) -> str:
+    """A type as people write it (`varchar(500)`, `timestamptz`); the DSL reads it back to the
+    catalog's spelling (pymig.types.canonical_type), so nothing changes but the text."""
+    for pattern, short in _SHORT:
+        type_ = pattern.sub(short, type_, count=1)
+    return type_
+
+
 def _base_type(type_: str) -> str:
     return re.sub(r"\(.*?\)", "", type_).strip()
 
@@ -281,7 +296,7 @@ def column_call(table: str, column: Column, constraints=(), primary_key: bool = 
     kwargs = _column_kwargs(table, column, constraints)
     if primary_key:
         kwargs = {"primary_key": True, **{k: v for k, v in kwargs.items() if k != "nullable"}}
-    return Call("column", [column.name, column.type], kwargs)
+    return Call("column", [column.name, short_type(column.type)], kwargs)
 
 
 def _column_kwargs(table: str, column: Column, constraints) -> dict:
@@ -355,7 +370,7 @@ def _rename_table(op: RenameTable) -> Call:
 
 @writes(AddColumn)
 def _add_column(op: AddColumn) -> Call:
-    return Call("add_column", [op.table, op.column.name, op.column.type],
+    return Call("add_column", [op.table, op.column.name, short_type(op.column.type)],
                 _column_kwargs(op.table, op.column, op.constraints))
 
 
@@ -371,7 +386,7 @@ def _rename_column(op: RenameColumn) -> Call:
 
 @writes(AlterColumn)
 def _alter_column(op: AlterColumn) -> Call:
-    kwargs = {"type": op.type, "nullable": op.nullable}
+    kwargs = {"type": op.type and short_type(op.type), "nullable": op.nullable}
     if op.change_default:
         kwargs["default"] = _Null if op.default is None else literal_value(op.default)
     kwargs["using"] = op.using

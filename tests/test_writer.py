@@ -49,7 +49,7 @@ def test_each_operation_loads_back_as_itself(case):
 
 def test_one_call_as_a_person_writes_it():
     assert operation_source(add_column("users", "avatar_url", "varchar(500)")) == \
-        'add_column("users", "avatar_url", "character varying(500)")'
+        'add_column("users", "avatar_url", "varchar(500)")'
     assert operation_source(alter_column("users", "email", nullable=False, default=None)) == \
         'alter_column("users", "email", nullable=False, default=None)'
     assert operation_source(create_index("users", ["last_login_at DESC"], where="last_login_at IS NOT NULL")) == \
