@@ -310,21 +310,20 @@ def diff_(config, name, schema_file, from_url, renames, check_only, dry_run):
 def drift(config, as_json):
     """Compare the database with the schema its applied migrations should have produced."""
     from .autogen import command
-    from .snapshot import show
 
     found, _, _ = command.drift(config)
+    sides = ("after the applied migrations", "in the database")
     if as_json:
-        click.echo(json.dumps([{"kind": d.kind, "name": d.name,
-                                "expected": None if d.first is None else {k: show(v) for k, v in d.first.items()},
-                                "actual": None if d.second is None else {k: show(v) for k, v in d.second.items()},
-                                "changed": d.changed} for d in found], indent=2))
+        click.echo(json.dumps([{"kind": d.kind, "name": d.name, "difference": d.describe(*sides),
+                                "expected": d.first, "actual": d.second, "changed": d.changed}
+                               for d in found], indent=2, default=str))
     elif not found:
         click.echo("no drift: the database has the schema its applied migrations produce")
     else:
         click.echo(f"drift: {len(found)} difference{'s' if len(found) != 1 else ''} from the schema the applied "
                    "migrations produce")
         for d in found:
-            click.echo("  " + d.describe("after the applied migrations", "in the database"))
+            click.echo("  " + d.describe(*sides))
     if found:
         sys.exit(1)
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass, field, replace
 
+from ..ops.constraints import RenameConstraint
 from ..ops import (AddColumn, AddConstraint, AlterColumn, CreateIndex, CreateTable, DropColumn,
                    DropConstraint, DropIndex, DropTable, RenameColumn, RenameTable)
 from ..schema import Column, Constraint, Index, Schema
-from ..types import SERIAL_BASE, converts_without_using
+from ..types import SERIAL_BASE, converts_without_using, family
 from .renames import Rename, Renames
 
 _CONSTRAINT_ORDER = {"primary_key": 0, "unique": 1, "check": 2, "foreign_key": 3}
@@ -59,8 +60,9 @@ class Differ:
     """`diff(current, desired)` in one pass; `canonical` says whether catalog text compares."""
 
     def __init__(self, current: Schema, desired: Schema, renames: Renames | None = None,
-                 undecided: tuple[Rename, ...] = (), canonical: bool = True):
+                 undecided: tuple[Rename, ...] = (), canonical: bool = True, casts: frozenset | None = frozenset()):
         self.state = current
+        self.casts = casts
         self.desired = desired
         self.renames = renames or Renames()
         self.undecided = undecided
@@ -111,7 +113,17 @@ class Differ:
         unwanted = [(t, c) for t in self._kept() for c in self.state.tables[t].constraints
                     if not self._same_constraint(t, c)]
         for table, c in sorted(unwanted, key=lambda x: (x[1].kind != "foreign_key", x[0], x[1].name)):
-            self._emit(DropConstraint(table, c.name))
+            renamed = self._renamed_constraint(table, c)
+            self._emit(RenameConstraint(table, c.name, renamed) if renamed else DropConstraint(table, c.name))
+
+    def _renamed_constraint(self, table: str, c: Constraint) -> str | None:
+        """The desired name of a constraint that is the same but for its name (a renamed table or
+        column keeps the names PostgreSQL gave its constraints)."""
+        key = constraint_key(c, self.canonical)
+        for other in self.desired.tables[table].constraints:
+            if constraint_key(other, self.canonical) == key and not self.state.find_constraint(other.name):
+                return other.name
+        return None
 
     def _same_index(self, i: Index) -> bool:
         other = self.desired.indexes.get(i.name)
@@ -180,7 +192,7 @@ class Differ:
         kwargs, comment = {}, None
         if before.type != after.type and before.type not in SERIAL_BASE and after.type not in SERIAL_BASE:
             kwargs["type"] = after.type
-            if not converts_without_using(before.type, after.type):
+            if not self._converts(before.type, after.type):
                 kwargs["using"] = f"{_quote(after.name)}::{after.type}"
                 comment = (f"{before.type} -> {after.type} is not an implicit cast: using= is a placeholder, "
                            "the plain cast; check that it converts every row as you mean")
@@ -191,6 +203,12 @@ class Differ:
             kwargs.update(change_default=True, default=_plain_default(after))
         if kwargs:
             self._emit(AlterColumn(table, after.name, **kwargs), comment)
+
+    def _converts(self, old: str, new: str) -> bool:
+        """Whether ALTER COLUMN ... TYPE needs no USING: a cast the database applies on assignment."""
+        if self.casts is None or converts_without_using(old, new):
+            return True
+        return (family(old)[0], family(new)[0]) in self.casts
 
     def _drop_columns(self, name: str) -> None:
         want = self.desired.tables[name]

@@ -23,6 +23,7 @@ class State:
     snapshot: Snapshot  # everything in the catalog, as `pymig verify` compares it
     canonical: bool  # the server spells definitions itself, so their text compares
     typed: dict  # (kind, name) -> the objects the DSL has operations for (View, EnumType, ...)
+    casts: frozenset | None  # type pairs converted without USING; None: any type converts (SQLite)
 
     @property
     def schema(self) -> Schema:
@@ -34,7 +35,8 @@ def read(db, dialect) -> State:
     from ..snapshot import take
 
     return State(read_catalog(db, dialect), take(db, dialect), dialect.canonical_definitions,
-                 dialect.introspect(db).objects)
+                 dialect.introspect(db).objects,
+                 frozenset(map(tuple, dialect.assignment_casts(db))) if dialect.enforces_types else None)
 
 
 def from_database(url: str) -> State:

@@ -19,7 +19,7 @@ from .objects import compare
 
 def migration(current, desired, dialect, renames=None, undecided=()) -> Plan:
     """`current` and `desired` are autogen.states.State values read from two catalogs."""
-    tables = Differ(current.schema, desired.schema, renames, undecided, current.canonical).run()
+    tables = Differ(current.schema, desired.schema, renames, undecided, current.canonical, current.casts).run()
     objects = compare(current, desired, _changed_tables(tables.operations))
     steps = [*objects.drop_first, *objects.create_first]
     for step in tables.steps:
@@ -50,7 +50,7 @@ def spell(step: Planned, catalog, dialect) -> list[Planned]:
         written = [index_operation(op.index, catalog, dialect)]
     elif isinstance(op, AddConstraint):
         c = op.constraint
-        if c.name in catalog.verbatim or c.kind == "primary_key":
+        if c.name in catalog.verbatim:
             written = [Commented(f"{c.kind.replace('_', ' ')} {c.name} on {op.table}: as the catalog defines it",
                                  RunSQL(dialect.add_constraint(op.table, c)[0],
                                         dialect.drop_constraint(op.table, c.name)[0]))]

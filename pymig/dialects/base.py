@@ -212,6 +212,11 @@ class Dialect:
         """What a column type change costs on a live table; None when it is cheap."""
         return None
 
+    def assignment_casts(self, db) -> frozenset:
+        """(from type, to type) pairs that ALTER COLUMN ... TYPE converts without USING, beyond
+        the casts to string types and between numbers every database makes (pymig diff asks)."""
+        return frozenset()
+
     def is_volatile(self, expression: str) -> bool:
         from ..sqltext import is_volatile
 

@@ -254,6 +254,10 @@ class PostgresDialect(PostgresObjects, Dialect):
             steps += self.add_constraint_steps(table_name, c, live)
         return steps
 
+    def assignment_casts(self, db):
+        return frozenset(db.rows("SELECT format_type(castsource, NULL), format_type(casttarget, NULL) "
+                                 "FROM pg_cast WHERE castcontext IN ('a', 'i')"))
+
     def rewrite_cost(self, old_type, new_type, using):
         return rewrite_warning(old_type, new_type, using)
 
