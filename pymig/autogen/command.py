@@ -123,6 +123,8 @@ def diff(config: Config, name: str | None, schema_file, from_url, rename_options
     _refuse_what_pymig_refuses(plan, dialect, desired)
     for w in plan.warnings:
         warn(w)
+    for kind, what, why in wanted.catalog.skipped:
+        warn(f"{kind} {what} is not written: {why}")
     if not plan.steps:
         left = differences(current, wanted)
         if left:
