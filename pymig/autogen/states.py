@@ -96,7 +96,9 @@ def from_schema_file(server_url: str, path: Path) -> State:
         dialect = for_url(url)
         db = dialect.connect(url)
         try:
-            for line, statement in statements:
+            for line, statement in map(_without_meta_commands, statements):
+                if not statement:
+                    continue
                 try:
                     db.execute(statement)
                 except Exception as e:
@@ -109,3 +111,13 @@ def from_schema_file(server_url: str, path: Path) -> State:
         finally:
             db.close()
         return from_database(url)  # a new session: the file may have changed search_path (pg_dump does)
+
+
+def _without_meta_commands(numbered: tuple[int, str]) -> tuple[int, str]:
+    """psql's backslash commands (pg_dump writes `\\restrict KEY` first) are no SQL and end at the
+    end of their line; between statements they come first in the text before the next `;`."""
+    line, statement = numbered
+    while statement.startswith("\\"):
+        _, _, statement = statement.partition("\n")
+        statement, line = statement.lstrip(), line + 1
+    return line, statement
