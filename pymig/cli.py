@@ -311,7 +311,7 @@ def drift(config, as_json):
     """Compare the database with the schema its applied migrations should have produced."""
     from .autogen import command
 
-    found, _, _ = command.drift(config)
+    found = command.drift(config)
     sides = ("after the applied migrations", "in the database")
     if as_json:
         click.echo(json.dumps([{"kind": d.kind, "name": d.name, "difference": d.describe(*sides),

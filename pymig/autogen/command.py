@@ -170,14 +170,13 @@ def _next_path(directory: Path, name: str) -> Path:
 
 # -- drift -------------------------------------------------------------------------------------------
 
-def drift(config: Config) -> tuple[list[Difference], states.State, states.State]:
+def drift(config: Config) -> list[Difference]:
     """The live target against the state its applied migrations (the history's versions, each
     file checked against the checksum stored when it was applied) should have produced."""
+    from ..dialects import for_url
     from ..history import read_records
 
     url = config.database_url or DEFAULT_DATABASE_URL
-    from ..dialects import for_url
-
     dialect = for_url(url)
     db = dialect.connect(url)
     try:
@@ -204,4 +203,4 @@ def drift(config: Config) -> tuple[list[Difference], states.State, states.State]
     ignore = pyproject_settings().get("drift_ignore", [])
     if not isinstance(ignore, list) or not all(isinstance(p, str) for p in ignore):
         raise ConfigError("[tool.pymig] drift_ignore: expected a list of name patterns, e.g. [\"audit_*\"]")
-    return differences(expected, live, ignore), expected, live
+    return differences(expected, live, ignore)
