@@ -26,10 +26,10 @@ class Desired:
     def label(self) -> str:
         return f"in {display_path(self.schema_file)}" if self.schema_file else "in the --from-url database"
 
-    def read(self, server_url: str) -> states.State:
+    def read(self, server_url: str, prefix: str) -> states.State:
         if self.url:
             return states.from_database(self.url)
-        return states.from_schema_file(server_url, self.schema_file)
+        return states.from_schema_file(server_url, self.schema_file, prefix)
 
 
 def desired_source(schema_file: str | None, from_url: str | None) -> Desired:
@@ -70,7 +70,8 @@ def _load_migrations(config: Config, versions=None) -> list:
 def both_sides(config: Config, desired: Desired) -> tuple[states.State, states.State]:
     migrations = _load_migrations(config)  # every file validated before a database is touched
     server = _server_url(config, desired)
-    return states.from_migrations(server, migrations, config.migrations), desired.read(server)
+    return (states.from_migrations(server, migrations, config.migrations, config.scratch_prefix),
+            desired.read(server, config.scratch_prefix))
 
 
 def differences(first: states.State, second: states.State, ignore=()) -> list[Difference]:
@@ -199,8 +200,6 @@ def drift(config: Config) -> list[Difference]:
             raise MigrationFileError(f"{f.label} was changed after it was applied (checksum differs): "
                                      "drift cannot tell what the applied version created",
                                      hint="restore the file as it was applied")
-    expected = states.from_migrations(url, _load_migrations(config, {r.version for r in records}), config.migrations)
-    ignore = pyproject_settings().get("drift_ignore", [])
-    if not isinstance(ignore, list) or not all(isinstance(p, str) for p in ignore):
-        raise ConfigError("[tool.pymig] drift_ignore: expected a list of name patterns, e.g. [\"audit_*\"]")
-    return differences(expected, live, ignore)
+    expected = states.from_migrations(url, _load_migrations(config, {r.version for r in records}), config.migrations,
+                                      config.scratch_prefix)
+    return differences(expected, live, pyproject_settings().get("drift_ignore", []))  # its type is checked there

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..catalog import Catalog
+from ..config import DEFAULT_SCRATCH_PREFIX
 from ..errors import ConfigError, PymigError
 from ..loader import Migration, display_path
 from ..schema import Schema
@@ -51,13 +52,14 @@ def from_database(url: str) -> State:
         db.close()
 
 
-def from_migrations(server_url: str, migrations: list[Migration], directory: Path | None = None) -> State:
+def from_migrations(server_url: str, migrations: list[Migration], directory: Path | None = None,
+                    prefix: str = DEFAULT_SCRATCH_PREFIX) -> State:
     """The migrations applied, in order, to an empty scratch database on `server_url`'s server."""
     from ..dialects import for_url
     from ..history import ensure_tables
     from ..verify import _executor, scratch_database
 
-    with scratch_database(server_url, None) as url:
+    with scratch_database(server_url, None, prefix) as url:
         dialect = for_url(url)
         db = dialect.connect(url)
         try:
@@ -74,7 +76,7 @@ def from_migrations(server_url: str, migrations: list[Migration], directory: Pat
             db.close()
 
 
-def from_schema_file(server_url: str, path: Path) -> State:
+def from_schema_file(server_url: str, path: Path, prefix: str = DEFAULT_SCRATCH_PREFIX) -> State:
     """`path` run statement by statement on an empty scratch database; the first that fails is
     reported with the file and line it starts on."""
     from ..dialects import for_url
@@ -92,7 +94,7 @@ def from_schema_file(server_url: str, path: Path) -> State:
         statements = split_statements(text, for_url(server_url).sqlglot_name)
     except PymigError as e:
         raise ConfigError(f"schema file {label}: {e.message}") from None
-    with scratch_database(server_url, None) as url:
+    with scratch_database(server_url, None, prefix) as url:
         dialect = for_url(url)
         db = dialect.connect(url)
         try:
