@@ -115,9 +115,13 @@ CASES = [
          ['    rename_column("users", "name", "full_name"),'],
          ['    rename_column("users", "full_name", "name"),'],
          up_renames=("users.name=users.full_name",), down_renames=("users.full_name=name",)),
-    Case("rename_table", USERS + "CREATE TABLE tags (label text NOT NULL);",
-         USERS + "CREATE TABLE labels (label text NOT NULL);",
-         ['    rename_table("tags", "labels"),'], ['    rename_table("labels", "tags"),'],
+    Case("rename_table", USERS + "CREATE TABLE tags (code serial PRIMARY KEY, label text NOT NULL UNIQUE);",
+         USERS + "CREATE TABLE labels (code serial PRIMARY KEY, label text NOT NULL UNIQUE);",
+         ['    rename_table("tags", "labels"),', '    rename_constraint("labels", "tags_label_key", "labels_label_key"),',
+          '    rename_constraint("labels", "tags_pkey", "labels_pkey"),',
+          '    # sequence tags_code_seq of labels.code after the rename'],
+         ['    rename_table("labels", "tags"),', '    rename_constraint("tags", "labels_label_key", "tags_label_key"),',
+          '    # sequence labels_code_seq of tags.code after the rename'],
          up_renames=("tags=labels",), down_renames=("labels=tags",)),
 ]
 

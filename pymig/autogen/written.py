@@ -24,8 +24,30 @@ def migration(current, desired, dialect, renames=None, undecided=()) -> Plan:
     steps = [*objects.drop_first, *objects.create_first]
     for step in tables.steps:
         steps += spell(step, desired.catalog, dialect)
+    steps += _renamed_sequences(current, desired, tables.operations, dialect)
     steps += [*objects.drop_last, *objects.create_last]
     return Plan(steps, tables.warnings + objects.warnings)
+
+
+def _renamed_sequences(current, desired, operations, dialect) -> list[Planned]:
+    """A serial column's sequence keeps its name when its table or column is renamed; where the
+    desired schema names it after the new names, it is renamed too."""
+    where = {f"{t.name}.{c.name}": (t.name, c.name) for t in current.schema.tables.values() for c in t.columns}
+    for op in operations:  # follow each column through the renames
+        if isinstance(op, RenameTable):
+            where = {k: (op.new if t == op.old else t, c) for k, (t, c) in where.items()}
+        elif isinstance(op, RenameColumn):
+            where = {k: (t, op.new if (t, c) == (op.table, op.old) else c) for k, (t, c) in where.items()}
+    moved = {k: f"{t}.{c}" for k, (t, c) in where.items() if f"{t}.{c}" != k}
+    owners = {attrs.get("owned by"): name for (kind, name), attrs in desired.snapshot.objects.items()
+              if kind == "sequence" and attrs.get("owned by")}
+    out = []
+    for (kind, name), attrs in sorted(current.snapshot.objects.items()):
+        wanted = owners.get(moved.get(attrs.get("owned by"))) if kind == "sequence" else None
+        if wanted and wanted != name:
+            out.append(Planned(RunSQL(dialect.rename_sequence(name, wanted)[0], dialect.rename_sequence(wanted, name)[0]),
+                               f"sequence {name} of {moved[attrs['owned by']]} after the rename"))
+    return out
 
 
 def _changed_tables(operations) -> set[str]:

@@ -108,6 +108,9 @@ class Dialect:
     def rename_table(self, old: str, new: str) -> list[str]:
         return [f"ALTER TABLE {self.quote(old)} RENAME TO {self.quote(new)}"]
 
+    def rename_sequence(self, old: str, new: str) -> list[str]:
+        return [f"ALTER SEQUENCE {self.quote(old)} RENAME TO {self.quote(new)}"]
+
     def add_column(self, table: str, column: Column) -> list[str]:
         return [f"ALTER TABLE {self.quote(table)} ADD COLUMN {self.column_sql(column)}"]
 
