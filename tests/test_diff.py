@@ -78,6 +78,8 @@ CASES = [
          USERS + POSTS + "ALTER TABLE posts ADD FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE;",
          ['    add_foreign_key("posts", "user_id", "users", "id", on_delete="cascade"),'],
          ['    drop_constraint("posts", "posts_user_id_fkey"),']),
+    Case("primary_key", "CREATE TABLE t (id integer NOT NULL, v text);", "CREATE TABLE t (id integer PRIMARY KEY, v text);",
+         ['    add_primary_key("t", "id"),'], ['    drop_constraint("t", "t_pkey"),']),
     Case("index", USERS, USERS + "CREATE INDEX users_name_idx ON users (name);",
          ['    create_index("users", "name"),'],
          ['    drop_index("users_name_idx"),']),
