@@ -243,7 +243,7 @@ WHERE (o.schema = current_schema()
            AND o.identity NOT IN ('pg_catalog', 'information_schema', 'pg_toast')))
   AND d.classoid <> 'pg_extension'::regclass
   AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = d.classoid AND e.objid = d.objoid AND e.deptype = 'e')
-  AND coalesce(o.name, '') NOT LIKE 'pymig\_%' AND o.identity NOT LIKE '%.pymig\_%'
+  AND coalesce(o.name, '') NOT LIKE 'pymig\\_%' AND o.identity NOT LIKE '%.pymig\\_%'
 ORDER BY 1, 2
 """
 
