@@ -4,54 +4,44 @@
 
 The DSL is imported on first use (PEP 562), not with the package: `pymig --help` and every
 command that never reads a migration file skip loading the operations, the schema model and
-the type parser.
+the type parser. The public names are pymig.dsl's `__all__`, and PymigError.
 """
 
+import sys
 from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "column", "create_table", "drop_table", "rename_table",
-    "add_column", "drop_column", "rename_column", "alter_column",
-    "create_index", "drop_index",
-    "add_foreign_key", "add_unique", "add_check", "drop_constraint",
-    "run_sql", "run_python", "backfill", "preflight", "sql", "literal",
-    "create_view", "drop_view", "replace_view", "refresh_materialized_view",
-    "create_enum", "drop_enum", "add_enum_value", "rename_enum_value",
-    "comment_on", "grant", "revoke",
-    "create_sequence", "alter_sequence", "drop_sequence",
-    "create_function", "replace_function", "drop_function", "create_trigger", "drop_trigger",
-    "add_primary_key", "drop_primary_key", "rename_constraint",
-    "create_extension", "drop_extension", "create_schema", "drop_schema",
-    "PymigError",
-]
-
 if TYPE_CHECKING:  # what editors and type checkers see
-    from .dsl import (add_check, add_column, add_foreign_key, add_unique, alter_column, backfill, column,
-                      create_index, create_table, drop_column, drop_constraint, drop_index, drop_table,
-                      literal, preflight, rename_column, rename_table, run_python, run_sql, sql)
-    from .dsl import (add_enum_value, alter_sequence, comment_on, create_enum, create_function,
-                      create_sequence, create_trigger, create_view, drop_enum, drop_function, drop_sequence,
-                      drop_trigger, drop_view, grant, refresh_materialized_view, rename_enum_value,
-                      replace_function, replace_view, revoke)
-    from .dsl import (add_primary_key, create_extension, create_schema, drop_extension, drop_primary_key,
-                      drop_schema, rename_constraint)
-    from .errors import PymigError
+    from .dsl import *  # noqa: F403
+    from .errors import PymigError as PymigError
 
 
 def __getattr__(name: str):
     if name == "PymigError":
         from .errors import PymigError as value
-    elif name in __all__:
-        from . import dsl
+    elif name == "__all__":
+        from .dsl import __all__ as dsl_names
 
-        value = getattr(dsl, name)
+        value = [*dsl_names, "PymigError"]
+    elif name.startswith("__") or _is_submodule(name):
+        raise AttributeError(f"module 'pymig' has no attribute {name!r}")  # the import system goes on
     else:
-        raise AttributeError(f"module 'pymig' has no attribute {name!r}")
+        from .dsl import __all__ as dsl_names
+
+        dsl = sys.modules[f"{__name__}.dsl"]
+        if name not in dsl_names:
+            raise AttributeError(f"module 'pymig' has no attribute {name!r}")
+        value = getattr(dsl, name)
     globals()[name] = value  # later lookups skip this function
     return value
 
 
+def _is_submodule(name: str) -> bool:
+    from importlib.util import find_spec
+
+    return find_spec(f"{__name__}.{name}") is not None
+
+
 def __dir__():
-    return sorted({*globals(), *__all__})
+    return sorted({*globals(), *__getattr__("__all__")})

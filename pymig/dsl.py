@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from .errors import PymigError
 from .ops import (AddColumn, AddConstraint, AlterColumn, Backfill, CreateIndex, CreateTable,
                   DropColumn, DropConstraint, DropIndex, DropTable, Preflight, RenameColumn,
-                  RenameTable, RunPython, RunSQL)
+                  RenameIndex, RenameTable, RunPython, RunSQL)
 from .ops.base import MAX_IDENTIFIER, object_name
 from .ops.comments import CommentOn
 from .ops.constraints import DropPrimaryKey, RenameConstraint
@@ -22,6 +22,21 @@ from .ops.views import CreateView, DropView, RefreshMaterializedView, ReplaceVie
 from .schema import (Column, Constraint, EnumType, Extension, Function, Index, Namespace, Sequence, Table, Trigger,
                      View)
 from .types import canonical_type
+
+__all__ = [  # what `from pymig import ...` offers
+    "column", "create_table", "drop_table", "rename_table",
+    "add_column", "drop_column", "rename_column", "alter_column",
+    "create_index", "drop_index", "rename_index",
+    "add_foreign_key", "add_unique", "add_check", "drop_constraint",
+    "run_sql", "run_python", "backfill", "preflight", "sql", "literal",
+    "create_view", "drop_view", "replace_view", "refresh_materialized_view",
+    "create_enum", "drop_enum", "add_enum_value", "rename_enum_value",
+    "comment_on", "grant", "revoke",
+    "create_sequence", "alter_sequence", "drop_sequence",
+    "create_function", "replace_function", "drop_function", "create_trigger", "drop_trigger",
+    "add_primary_key", "drop_primary_key", "rename_constraint",
+    "create_extension", "drop_extension", "create_schema", "drop_schema",
+]
 
 NOT_GIVEN = ...  # `default=...` means "no default" in column specs and "unchanged" in alter_column
 
@@ -266,6 +281,10 @@ def create_index(table: str, columns, *, name: str | None = None, unique: bool =
 
 def drop_index(name: str) -> DropIndex:
     return DropIndex(_name(name, "index"))
+
+
+def rename_index(old: str, new: str) -> RenameIndex:
+    return RenameIndex(old, new)
 
 
 def add_foreign_key(table: str, columns, ref_table: str, ref_columns=None, *, name: str | None = None,

@@ -79,6 +79,12 @@ class Table:
     comment: str | None = None
     grants: tuple[Privilege, ...] = ()  # sorted
     triggers: tuple[Trigger, ...] = ()
+    # What an SQLite catalog holds that the state does not model but a table rebuild must carry:
+    # its triggers' text, what follows the column list (WITHOUT ROWID, STRICT), the generated
+    # columns. Not compared: they belong to the catalog, not to the DSL's state.
+    catalog_triggers: tuple[str, ...] = field(default=(), compare=False)
+    options: str = field(default="", compare=False)
+    generated: tuple[str, ...] = field(default=(), compare=False)
 
     def column(self, name: str) -> Column:
         for c in self.columns:

@@ -312,6 +312,16 @@ def rename_table_in(text: str | None, old: str, new: str) -> str | None:
     return _rename(text, old, new, _is_table)
 
 
+def rename_index_in(text: str | None, old: str, new: str) -> str | None:
+    """A CREATE INDEX statement (catalog text) with the index's own name changed."""
+    def is_name(toks, i, name):
+        before = toks[i - 1].text.upper() if i else ""
+        return before in ("INDEX", "CONCURRENTLY", "EXISTS") and (toks[i].name == name if toks[i].kind == "quoted"
+                                                                 else toks[i].name.lower() == name)
+
+    return _rename(text, old, new, is_name)
+
+
 def _rename(text, old, new, is_match):
     if not text:
         return text

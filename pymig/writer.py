@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from .errors import PymigError
 from .ops import (AddColumn, AddConstraint, AlterColumn, Backfill, CreateIndex, CreateTable, DropColumn,
-                  DropConstraint, DropIndex, DropTable, Preflight, RenameColumn, RenameTable, RunSQL)
+                  DropConstraint, DropIndex, DropTable, Preflight, RenameColumn, RenameIndex, RenameTable, RunSQL)
 from .ops.base import object_name
 from .ops.comments import CommentOn
 from .ops.constraints import DropPrimaryKey, RenameConstraint
@@ -419,6 +419,11 @@ def _create_index(op: CreateIndex) -> Call:
 @writes(DropIndex)
 def _drop_index(op: DropIndex) -> Call:
     return Call("drop_index", [op.name])
+
+
+@writes(RenameIndex)
+def _rename_index(op: RenameIndex) -> Call:
+    return Call("rename_index", [op.old, op.new])
 
 
 @writes(AddConstraint)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from pymig import (add_check, add_column, add_foreign_key, add_unique, alter_column, backfill, column,
                    create_index, create_table, drop_column, drop_constraint, drop_index, drop_table,
-                   preflight, rename_column, rename_table, run_python, run_sql, sql)
+                   preflight, rename_column, rename_index, rename_table, run_python, run_sql, sql)
 from pymig.loader import FunctionFinder
 from pymig.ops import AddColumn, CreateTable, RenameTable
 from pymig.schema import Schema
@@ -885,6 +885,17 @@ CASES: list[Case] = [
             '-- outside a transaction\n'
             'CREATE INDEX CONCURRENTLY IF NOT EXISTS "users_email_idx" ON "users" ("email")\n'
             '-- undo: DROP INDEX CONCURRENTLY IF EXISTS "users_email_idx"',
+        ]},
+    ),
+    Case(
+        "rename_index",
+        setup=[USERS, create_index("users", ["lower(email)"], unique=True, where="name IS NOT NULL")],
+        ops=[rename_index("users_lower_email_idx", "users_email_ci_key")],
+        sql={PG: [
+            'ALTER INDEX "users_lower_email_idx" RENAME TO "users_email_ci_key"',
+        ]},
+        down_sql={PG: [
+            'ALTER INDEX "users_email_ci_key" RENAME TO "users_lower_email_idx"',
         ]},
     ),
     Case(
@@ -2117,6 +2128,16 @@ SQLITE_EXPECTED: dict[str, dict[str, list[str]]] = {
         ],
         checks=[
             '{count} {noun} of "users" share {groups} of (email), which unique index "users_email_idx" allows only once',
+        ],
+    ),
+    "rename_index": dict(
+        sql=[
+            'DROP INDEX "users_lower_email_idx"',
+            'CREATE UNIQUE INDEX "users_email_ci_key" ON "users" (lower(email)) WHERE name IS NOT NULL',
+        ],
+        down_sql=[
+            'DROP INDEX "users_email_ci_key"',
+            'CREATE UNIQUE INDEX "users_lower_email_idx" ON "users" (lower(email)) WHERE name IS NOT NULL',
         ],
     ),
     "drop_index_plain": dict(

@@ -195,6 +195,6 @@ def test_identity_options_survive_the_stored_inverse():
 
 def test_type_change_keeps_the_collation():
     before = Column("name", "character varying(40)", collation="C")
-    (stmt,) = PG.alter_column_steps("t", "name", before, False, type="text", using=None, nullable=None,
+    (stmt,) = PG.column_change_steps("t", "name", before, False, type="text", using=None, nullable=None,
                                     change_default=False, default=None)
     assert stmt.text == 'ALTER TABLE "t" ALTER COLUMN "name" TYPE text COLLATE "C"'

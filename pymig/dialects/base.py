@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from ..schema import Column, Constraint, Index, Table
 from ..steps import Batched, Sql
-from ..types import STRING_TYPES, family
+from .steps import OperationSteps
 
 _ON_DELETE = {"cascade": "CASCADE", "set null": "SET NULL", "set default": "SET DEFAULT",
               "restrict": "RESTRICT", "no action": "NO ACTION"}
 
 
-class Dialect:
+class Dialect(OperationSteps):
     name = "base"
     multi_statement = False  # one execute() may carry several statements
     online_recipes = False  # CONCURRENTLY, NOT VALID + VALIDATE, batched backfills outside the DDL transaction
@@ -165,6 +165,9 @@ class Dialect:
     def drop_index(self, name: str) -> list[str]:
         return [f"DROP INDEX {self.quote(name)}"]
 
+    def rename_index(self, old: str, new: str) -> list[str]:
+        return [f"ALTER INDEX {self.quote(old)} RENAME TO {self.quote(new)}"]
+
     def backfill(self, table: Table, values: dict, where: str | None, batch_size: int, online: bool = False):
         """Keyset batches on a one-column primary key; one UPDATE for tables without one."""
         t = self.quote(table.name)
@@ -225,39 +228,10 @@ class Dialect:
 
         return is_volatile(expression)
 
-    # -- steps: what ops call; a dialect with online recipes overrides these --------------------
+    # -- what every operation is checked against ---------------------------------------------
     def check_operation(self, op) -> None:
         """Refuse, before anything runs, what an operation says that this database cannot mean
         (raise PymigError); what PostgreSQL cannot mean, it refuses itself, inside the transaction."""
-
-    def forward(self, op, schema) -> list:
-        """The steps that do `op` on `schema`: what the operation asks for, unless the dialect must
-        do it another way (SQLite rebuilds a table where its ALTER TABLE cannot change it)."""
-        return op.forward(schema, self)
-
-    def add_column_steps(self, table: Table | None, table_name: str, column: Column, constraints, live: bool) -> list:
-        stmts = self.add_column(table_name, column)
-        for c in constraints:
-            stmts += self.add_constraint(table_name, c)
-        return [Sql(s) for s in stmts]
-
-    def alter_column_steps(self, table: str, name: str, before: Column | None, live: bool, **changes) -> list:
-        if changes.get("type") and before is not None and before.collation \
-                and family(changes["type"])[0] in STRING_TYPES:
-            changes["collation"] = before.collation  # TYPE alone would reset it to the type's default
-        if changes.get("type") and changes.get("change_default") and changes.get("default") is not None \
-                and before is not None and before.default is not None:
-            changes["reset_default"] = True
-        return [Sql(s) for s in self.alter_column(table, name, **changes)]
-
-    def add_constraint_steps(self, table: str, c: Constraint, live: bool) -> list:
-        return [Sql(s) for s in self.add_constraint(table, c)]
-
-    def create_index_steps(self, index: Index, live: bool) -> list:
-        return [Sql(s) for s in self.create_index(index)]
-
-    def drop_index_steps(self, name: str, live: bool) -> list:
-        return [Sql(s) for s in self.drop_index(name)]
 
     def comment(self, text: str) -> str:
         return "\n".join("-- " + line for line in text.splitlines())

@@ -166,21 +166,22 @@ class PostgresDialect(PostgresObjects, Dialect):
             Sql(text, transactional=False, undo=drop),
         ]
 
-    def create_index_steps(self, index, live):
+    def index_steps(self, index, live):
         if not live:
-            return super().create_index_steps(index, live)
+            return super().index_steps(index, live)
         comment = [Sql(self.comment_on("index", index.name, index.comment))] if index.comment else []
         return self._concurrent_index(index) + comment
 
-    def drop_index_steps(self, name, live):
-        if not live:
-            return super().drop_index_steps(name, live)
-        return [Sql(f"DROP INDEX CONCURRENTLY IF EXISTS {self.quote(name)}", transactional=False)]
+    def drop_index_steps(self, op, change):
+        index = change.before.indexes.get(op.name)
+        if index is not None and not change.is_live(index.table):
+            return super().drop_index_steps(op, change)
+        return [Sql(f"DROP INDEX CONCURRENTLY IF EXISTS {self.quote(op.name)}", transactional=False)]
 
-    def add_constraint_steps(self, table, c, live):
+    def constraint_steps(self, table, c, live):
         if not live or c.kind not in ("foreign_key", "check", "unique", "primary_key") or (
                 c.definition and not c.validated):
-            return super().add_constraint_steps(table, c, live)
+            return super().constraint_steps(table, c, live)
         t, n = self.quote(table), self.quote(c.name)
         if c.kind in ("unique", "primary_key"):
             # build the index without blocking writes, then attach it: a brief ACCESS EXCLUSIVE only
@@ -188,7 +189,7 @@ class PostgresDialect(PostgresObjects, Dialect):
             unique = Index(c.name, table, tuple(self.quote(x) for x in c.columns), unique=True)
             kind = "PRIMARY KEY" if c.kind == "primary_key" else "UNIQUE"
             if c.definition and "USING INDEX" not in body and not re.fullmatch(r"(UNIQUE|PRIMARY KEY) \([^()]*\)", body):
-                return super().add_constraint_steps(table, c, live)  # e.g. INCLUDE or NULLS NOT DISTINCT
+                return super().constraint_steps(table, c, live)  # e.g. INCLUDE or NULLS NOT DISTINCT
             return [*self._concurrent_index(unique),
                     Sql(f"ALTER TABLE {t} ADD CONSTRAINT {n} {kind} USING INDEX {n}")]
         # NOT VALID takes its lock briefly and scans nothing; VALIDATE scans without blocking writes
@@ -199,15 +200,15 @@ class PostgresDialect(PostgresObjects, Dialect):
             Sql(f"ALTER TABLE {t} VALIDATE CONSTRAINT {n}"),
         ]
 
-    def alter_column_steps(self, table, name, before, live, *, nullable=None, **changes):
+    def column_change_steps(self, table, name, before, live, *, nullable=None, **changes):
         steps = []
         if live and changes.get("type") is not None and before is not None:
             lock = rewrite_warning(before.type, changes["type"], changes.get("using"))
             if lock:
                 steps.append(Warning(f'alter_column {table}.{name}: {lock}'))
         if not live or nullable is not False:
-            return steps + super().alter_column_steps(table, name, before, live, nullable=nullable, **changes)
-        steps += super().alter_column_steps(table, name, before, live, **changes)
+            return steps + super().column_change_steps(table, name, before, live, nullable=nullable, **changes)
+        steps += super().column_change_steps(table, name, before, live, **changes)
         return steps + self._set_not_null(table, name)
 
     def _set_not_null(self, table: str, name: str) -> list:
@@ -229,9 +230,11 @@ class PostgresDialect(PostgresObjects, Dialect):
         rows (5000 of 1M), so every batch read the table and held its row locks that long."""
         return f"{key} = ANY(ARRAY({select}))"
 
-    def add_column_steps(self, table, table_name, column, constraints, live):
+    def add_column_steps(self, op, change):
+        live = change.is_live(op.table)
         if not live:
-            return super().add_column_steps(table, table_name, column, constraints, live)
+            return super().add_column_steps(op, change)
+        table, table_name, column = change.before.tables.get(op.table), op.table, op.column
         steps = []
         volatile = column.default is not None and self.is_volatile(column.default)
         if volatile:
@@ -250,8 +253,8 @@ class PostgresDialect(PostgresObjects, Dialect):
                 steps += self._set_not_null(table_name, column.name)
         else:
             steps += [Sql(s) for s in self.add_column(table_name, column)]
-        for c in constraints:
-            steps += self.add_constraint_steps(table_name, c, live)
+        for c in op.constraints:
+            steps += self.constraint_steps(table_name, c, live)
         return steps
 
     def assignment_casts(self, db):

@@ -84,9 +84,6 @@ _DIFFERENT = {
 }
 _TYPE_WORDS = {"precision", "varying", "with", "without", "time", "zone"}  # later words of a type name
 
-# Operations SQLite's ALTER TABLE cannot do: the table is rebuilt.
-_REBUILT = {"alter_column", "add_foreign_key", "add_unique", "add_check", "add_primary_key", "drop_constraint",
-            "drop_primary_key", "rename_constraint"}
 _FK_ACTIONS = {"NO ACTION": None, "RESTRICT": "restrict", "CASCADE": "cascade", "SET NULL": "set null",
                "SET DEFAULT": "set default"}
 _COLUMN_CLAUSES = {"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "DEFAULT", "COLLATE", "REFERENCES",
@@ -118,13 +115,6 @@ class SqliteDialect(Dialect):
     sqlglot_name = "sqlite"
     enforces_types = False  # any column holds any value: a type change loses nothing, so nothing to check
     begin = "BEGIN IMMEDIATE"  # take the write lock at once: a deferred BEGIN can fail halfway on SQLITE_BUSY
-
-    def __init__(self):
-        # Triggers and table options are not part of the Schema; introspection remembers them so a
-        # rebuild can put them back.
-        self._triggers: dict[str, list[str]] = {}
-        self._options: dict[str, str] = {}
-        self._generated: set[str] = set()
 
     # -- types and expressions -----------------------------------------------------------------
     def sqlite_type(self, type_: str) -> str:
@@ -344,24 +334,51 @@ class SqliteDialect(Dialect):
     # -- steps: which ALTER TABLE can do it, which need a rebuild ------------------------------
     def forward(self, op, schema: Schema) -> list:
         self.check_operation(op)  # also when run without loading (a stored inverse, a test)
-        kind = op.kind
-        if (kind in _REBUILT or (kind == "add_column" and not self._adds_in_place(op))
-                or (kind == "drop_column" and self._constrained(schema, op.table, op.name))):
-            using = {op.name: op.using} if kind == "alter_column" and op.using else {}
-            return self.rebuild(schema, op.state_forwards(schema), op.table, op.describe(), using)
-        steps = op.forward(schema, self)
-        if kind == "drop_column":  # SQLite refuses to drop an indexed column; PostgreSQL drops the index
-            after = op.state_forwards(schema)
-            steps = [Sql(s) for i in schema.indexes_on(op.table) if i.name not in after.indexes
-                     for s in self.drop_index(i.name)] + steps
-        elif kind in ("run_sql", "run_python"):
-            steps.append(self._foreign_key_check(op.describe(), None))
-        elif kind == "backfill" or (kind == "drop_table" and schema.referencing(op.name)):
-            table = op.table if kind == "backfill" else op.name
-            tables = self._related(schema, table) - ({table} if kind == "drop_table" else set())
-            if tables:
-                steps.append(self._foreign_key_check(op.describe(), sorted(tables)))
-        return steps
+        return super().forward(op, schema)
+
+    def _rebuild_steps(self, op, change) -> list:
+        using = {op.name: op.using} if getattr(op, "using", None) else {}
+        return self.rebuild(change.before, change.after, op.table, op.describe(), using)
+
+    # what ALTER TABLE cannot do: the table is rebuilt
+    alter_column_steps = add_constraint_steps = drop_constraint_steps = _rebuild_steps
+
+    def add_column_steps(self, op, change):
+        if not self._adds_in_place(op):
+            return self._rebuild_steps(op, change)
+        return super().add_column_steps(op, change)
+
+    def drop_column_steps(self, op, change):
+        schema = change.before
+        if self._constrained(schema, op.table, op.name):
+            return self._rebuild_steps(op, change)
+        # SQLite refuses to drop an indexed column; PostgreSQL drops the index with it
+        return [Sql(s) for i in schema.indexes_on(op.table) if i.name not in change.after.indexes
+                for s in self.drop_index(i.name)] + super().drop_column_steps(op, change)
+
+    def rename_index_steps(self, op, change):
+        """SQLite has no ALTER INDEX ... RENAME: the index is built again under its new name."""
+        return [Sql(s) for s in [*self.drop_index(op.old), *self.create_index(change.after.index(op.new))]]
+
+    def run_sql_steps(self, op, change):
+        return [*super().run_sql_steps(op, change), self._foreign_key_check(op.describe(), None)]
+
+    def run_python_steps(self, op, change):
+        return [*super().run_python_steps(op, change), self._foreign_key_check(op.describe(), None)]
+
+    def backfill_steps(self, op, change):
+        return self._checked(super().backfill_steps(op, change), op, change.before, op.table, set())
+
+    def drop_table_steps(self, op, change):
+        steps = super().drop_table_steps(op, change)
+        if not change.before.referencing(op.name):
+            return steps
+        return self._checked(steps, op, change.before, op.name, {op.name})
+
+    def _checked(self, steps, op, schema, table, skip) -> list:
+        """`steps`, then a foreign key check of the tables related to `table` (but `skip`)."""
+        tables = self._related(schema, table) - skip
+        return [*steps, self._foreign_key_check(op.describe(), sorted(tables))] if tables else steps
 
     def _adds_in_place(self, op) -> bool:
         """ALTER TABLE ADD COLUMN takes no table constraint, no non-constant default, and a NOT NULL
@@ -393,16 +410,16 @@ class SqliteDialect(Dialect):
 
     def rebuild(self, before: Schema, after: Schema, name: str, label: str, using: dict | None = None) -> list:
         """Steps that give table `name` the definition it has in `after`, keeping its rows."""
-        if name in self._generated:
+        old, new = before.table(name), after.table(name)
+        if old.generated:
             raise PymigError(f'table "{name}" has generated columns, which pymig cannot carry through '
                              "the table rebuild SQLite needs for this change", hint="use run_sql")
-        old, new = before.table(name), after.table(name)
         temp = f"pymig_new_{name}"
         t, tq = self.quote(name), self.quote(temp)
         kept = [c.name for c in new.columns if old.has_column(c.name)]
         values = [self.expression(using[c]) if using and c in using else self.quote(c) for c in kept]
         steps = [
-            Sql(self.create_table(replace(new, name=temp), self._options.get(name, ""))[0]),
+            Sql(self.create_table(replace(new, name=temp), old.options)[0]),
             Sql(f"INSERT INTO {tq} ({self.quote_list(kept)})\nSELECT {', '.join(values)} FROM {t}"),
         ]
         if self._serial_key(old) and self._serial_key(new):  # the next number, not just max(id) + 1
@@ -420,7 +437,7 @@ class SqliteDialect(Dialect):
             Sql("PRAGMA legacy_alter_table = OFF"),
         ]
         steps += [Sql(s) for index in after.indexes_on(name) for s in self.create_index(index)]
-        steps += [Sql(s) for s in self._triggers.get(name, ())]
+        steps += [Sql(s) for s in old.catalog_triggers]
         related = self._related(after, name)
         if related:
             steps.append(self._foreign_key_check(label, sorted(related)))
@@ -478,7 +495,7 @@ class SqliteDialect(Dialect):
         schema = self.introspect(db)
         for table in schema.tables.values():
             yield "table", table.name, None, {"column order": tuple(c.name for c in table.columns),
-                                              "options": self._options.get(table.name, "").strip()}
+                                              "options": table.options.strip()}
             for c in table.columns:
                 yield "column", f"{table.name}.{c.name}", ("table", table.name), {
                     "type": c.type, "nullable": c.nullable, "default": c.default, "collation": c.collation}
@@ -568,12 +585,13 @@ class SqliteDialect(Dialect):
 
     # -- introspection -------------------------------------------------------------------------
     def introspect(self, db: SqliteDatabase) -> Schema:
-        self._triggers, self._options, self._generated = {}, {}, set()
+        triggers: dict[str, list[str]] = {}
         for table, sql in db.rows("SELECT tbl_name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name"):
-            self._triggers.setdefault(table, []).append(sql)
+            triggers.setdefault(table, []).append(sql)
         parsed = {name: _parse_table(sql) for name, sql in db.rows(_TABLES_SQL)}
         keys = {name: _primary_key(db, name) for name in parsed}
-        tables = {name: self._table(db, name, p, keys) for name, p in parsed.items()}
+        tables = {name: replace(self._table(db, name, p, keys), catalog_triggers=tuple(triggers.get(name, ())))
+                  for name, p in parsed.items()}
         indexes = {}
         for name, table, sql in db.rows(_INDEXES):
             index = _parse_index(sql, name, table)
@@ -584,11 +602,10 @@ class SqliteDialect(Dialect):
         return Schema(tables, indexes, objects=views)
 
     def _table(self, db, name: str, parsed: _Parsed, keys: dict) -> Table:
-        self._options[name] = parsed.options
-        columns = []
+        columns, generated = [], []
         for _cid, col, declared, notnull, default, _pk, hidden in db.rows(f"PRAGMA table_xinfo({self.quote(name)})"):
-            if hidden:  # a generated column: not part of the Schema
-                self._generated.add(name)
+            if hidden:  # a generated column: not part of the Schema's columns
+                generated.append(col)
                 continue
             info = parsed.columns.get(col.lower(), _ColumnInfo())
             type_ = "serial" if info.autoincrement else self.pg_type(declared)
@@ -626,7 +643,8 @@ class SqliteDialect(Dialect):
             ))
         # by name, as PostgreSQL lists them: SQLite keeps the order they were written in, which a
         # rebuild may change
-        return Table(name, tuple(columns), tuple(sorted(constraints, key=lambda c: c.name)))
+        return Table(name, tuple(columns), tuple(sorted(constraints, key=lambda c: c.name)),
+                     options=parsed.options, generated=tuple(generated))
 
     def _index_item(self, text: str) -> str:
         """An index column as the DSL writes it: a bare name unquoted, direction upper-case."""

@@ -4,7 +4,7 @@ from .base import Operation, decode, encode
 from .columns import AddColumn, AlterColumn, DropColumn, RenameColumn
 from .constraints import AddConstraint, DropConstraint
 from .data import Backfill, Preflight, RunPython, RunSQL
-from .indexes import CreateIndex, DropIndex
+from .indexes import CreateIndex, DropIndex, RenameIndex
 from .tables import CreateTable, DropTable, RenameTable
 from . import comments, enums, functions, grants, namespaces, sequences, views  # noqa: F401  (registered for decoding)
 
@@ -12,6 +12,6 @@ __all__ = [
     "Operation", "encode", "decode",
     "CreateTable", "DropTable", "RenameTable",
     "AddColumn", "DropColumn", "RenameColumn", "AlterColumn",
-    "CreateIndex", "DropIndex", "AddConstraint", "DropConstraint",
+    "CreateIndex", "DropIndex", "RenameIndex", "AddConstraint", "DropConstraint",
     "RunSQL", "RunPython", "Backfill", "Preflight",
 ]

@@ -1,13 +1,16 @@
-"""The operation protocol, and the JSON form in which inverses are stored with the history.
+"""The operation interface, and the JSON form in which inverses are stored with the history.
 
-An operation is a frozen description. It never runs anything itself: given the schema before it,
-it says what it changes (`state_forwards`), which steps do it (`forward`), what refuses it
-(`checks`) and which operations undo it (`inverse`)."""
+An operation is a frozen description. It never runs anything itself and spells no SQL: given the
+schema before it, it says what it changes (`state_forwards`), what refuses it (`checks`) and which
+operations undo it (`inverse`). The dialect turns it into steps, through one method per kind
+(`Dialect.<kind>_steps(op, change)`, see pymig.dialects.base). Decorating the class with
+`@register` makes stored plans able to name it."""
 
 from __future__ import annotations
 
 import hashlib
 import re
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, fields
 from typing import ClassVar
 
@@ -20,26 +23,36 @@ MAX_IDENTIFIER = 63  # PostgreSQL truncates longer names silently; pymig shorten
 
 
 @dataclass(frozen=True)
-class Operation:
+class Operation(ABC):
     kind: ClassVar[str]  # the DSL name, e.g. "add_column"
+    # the dialect renders it with `<dispatch>_steps`: the kind, unless several kinds share a class
+    dispatch: ClassVar[str] = ""
     opaque: ClassVar[bool] = False  # it changes the schema in ways pymig cannot follow (run_sql)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "dispatch" not in cls.__dict__ and isinstance(cls.__dict__.get("kind"), str):
+            cls.dispatch = cls.kind
 
     def describe(self) -> str:
         return self.kind
 
     def validate(self) -> None:
         """Static checks of user-written SQL fragments; raise PymigError."""
+        return None
 
+    @abstractmethod
     def state_forwards(self, schema: Schema) -> Schema:
-        return schema
+        """The schema after this operation (pure)."""
 
-    # Every operation also defines:
-    #   forward(schema, dialect) -> list of steps (pymig.steps) that do it;
-    #   inverse(schema, added) -> operations that undo it, derived from the schema as it stood
-    #     before it; `added` holds the (table, column) pairs created earlier in the same migration.
-    #     It raises IrreversibleError (see `irreversible`) when nothing can undo it.
+    @abstractmethod
+    def inverse(self, schema: Schema, added: set) -> list[Operation]:
+        """Operations that undo this one, derived from the schema as it stood before it; `added`
+        holds the (table, column) pairs created earlier in the same migration. Raises
+        IrreversibleError (see `irreversible`) when nothing can undo it."""
 
     def checks(self, schema: Schema, dialect) -> list:
+        """Preflight checks (pymig.steps.Check) that refuse it when the data does not allow it."""
         return []
 
     def irreversible(self, why: str) -> IrreversibleError:

@@ -6,7 +6,6 @@ from dataclasses import dataclass, replace
 
 from ..errors import PymigError
 from ..schema import Column, Constraint, Schema
-from ..steps import Sql
 from ..types import SERIAL_BASE, converts_without_using
 from ..sqltext import mentions, rename_column_in
 from .base import Operation, register
@@ -59,10 +58,6 @@ class AddColumn(Operation):
         constraints = tuple(resolve_references(schema, c) for c in self.constraints)
         return schema.with_table(replace(t, constraints=t.constraints + constraints))
 
-    def forward(self, schema, dialect):
-        return dialect.add_column_steps(schema.tables.get(self.table), self.table, self.column,
-                                        self.constraints, schema.is_live(self.table))
-
     def inverse(self, schema, added):
         return [DropColumn(self.table, self.column.name, allow_data_loss=True)]
 
@@ -102,9 +97,6 @@ class DropColumn(Operation):
             if any(mentions(col, self.name) for col in i.columns) or mentions(i.where, self.name)
             or self.name in i.include
         ]
-
-    def forward(self, schema, dialect):
-        return [Sql(s) for s in dialect.drop_column(self.table, self.name)]
 
     def inverse(self, schema, added):
         from .indexes import CreateIndex
@@ -169,9 +161,6 @@ class RenameColumn(Operation):
         }
         return Schema(tables, indexes, objects=schema.objects)
 
-    def forward(self, schema, dialect):
-        return [Sql(s) for s in dialect.rename_column(self.table, self.old, self.new)]
-
     def inverse(self, schema, added):
         return [RenameColumn(self.table, self.new, self.old)]
 
@@ -217,14 +206,6 @@ class AlterColumn(Operation):
         before = t.column(self.name)
         after = self._after(before)
         return schema.with_table(replace(t, columns=tuple(after if c is before else c for c in t.columns)))
-
-    def forward(self, schema, dialect):
-        table = schema.tables.get(self.table)
-        before = table.column(self.name) if table is not None and table.has_column(self.name) else None
-        return dialect.alter_column_steps(
-            self.table, self.name, before, schema.is_live(self.table), type=self.type, using=self.using,
-            nullable=self.nullable, change_default=self.change_default, default=self.default,
-        )
 
     def changes(self) -> bool:
         return self.type is not None or self.nullable is not None or self.change_default

@@ -6,7 +6,6 @@ from dataclasses import dataclass, replace
 
 from ..errors import PymigError
 from ..schema import Constraint, Schema
-from ..steps import Sql
 from .base import Operation, register
 
 _DSL_NAME = {"foreign_key": "add_foreign_key", "unique": "add_unique", "check": "add_check",
@@ -27,6 +26,7 @@ def resolve_references(schema: Schema, c: Constraint) -> Constraint:
 @dataclass(frozen=True)
 class AddConstraint(Operation):
     kinds = tuple(_DSL_NAME.values())
+    dispatch = "add_constraint"
     table: str
     constraint: Constraint
 
@@ -57,20 +57,12 @@ class AddConstraint(Operation):
                                          for c in t.columns))
         return schema.with_table(replace(t, constraints=t.constraints + (resolve_references(schema, self.constraint),)))
 
-    def _nullable(self, schema) -> list:
+    def nullable_key_columns(self, schema) -> list:
         """The columns of a new primary key that allow NULL now (PostgreSQL sets them NOT NULL)."""
         if self.constraint.kind != "primary_key":
             return []
         t = schema.table(self.table)
         return [t.column(c) for c in self.constraint.columns if t.column(c).nullable]
-
-    def forward(self, schema, dialect):
-        live = schema.is_live(self.table)
-        steps = []
-        if live:  # NOT NULL first, the online way, so the key itself scans nothing under its lock
-            for col in self._nullable(schema):
-                steps += dialect.alter_column_steps(self.table, col.name, col, live, nullable=False)
-        return steps + dialect.add_constraint_steps(self.table, self.constraint, live)
 
     def inverse(self, schema, added):
         from .columns import AlterColumn
@@ -98,9 +90,6 @@ class DropConstraint(Operation):
         t = schema.table(self.table)
         t.constraint(self.name)
         return schema.with_table(replace(t, constraints=tuple(c for c in t.constraints if c.name != self.name)))
-
-    def forward(self, schema, dialect):
-        return [Sql(s) for s in dialect.drop_constraint(self.table, self.name)]
 
     def inverse(self, schema, added):
         return [AddConstraint(self.table, schema.table(self.table).constraint(self.name))]

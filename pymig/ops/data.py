@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from collections.abc import Callable
 
 from ..errors import PymigError
-from ..steps import Check, Python, Sql
+from ..steps import Check
 from .base import Operation, register
 
 
@@ -27,8 +27,8 @@ class RunSQL(Operation):
             if text is not None and (not isinstance(text, str) or not text.strip()):
                 raise PymigError("run_sql takes SQL text for up= and down=")
 
-    def forward(self, schema, dialect):
-        return [Sql(self.up.strip().rstrip(";"))]
+    def state_forwards(self, schema):
+        return schema
 
     def inverse(self, schema, added):
         if self.down is None:
@@ -52,8 +52,8 @@ class RunPython(Operation):
             if fn is not None and not callable(fn):
                 raise PymigError("run_python takes functions for up= and down=")
 
-    def forward(self, schema, dialect):
-        return [Python(self.up, self.describe())]
+    def state_forwards(self, schema):
+        return schema
 
     def inverse(self, schema, added):
         if self.down is None:
@@ -88,11 +88,11 @@ class Backfill(Operation):
             if expr is not None:
                 check_expression(expr)
 
-    def forward(self, schema, dialect):
+    def state_forwards(self, schema):
         table = schema.table(self.table)
         for col in self.set:
             table.column(col)
-        return [dialect.backfill(table, self.set, self.where, self.batch_size, online=schema.is_live(self.table))]
+        return schema
 
     def inverse(self, schema, added):
         if self.reverse:
@@ -119,11 +119,11 @@ class Preflight(Operation):
         if not isinstance(self.query, str) or not self.query.strip():
             raise PymigError("preflight needs a query")
 
-    def forward(self, schema, dialect):
-        return []
-
     def checks(self, schema, dialect):
         return [Check(self.describe(), "query", self.query.strip().rstrip(";"), self.message)]
+
+    def state_forwards(self, schema):
+        return schema
 
     def inverse(self, schema, added):
         return []
@@ -141,8 +141,8 @@ class UndoSteps(Operation):
     def describe(self):
         return "undo " + "; ".join(s.text for s in self.steps)
 
-    def forward(self, schema, dialect):
-        return list(self.steps)
+    def state_forwards(self, schema):
+        return schema
 
     def inverse(self, schema, added):
         raise self.irreversible("it takes back a half-done step")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..errors import PymigError
 from ..schema import Index
@@ -68,9 +68,6 @@ class CreateIndex(Operation):
             raise PymigError(f'index "{self.index.name}" already exists')
         return schema.with_index(self.resolved(schema))
 
-    def forward(self, schema, dialect):
-        return dialect.create_index_steps(self.resolved(schema), schema.is_live(self.index.table))
-
     def inverse(self, schema, added):
         return [DropIndex(self.index.name)]
 
@@ -93,9 +90,28 @@ class DropIndex(Operation):
         schema.index(self.name)
         return schema.without_index(self.name)
 
-    def forward(self, schema, dialect):
-        index = schema.indexes.get(self.name)
-        return dialect.drop_index_steps(self.name, index is None or schema.is_live(index.table))
-
     def inverse(self, schema, added):
         return [CreateIndex(schema.index(self.name))]
+
+
+@register
+@dataclass(frozen=True)
+class RenameIndex(Operation):
+    kind = "rename_index"
+    old: str
+    new: str
+
+    def describe(self):
+        return f"rename_index {self.old} -> {self.new}"
+
+    def state_forwards(self, schema):
+        from ..sqltext import rename_index_in
+
+        index = schema.index(self.old)
+        if self.new in schema.indexes:
+            raise PymigError(f'index "{self.new}" already exists')
+        renamed = replace(index, name=self.new, definition=rename_index_in(index.definition, self.old, self.new))
+        return schema.without_index(self.old).with_index(renamed)
+
+    def inverse(self, schema, added):
+        return [RenameIndex(self.new, self.old)]

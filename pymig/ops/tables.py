@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ..schema import Schema, Table
-from ..steps import Sql
 from ..sqltext import rename_table_in
 from .base import Operation, register
 
@@ -35,9 +34,6 @@ class CreateTable(Operation):
         table = replace(table, constraints=tuple(resolve_references(self_ref, c) for c in table.constraints))
         return schema.with_table(table)
 
-    def forward(self, schema, dialect):
-        return [Sql(s) for s in dialect.create_table(self.table)]
-
     def inverse(self, schema, added):
         return [DropTable(self.table.name, allow_data_loss=True)]
 
@@ -55,9 +51,6 @@ class DropTable(Operation):
     def state_forwards(self, schema):
         schema.table(self.name)
         return schema.without_table(self.name)
-
-    def forward(self, schema, dialect):
-        return [Sql(s) for s in dialect.drop_table(self.name)]
 
     def inverse(self, schema, added):
         from .indexes import CreateIndex
@@ -97,9 +90,6 @@ class RenameTable(Operation):
             for n, i in schema.indexes.items()
         }
         return Schema(tables, indexes, objects=schema.objects)
-
-    def forward(self, schema, dialect):
-        return [Sql(s) for s in dialect.rename_table(self.old, self.new)]
 
     def inverse(self, schema, added):
         return [RenameTable(self.new, self.old)]
