@@ -550,3 +550,34 @@ def test_database_urls():
     for bad in ("sqlite:/x.db", "sqlite://host/x.db", "sqlite:///x.db?mode=ro"):
         with pytest.raises(ConfigError, match="sqlite:///relative/path.db"):
             for_url(bad)
+
+
+# -- batch mode ------------------------------------------------------------------------------------
+
+def test_consecutive_rebuilds_of_one_table_are_one_rebuild():
+    """Alembic's batch mode: alter_column, add_check and add_unique on one table copy it once."""
+    sq = Db()
+    sq.apply(1, "t", [create_table("t", column("id", "integer", primary_key=True), column("a", "text"),
+                                   column("b", "text"))])
+    sq.db.execute("INSERT INTO t VALUES (1, 'x', 'y')")
+    ops = [alter_column("t", "a", nullable=False), add_check("t", "t_a_check", "a <> ''"),
+           add_unique("t", ["b"]), create_index("t", ["a"]), alter_column("t", "b", nullable=False)]
+    merged = sq.dialect.merge(ops, sq.dialect.introspect(sq.db))
+    assert [type(m).__name__ for m in merged] == ["Batch", "CreateIndex", "AlterColumn"]
+    steps = [s.text for s in sq.dialect.forward(merged[0], sq.dialect.introspect(sq.db)) if hasattr(s, "text")]
+    assert [s for s in steps if s.startswith("CREATE TABLE")] == [
+        'CREATE TABLE "pymig_new_t" (\n    "id" INTEGER NOT NULL,\n    "a" TEXT NOT NULL,\n    "b" TEXT,\n'
+        '    CONSTRAINT "t_pkey" PRIMARY KEY ("id"),\n    CONSTRAINT "t_a_check" CHECK (a <> \'\'),\n'
+        '    CONSTRAINT "t_b_key" UNIQUE ("b")\n)']
+    before = sq.objects()
+    sent = []
+    sq.db.conn.set_trace_callback(sent.append)
+    sq.apply(2, "batch", ops)
+    sq.db.conn.set_trace_callback(None)
+    assert len([s for s in sent if s.startswith('CREATE TABLE "pymig_new_t"')]) == 2  # the batch, then b's change
+    assert sq.rows("SELECT * FROM t") == [(1, "x", "y")]
+    records = read_records(sq.db, sq.dialect)
+    assert [o.kind for o in decode(records[-1].inverse["operations"], resolve)] == [
+        "alter_column", "drop_index", "drop_constraint", "drop_constraint", "alter_column"]
+    sq.revert_last()
+    assert sq.objects() == before

@@ -27,6 +27,7 @@ from urllib.parse import unquote
 
 from ..errors import ConfigError, LockError, PymigError
 from ..ops.base import object_name
+from ..ops.batch import Batch
 from ..schema import Column, Constraint, Index, Schema, Table, View
 from ..steps import Check, Sql
 from ..types import canonical_type, type_modifiers
@@ -337,20 +338,25 @@ class SqliteDialect(Dialect):
         return super().forward(op, schema)
 
     def _rebuild_steps(self, op, change) -> list:
-        using = {op.name: op.using} if getattr(op, "using", None) else {}
-        return self.rebuild(change.before, change.after, op.table, op.describe(), using)
+        return self.rebuild(change.before, change.after, op.table, op.describe(), _using(op))
 
     # what ALTER TABLE cannot do: the table is rebuilt
-    alter_column_steps = add_constraint_steps = drop_constraint_steps = _rebuild_steps
+    alter_column_steps = add_constraint_steps = drop_constraint_steps = batch_steps = _rebuild_steps
+
+    def add_column_rebuilds(self, op, schema) -> bool:
+        return not self._adds_in_place(op)
 
     def add_column_steps(self, op, change):
-        if not self._adds_in_place(op):
+        if self.add_column_rebuilds(op, change.before):
             return self._rebuild_steps(op, change)
         return super().add_column_steps(op, change)
 
+    def drop_column_rebuilds(self, op, schema) -> bool:
+        return self._constrained(schema, op.table, op.name)
+
     def drop_column_steps(self, op, change):
         schema = change.before
-        if self._constrained(schema, op.table, op.name):
+        if self.drop_column_rebuilds(op, schema):
             return self._rebuild_steps(op, change)
         # SQLite refuses to drop an indexed column; PostgreSQL drops the index with it
         return [Sql(s) for i in schema.indexes_on(op.table) if i.name not in change.after.indexes
@@ -379,6 +385,32 @@ class SqliteDialect(Dialect):
         """`steps`, then a foreign key check of the tables related to `table` (but `skip`)."""
         tables = self._related(schema, table) - skip
         return [*steps, self._foreign_key_check(op.describe(), sorted(tables))] if tables else steps
+
+    def merge(self, ops, schema):
+        """Consecutive operations that rebuild the same table become one Batch: one table copy for
+        all of them (Alembic's batch mode). Merging stops where the state is not known (run_sql)."""
+        out, run = [], []
+        for n, op in enumerate(ops):
+            table = getattr(op, "table", None) if self._rebuilds(op, schema) else None
+            if run and (table != run[0].table or set(_using(op)) & {c for r in run for c in _using(r)}):
+                out.append(run[0] if len(run) == 1 else Batch(run[0].table, tuple(run)))
+                run = []
+            (run if table else out).append(op)
+            try:
+                schema = op.state_forwards(schema) if not op.opaque else None
+            except PymigError:
+                schema = None
+            if schema is None:
+                out += run + list(ops[n + 1:])
+                return out
+        if run:
+            out.append(run[0] if len(run) == 1 else Batch(run[0].table, tuple(run)))
+        return out
+
+    def _rebuilds(self, op, schema) -> bool:
+        """Whether SQLite does `op` by rebuilding its table."""
+        decide = getattr(self, f"{op.dispatch}_rebuilds", None)
+        return decide(op, schema) if decide else getattr(self, f"{op.dispatch}_steps") == self._rebuild_steps
 
     def _adds_in_place(self, op) -> bool:
         """ALTER TABLE ADD COLUMN takes no table constraint, no non-constant default, and a NOT NULL
@@ -662,7 +694,7 @@ def _read_catalog(dialect: SqliteDialect, db):
     from ..catalog import Catalog, CatalogObject
 
     schema = dialect.introspect(db)
-    exact = {n for n in schema.tables if dialect._options.get(n, "").strip() or n in dialect._generated}
+    exact = {n for n, t in schema.tables.items() if t.options.strip() or t.generated}
     objects = [CatalogObject("table", name, sql, f"DROP TABLE {dialect.quote(name)}")
                for name, sql in db.rows(_TABLES_SQL) if name in exact]
     for kind, name, table, sql in db.rows("SELECT type, name, tbl_name, sql FROM sqlite_master "
@@ -731,6 +763,13 @@ def _match_names(names, columns: list[str]) -> list[str]:
     """Column names as the table spells them (SQLite names are case-insensitive)."""
     by_lower = {c.lower(): c for c in columns}
     return [by_lower.get(n.lower(), n) for n in names]
+
+
+def _using(op) -> dict:
+    """The USING expressions of a rebuild's column changes, by column."""
+    if isinstance(op, Batch):
+        return {c: u for p in op.parts for c, u in _using(p).items()}
+    return {op.name: op.using} if getattr(op, "using", None) else {}
 
 
 def _is_literal(text: str) -> bool:

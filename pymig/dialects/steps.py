@@ -39,6 +39,11 @@ class OperationSteps:
             return op.forward(schema, self)
         return steps(op, Change(op, schema))
 
+    def merge(self, ops, schema: Schema) -> list:
+        """A migration's operations as this dialect runs them: SQLite batches consecutive rebuilds
+        of one table (ops.batch.Batch); the others run them as written."""
+        return list(ops)
+
     @staticmethod
     def _sql(statements: list[str]) -> list:
         return [Sql(s) for s in statements]

@@ -59,6 +59,7 @@ class MigrationRun:
         if self.direction != "up" or self.ex.run_tables is None:
             self.ex.run_tables = self.ex.before().relation_names()
         start_tables = self.ex.run_tables
+        ops = self.d.merge(ops, self.ex.before())  # SQLite: one table rebuild for consecutive changes
         self.op_count = len(ops)
         self.deferred_at = None  # (i, op) whose last statement travels with the final record
         i, op = 0, None
