@@ -78,13 +78,13 @@ def _json(plan: dict) -> str:
     return json.dumps(plan, separators=(",", ":"), default=str)
 
 
-def _write(db, statements: list[str]) -> None:
+def _write(db, dialect, statements: list[str]) -> None:
     """All in one transaction: nothing is recorded unless everything is."""
-    db.execute("BEGIN")
+    db.execute(dialect.begin)
     try:
         for s in statements:
             db.execute(s)
-        db.execute("COMMIT")
+        db.execute(dialect.commit)
     except Exception:
         db.rollback()
         raise
@@ -116,7 +116,7 @@ def mark(config: Config, versions: list[int], force: bool, echo) -> None:
                 _require_present(m, before, live)
             plan = derive_plan(m, before)
             statements += record_marked(dialect, v, m.name, m.checksum, user, _json(plan))
-        _write(db, statements)
+        _write(db, dialect, statements)
     for v in sorted(versions):
         echo(f"marked {by_version[v].label} as applied (not run)")
 
@@ -158,7 +158,7 @@ def unmark(config: Config, versions: list[int], echo) -> None:
                 raise PymigError(f"migration {v} is not recorded as applied; nothing was changed",
                                  hint="`pymig status` lists what is")
         user = current_user()
-        _write(db, [s for v in sorted(versions) for s in record_unmarked(dialect, v, records[v].name, user)])
+        _write(db, dialect, [s for v in sorted(versions) for s in record_unmarked(dialect, v, records[v].name, user)])
     for v in sorted(versions):
         echo(f"unmarked migration {v} ({records[v].name}): forgotten, its inverse not run")
 
@@ -209,7 +209,7 @@ def baseline(config: Config, name: str, version: int | None, no_mark: bool, forc
         m = load(MigrationFile(version, slug, path))
         plan = derive_plan(m, [])
         try:
-            _write(db, record_marked(dialect, version, m.name, m.checksum, current_user(), _json(plan)))
+            _write(db, dialect, record_marked(dialect, version, m.name, m.checksum, current_user(), _json(plan)))
         except Exception as e:
             text = db.error_text(e) or str(e)
             raise PymigError(f"wrote {display_path(path)}, but recording it as applied failed: {text}",

@@ -335,7 +335,7 @@ def check(config: Config, offline: bool, pending: bool = False, since: int | Non
         findings = lint(files, for_url(config.database_url or DEFAULT_DATABASE_URL))
     else:
         with connected(config, lock=False) as (dialect, db):
-            sizes = dialect.table_sizes(db) if hasattr(dialect, "table_sizes") else None
+            sizes = dialect.table_sizes(db)
             findings = lint(files, dialect, sizes)
     labels = {f.label for f in chosen}
     return [f for f in findings if f.file in labels]

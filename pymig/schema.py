@@ -251,6 +251,15 @@ class Schema:
     def indexes_on(self, table: str) -> list[Index]:
         return [i for i in self.indexes.values() if i.table == table]
 
+    def resolve_references(self, c: Constraint) -> Constraint:
+        """`references="users"` means the users primary key; fill it in once the schema knows it."""
+        if c.kind != "foreign_key" or c.ref_columns or c.definition:
+            return c
+        ref = self.tables.get(c.ref_table)
+        if ref is None or not ref.primary_key:
+            return c
+        return replace(c, ref_columns=ref.primary_key)
+
     def referencing(self, table: str) -> list[tuple[Table, Constraint]]:
         """Foreign keys of other tables that point at `table`."""
         return [

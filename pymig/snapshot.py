@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from .errors import PymigError
 
 # Attributes whose difference is worth telling but is no failure: PostgreSQL can only add a
 # column at the end, so a down that re-creates a dropped column cannot put it back in place.
@@ -38,14 +37,7 @@ class Snapshot:
 
 def take(db, dialect) -> Snapshot:
     """Read the catalog of the database `db` is connected to."""
-    if dialect.name == "sqlite":
-        rows = dialect.catalog_objects(db)
-    elif dialect.name == "postgresql":
-        from .dialects.postgres_verify import catalog_objects
-
-        rows = catalog_objects(db)
-    else:
-        raise PymigError(f"pymig verify does not support {dialect.name} databases yet")
+    rows = dialect.catalog_objects(db)
     objects, parents = {}, {}
     for kind, name, parent, attrs in rows:
         objects[kind, name] = attrs

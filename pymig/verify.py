@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import tempfile
-import uuid
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from .config import DEFAULT_DATABASE_URL, DEFAULT_SCRATCH_PREFIX
 from .errors import ConfigError, PymigError
@@ -58,15 +56,15 @@ class Seed:
     def label(self) -> str:
         return display_path(self.path)
 
-    def load(self, db) -> None:
+    def load(self, db, dialect) -> None:
         """In one transaction: a seed that fails leaves no rows behind."""
-        db.execute("BEGIN")
+        db.execute(dialect.begin)
         try:
             if self.path.suffix == ".sql":
                 db.execute(self.path.read_text())
             else:
                 self._function()(db.raw)
-            db.execute("COMMIT")
+            db.execute(dialect.commit)
         except PymigError:
             db.rollback()
             raise
@@ -142,7 +140,7 @@ def verify_database(url: str, directory: Path, from_: int | None = None, to: int
     try:
         _require_empty(db, dialect)
         ensure_tables(db, dialect)
-        _seed(db, seeds, 0, echo)
+        _seed(db, dialect, seeds, 0, echo)
         progress = getattr(echo, "progress", None)  # the CLI's Display
         todo = sum(m.version >= first for m in migrations)
         for m in migrations:
@@ -157,7 +155,7 @@ def verify_database(url: str, directory: Path, from_: int | None = None, to: int
                     echo(line)
                 if outcome.stopped:
                     break
-            _seed(db, seeds, m.version, echo)
+            _seed(db, dialect, seeds, m.version, echo)
     finally:
         db.close()
     _raise_failures(outcomes, [m for m in migrations if m.version >= first])
@@ -199,33 +197,8 @@ def scratch_database(target_url: str | None, scratch_url: str | None, prefix: st
     if not target_url:
         raise ConfigError("no database URL: verify creates its scratch database on the target's server; "
                           "pass --database-url (or set DATABASE_URL), or --scratch-url URL of an empty database")
-    dialect = for_url(target_url)
-    if dialect.name == "sqlite":  # a file of its own, in a temporary directory
-        with tempfile.TemporaryDirectory(prefix=prefix) as directory:
-            yield f"sqlite:///{Path(directory, 'scratch.db').as_posix()}"
-        return
-    if dialect.name != "postgresql":
-        raise ConfigError(f"verify cannot create a scratch database on {dialect.name}; pass --scratch-url")
-    from .dialects import postgres_verify as pg
-
-    name = f"{prefix}{uuid.uuid4().hex[:12]}"
-    admin = dialect.connect(target_url)
-    try:
-        try:
-            admin.execute(pg.create_database(name))
-        except Exception as e:
-            text = admin.error_text(e)
-            if text is None:
-                raise
-            raise ConfigError(f"cannot create a scratch database on the target's server: {text}",
-                              hint="grant CREATEDB to this user, or pass --scratch-url URL of an empty "
-                              "database verify may use") from None
-        try:
-            yield _with_database(target_url, name)
-        finally:
-            admin.execute(pg.drop_database(name, admin.rows(pg.server_version)[0][0]))
-    finally:
-        admin.close()
+    with for_url(target_url).scratch_database(target_url, prefix) as url:
+        yield url
 
 
 # -- one migration -----------------------------------------------------------------------------------
@@ -278,10 +251,10 @@ def _without(label: str, error: PymigError) -> str:
     return error.message.removeprefix(f"{label}: ")
 
 
-def _seed(db, seeds, version: int, echo) -> None:
+def _seed(db, dialect, seeds, version: int, echo) -> None:
     for s in seeds:
         if s.after == version:
-            s.load(db)
+            s.load(db, dialect)
             echo(f"      seeded {s.label}")
 
 
@@ -314,10 +287,6 @@ def _raise_failures(outcomes: list[Outcome], verified: list[Migration]) -> None:
 
 
 # -- URLs --------------------------------------------------------------------------------------------
-
-def _with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path="/" + name))
-
 
 def _same_database(a: str, b: str) -> bool:
     def key(url):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from pymig import add_column, alter_column, create_index, drop_column, drop_table
-from pymig.checks import Refusals, constraint_checks, describe_check
+from pymig.checks import Refusals, describe_check
+from pymig.dialects.checks import constraint_checks
 from pymig.dialects.postgres import PostgresDialect
 from pymig.errors import PreflightError
 from pymig.ops.base import decode, encode

@@ -1,17 +1,32 @@
-"""SQL dialects: the only place SQL text is spelled. `for_url` picks one from a database URL."""
+"""SQL dialects: the only place SQL text is spelled. `for_url` picks one from a database URL.
+
+A dialect is a subclass of base.Dialect (with a base.Database for its connections) named here
+by the URL schemes it serves; its module is imported only when a URL asks for it."""
 
 from __future__ import annotations
 
-from ..config import url_scheme
+import importlib
+
+# URL scheme -> "module:class". A third dialect adds its schemes here (or calls `register`).
+REGISTRY: dict[str, str] = {
+    "postgresql": "pymig.dialects.postgres:PostgresDialect",
+    "postgres": "pymig.dialects.postgres:PostgresDialect",
+    "sqlite": "pymig.dialects.sqlite:SqliteDialect",
+}
+
+
+def register(scheme: str, target: str) -> None:
+    """Serve URLs `scheme://...` with the dialect class at `target` ("package.module:Class")."""
+    REGISTRY[scheme.lower()] = target
 
 
 def for_url(url: str):
-    scheme = url_scheme(url)  # a malformed URL fails here, without showing it (it may hold a password)
-    if scheme == "postgresql":
-        from .postgres import PostgresDialect
+    target = REGISTRY.get(url.partition(":")[0].lower())
+    if target is None:
+        from ..config import url_scheme
 
-        return PostgresDialect()
-    from .sqlite import SqliteDialect, database_path
-
-    database_path(url)  # a malformed URL fails here, with the forms it takes
-    return SqliteDialect()
+        url_scheme(url)  # the reason, without showing the URL (it may hold a password)
+    module, name = target.split(":")
+    dialect = getattr(importlib.import_module(module), name)()
+    dialect.check_url(url)  # a malformed URL fails here, with the forms it takes
+    return dialect

@@ -1,16 +1,54 @@
-"""Rendering shared by the dialects. A dialect overrides only what it spells differently."""
+"""The two interfaces a database implements: `Dialect` (how SQL is spelled, how each operation is
+done, how the catalog is read) and `Database` (one connection). PostgreSQL and SQLite implement
+both; the rendering here is shared, and a dialect overrides only what it spells differently."""
 
 from __future__ import annotations
 
-from ..schema import Column, Constraint, Index, Table
-from ..steps import Batched, Sql
+from typing import Protocol
+
+from ..errors import ConfigError, PymigError
+from .statements import Statements
 from .steps import OperationSteps
 
-_ON_DELETE = {"cascade": "CASCADE", "set null": "SET NULL", "set default": "SET DEFAULT",
-              "restrict": "RESTRICT", "no action": "NO ACTION"}
+
+class Database(Protocol):
+    """One connection, as the executor, the checks and the history use it. It runs what it is
+    given, in autocommit mode: the transactions are the BEGIN/COMMIT statements of the plan."""
+
+    @property
+    def raw(self):
+        """The driver's connection, handed to run_python functions."""
+
+    def execute(self, sql: str, params=None) -> None: ...
+
+    def rows(self, sql: str, params=None) -> list[tuple]: ...
+
+    def query(self, sql: str, params=None) -> tuple[list[str], list[tuple]]:
+        """Column names and rows."""
+
+    def error_text(self, error: Exception) -> str | None:
+        """The database's message for an error it raised; None for any other exception."""
+
+    def is_lock_timeout(self, error: Exception) -> bool: ...
+
+    def connection_lost(self, error: Exception) -> bool:
+        """Whether the error ended the session (the server's reason is in `error_text`)."""
+
+    def rollback(self) -> None:
+        """Roll back the open transaction, if any."""
+
+    def acquire_lock(self, timeout: float, on_wait=None) -> None:
+        """Take the runner lock (one pymig run per database); LockError after `timeout` s."""
+
+    def release_lock(self) -> None: ...
+
+    def close(self) -> None: ...
 
 
-class Dialect(OperationSteps):
+class Dialect(Statements, OperationSteps):
+    """What a database must implement besides its Database: `connect`, `introspect`, the history
+    statements; and what it spells differently from the defaults here."""
+
     name = "base"
     multi_statement = False  # one execute() may carry several statements
     online_recipes = False  # CONCURRENTLY, NOT VALID + VALIDATE, batched backfills outside the DDL transaction
@@ -21,173 +59,10 @@ class Dialect(OperationSteps):
     sqlglot_name = "postgres"  # how sqlglot names this SQL dialect (splitting schema files)
     log_select = "SELECT version, name, direction, at, by, duration_ms FROM pymig_log ORDER BY id"
 
-    # -- quoting -------------------------------------------------------------------------------
-    @staticmethod
-    def quote(name: str) -> str:
-        """Always quote: no name a user gives can inject SQL."""
-        return '"' + name.replace('"', '""') + '"'
+    def check_url(self, url: str) -> None:
+        """Refuse a URL this dialect cannot connect to (ConfigError), before anything runs."""
+        return None
 
-    @staticmethod
-    def literal(value) -> str:
-        if value is None:
-            return "NULL"
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        if isinstance(value, (int, float)):
-            return repr(value)
-        return "'" + str(value).replace("'", "''") + "'"
-
-    def quote_list(self, names) -> str:
-        return ", ".join(self.quote(n) for n in names)
-
-    @staticmethod
-    def on_delete(action: str) -> str:
-        return _ON_DELETE[action.lower()]
-
-    # -- fragments -----------------------------------------------------------------------------
-    def column_type(self, column: Column) -> str:
-        return column.type
-
-    def column_sql(self, column: Column) -> str:
-        parts = [self.quote(column.name), self.column_type(column)]
-        if column.collation:
-            parts.append(f"COLLATE {self.quote(column.collation)}")
-        if column.identity:
-            options = f" ({column.identity_options})" if column.identity_options else ""
-            parts.append(f"GENERATED {column.identity.upper()} AS IDENTITY{options}")
-        if column.generated is not None:
-            parts.append(f"GENERATED ALWAYS AS ({column.generated}) STORED")
-        elif column.default is not None and not self._serial_default(column):
-            parts.append(f"DEFAULT {self.default_sql(column.default)}")
-        if not column.nullable:
-            parts.append("NOT NULL")
-        return " ".join(parts)
-
-    @staticmethod
-    def default_sql(expression: str) -> str:
-        """A default as DEFAULT takes it: bare when simple, else in parentheses, so nothing in it
-        binds to the NOT NULL after it."""
-        from ..sqltext import is_atom
-
-        return expression if is_atom(expression) else f"({expression})"
-
-    def _serial_default(self, column: Column) -> bool:
-        return False
-
-    def constraint_sql(self, c: Constraint) -> str:
-        return f"CONSTRAINT {self.quote(c.name)} {self.constraint_body(c)}"
-
-    def constraint_body(self, c: Constraint) -> str:
-        if c.definition:
-            return c.definition
-        if c.kind == "primary_key":
-            return f"PRIMARY KEY ({self.quote_list(c.columns)})"
-        if c.kind == "unique":
-            return f"UNIQUE ({self.quote_list(c.columns)})"
-        if c.kind == "check":
-            return f"CHECK ({c.expression})"
-        refs = f" ({self.quote_list(c.ref_columns)})" if c.ref_columns else ""
-        body = f"FOREIGN KEY ({self.quote_list(c.columns)}) REFERENCES {self.quote(c.ref_table)}{refs}"
-        if c.on_delete:
-            body += f" ON DELETE {self.on_delete(c.on_delete)}"
-        return body
-
-    # -- statements ----------------------------------------------------------------------------
-    def create_table(self, table: Table) -> list[str]:
-        # a NOT VALID constraint (read from the catalog) stays NOT VALID only when added afterwards
-        later = [c for c in table.constraints if c.definition and not c.validated]
-        items = [self.column_sql(c) for c in table.columns]
-        items += [self.constraint_sql(c) for c in table.constraints if c not in later]
-        body = ",\n    ".join(items)
-        return [f"CREATE TABLE {self.quote(table.name)} (\n    {body}\n)",
-                *(s for c in later for s in self.add_constraint(table.name, c))]
-
-    def drop_table(self, name: str) -> list[str]:
-        return [f"DROP TABLE {self.quote(name)}"]
-
-    def rename_table(self, old: str, new: str) -> list[str]:
-        return [f"ALTER TABLE {self.quote(old)} RENAME TO {self.quote(new)}"]
-
-    def rename_sequence(self, old: str, new: str) -> list[str]:
-        return [f"ALTER SEQUENCE {self.quote(old)} RENAME TO {self.quote(new)}"]
-
-    def add_column(self, table: str, column: Column) -> list[str]:
-        return [f"ALTER TABLE {self.quote(table)} ADD COLUMN {self.column_sql(column)}"]
-
-    def drop_column(self, table: str, name: str) -> list[str]:
-        return [f"ALTER TABLE {self.quote(table)} DROP COLUMN {self.quote(name)}"]
-
-    def rename_column(self, table: str, old: str, new: str) -> list[str]:
-        return [f"ALTER TABLE {self.quote(table)} RENAME COLUMN {self.quote(old)} TO {self.quote(new)}"]
-
-    def alter_column(self, table: str, name: str, *, type=None, using=None, nullable=None,
-                     change_default=False, default=None, collation=None, reset_default=False) -> list[str]:
-        """`reset_default`: drop the old default before the type changes (PostgreSQL would convert it
-        to the new type first, and refuses when it cannot); the new default is set after."""
-        col = self.quote(name)
-        actions = [f"ALTER COLUMN {col} DROP DEFAULT"] if reset_default else []
-        if type is not None:
-            keep = f" COLLATE {self.quote(collation)}" if collation else ""
-            actions.append(f"ALTER COLUMN {col} TYPE {type}{keep}" + (f" USING {using}" if using else ""))
-        if change_default:
-            actions.append(f"ALTER COLUMN {col} DROP DEFAULT" if default is None
-                           else f"ALTER COLUMN {col} SET DEFAULT {self.default_sql(default)}")
-        if nullable is not None:
-            actions.append(f"ALTER COLUMN {col} {'DROP' if nullable else 'SET'} NOT NULL")
-        return [f"ALTER TABLE {self.quote(table)} " + ", ".join(actions)] if actions else []
-
-    def add_constraint(self, table: str, c: Constraint) -> list[str]:
-        return [f"ALTER TABLE {self.quote(table)} ADD {self.constraint_sql(c)}"]
-
-    def drop_constraint(self, table: str, name: str) -> list[str]:
-        return [f"ALTER TABLE {self.quote(table)} DROP CONSTRAINT {self.quote(name)}"]
-
-    def create_index(self, index: Index) -> list[str]:
-        if index.definition:
-            return [index.definition]
-        unique = "UNIQUE " if index.unique else ""
-        using = f" USING {index.method}" if index.method else ""
-        cols = ", ".join(self.index_column(c) for c in index.columns)
-        include = f" INCLUDE ({self.quote_list(index.include)})" if index.include else ""
-        where = f" WHERE {index.where}" if index.where else ""
-        return [f"CREATE {unique}INDEX {self.quote(index.name)} ON {self.quote(index.table)}{using} ({cols})"
-                f"{include}{where}"]
-
-    def index_column(self, text: str) -> str:
-        """A bare name is quoted; an expression is kept as written (wrapped when PostgreSQL needs it)."""
-        from ..sqltext import is_bare_name, needs_parens, split_direction
-
-        expr, direction = split_direction(text)
-        if is_bare_name(expr):
-            return self.quote(expr) + direction
-        return (f"({expr})" if needs_parens(expr) else expr) + direction
-
-    def drop_index(self, name: str) -> list[str]:
-        return [f"DROP INDEX {self.quote(name)}"]
-
-    def rename_index(self, old: str, new: str) -> list[str]:
-        return [f"ALTER INDEX {self.quote(old)} RENAME TO {self.quote(new)}"]
-
-    def backfill(self, table: Table, values: dict, where: str | None, batch_size: int, online: bool = False):
-        """Keyset batches on a one-column primary key; one UPDATE for tables without one."""
-        t = self.quote(table.name)
-        sets = ", ".join(f"{self.quote(c)} = {e}" for c, e in values.items())
-        if len(table.primary_key) != 1:
-            return Sql(f"UPDATE {t} SET {sets}" + (f" WHERE {where}" if where else ""))
-        k = self.quote(table.primary_key[0])
-        cond = f" AND ({where})" if where else ""
-
-        def batch(keyset: str) -> str:
-            keys = f"SELECT {k} FROM {t} WHERE {keyset}{cond} ORDER BY {k} LIMIT {{limit}}"
-            return f"UPDATE {t} SET {sets} WHERE {self.batch_keys(k, keys)} RETURNING {k}"
-
-        count = f"SELECT count(*) FROM {t}" + (f" WHERE {where}" if where else "")
-        return Batched(batch("true"), batch(f"{k} > {{after}}"), table.name, table.primary_key[0],
-                       batch_size, online and self.online_recipes, count, f"SELECT max({k}) FROM {t}")
-
-    def batch_keys(self, key: str, select: str) -> str:
-        """The condition that picks a backfill batch's rows: those whose key `select` returns."""
-        return f"{key} IN ({select})"
 
     def table_exists(self, name: str) -> str:
         return f"SELECT to_regclass({self.literal(self.quote(name))}) IS NOT NULL"
@@ -213,6 +88,23 @@ class Dialect(OperationSteps):
                 f"WHERE version = {int(version)} AND progress IS NULL",
                 self.log_entry(version, name, "repair", user)]
 
+    # -- what `pymig check` and `pymig verify` ask, and the runner ------------------------------
+    def table_sizes(self, db) -> dict[str, tuple[int, int]] | None:
+        """(rows, bytes) per table, which `pymig check` weighs its warnings by; None: unknown."""
+        return None
+
+    def describe_blockers(self, db) -> str:
+        """Who holds the locks a migration waited for (said when it gives up)."""
+        return "the database does not say which sessions hold locks"
+
+    def catalog_objects(self, db):
+        """(kind, name, parent, attributes) of every object, as pymig.snapshot.take compares them."""
+        raise PymigError(f"pymig verify does not support {self.name} databases yet")
+
+    def scratch_database(self, target_url: str, prefix: str):
+        """A context manager giving the URL of a database `pymig verify` may change."""
+        raise ConfigError(f"verify cannot create a scratch database on {self.name}; pass --scratch-url")
+
     # -- what `pymig check` asks ------------------------------------------------------------------
     def rewrite_cost(self, old_type: str, new_type: str, using: str | None) -> str | None:
         """What a column type change costs on a live table; None when it is cheap."""
@@ -237,6 +129,14 @@ class Dialect(OperationSteps):
         return "\n".join("-- " + line for line in text.splitlines())
 
     # -- preflight checks (pymig.checks) ---------------------------------------------------------
+    @staticmethod
+    def sample_sql(query: str, limit: int) -> str:
+        return f"SELECT * FROM ({query}) AS pymig_check LIMIT {limit}"
+
+    @staticmethod
+    def count_sql(query: str) -> str:
+        return f"SELECT count(*) FROM ({query}) AS pymig_check"
+
     def savepoint(self, name: str) -> str:
         return f"SAVEPOINT {name}"
 

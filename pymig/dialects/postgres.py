@@ -4,16 +4,16 @@ psycopg is imported here and nowhere else."""
 
 from __future__ import annotations
 
-import re
 import time
-from dataclasses import replace
+import uuid
+from contextlib import contextmanager
+from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import ConfigError, LockError
-from ..ops.base import object_name
 from ..schema import Column, Constraint, Index, Schema, Table
-from ..steps import Commit, Sql, Warning
 from ..types import SERIAL_BASE
 from .base import Dialect
+from .postgres_online import OnlineRecipes, rewrite_warning
 from .postgres_objects import PostgresObjects, read_objects
 
 LOCK_KEY = 0x706D6967  # "pmig": one advisory lock per database
@@ -101,28 +101,6 @@ ORDER BY 1
 """
 
 # Type changes PostgreSQL makes without rewriting the table (SAFETY.md row 14).
-_NO_REWRITE = [
-    (r"character varying\((\d+)\)", r"character varying\((\d+)\)", lambda a, b: int(b) >= int(a)),
-    (r"character varying(\(\d+\))?", r"(text|character varying)", lambda *_: True),
-    (r"text", r"character varying", lambda *_: True),
-    (r"numeric\((\d+),(\d+)\)", r"numeric\((\d+),(\d+)\)", lambda p, s, p2, s2: s2 == s and int(p2) >= int(p)),
-    (r"numeric\(\d+(,\d+)?\)", r"numeric", lambda *_: True),
-]
-
-
-def rewrite_warning(old: str, new: str, using: str | None) -> str | None:
-    """What an ALTER COLUMN TYPE costs: None when PostgreSQL only updates the catalog."""
-    if old == new and not using:
-        return None
-    if not using:
-        for a, b, ok in _NO_REWRITE:
-            ma, mb = re.fullmatch(a, old), re.fullmatch(b, new)
-            if ma and mb and ok(*[g for g in ma.groups() + mb.groups() if g is not None and not g.startswith("(")]):
-                return None
-    return (f"changing the type from {old} to {new} rewrites the table and its indexes under an "
-            "ACCESS EXCLUSIVE lock: reads and writes wait until it finishes")
-
-
 def _as_read_back(definition: str) -> str:
     """Catalog text (pg_get_constraintdef, pg_get_indexdef) that creates the same catalog text again."""
     if "ARRAY" not in definition:  # the one rewrite known (sqltext.without_array_coercions); no sqlglot import
@@ -132,7 +110,7 @@ def _as_read_back(definition: str) -> str:
     return without_array_coercions(definition)
 
 
-class PostgresDialect(PostgresObjects, Dialect):
+class PostgresDialect(OnlineRecipes, PostgresObjects, Dialect):
     name = "postgresql"
     canonical_definitions = True  # pg_get_constraintdef / pg_get_indexdef
     online_recipes = True
@@ -150,112 +128,6 @@ class PostgresDialect(PostgresObjects, Dialect):
     def alter_column(self, table, name, *, type=None, **changes):
         # `serial` is a pseudo-type that ALTER ... TYPE does not accept
         return super().alter_column(table, name, type=SERIAL_BASE.get(type, type), **changes)
-
-    # -- online recipes (SAFETY.md): keep reads and writes flowing on tables that existed before --
-    def _concurrent_index(self, index: Index, constraint: str | None = None) -> list:
-        """CREATE INDEX CONCURRENTLY, outside any transaction and without the short lock timeout.
-        A leftover INVALID index of the same name (an earlier build that failed) is dropped first;
-        IF NOT EXISTS makes a rerun after a crash a no-op."""
-        name = self.quote(index.name)
-        text = self.create_index(index)[0]
-        text = re.sub(r"^CREATE (UNIQUE )?INDEX ", r"CREATE \1INDEX CONCURRENTLY IF NOT EXISTS ", text, count=1)
-        drop = Sql(f"DROP INDEX CONCURRENTLY IF EXISTS {name}", transactional=False)
-        invalid = (f"SELECT NOT indisvalid FROM pg_index WHERE indexrelid = to_regclass({self.literal(name)})")
-        return [
-            Sql(drop.text, transactional=False, only_if=invalid),
-            Sql(text, transactional=False, undo=drop),
-        ]
-
-    def index_steps(self, index, live):
-        if not live:
-            return super().index_steps(index, live)
-        comment = [Sql(self.comment_on("index", index.name, index.comment))] if index.comment else []
-        return self._concurrent_index(index) + comment
-
-    def drop_index_steps(self, op, change):
-        index = change.before.indexes.get(op.name)
-        if index is not None and not change.is_live(index.table):
-            return super().drop_index_steps(op, change)
-        return [Sql(f"DROP INDEX CONCURRENTLY IF EXISTS {self.quote(op.name)}", transactional=False)]
-
-    def constraint_steps(self, table, c, live):
-        if not live or c.kind not in ("foreign_key", "check", "unique", "primary_key") or (
-                c.definition and not c.validated):
-            return super().constraint_steps(table, c, live)
-        t, n = self.quote(table), self.quote(c.name)
-        if c.kind in ("unique", "primary_key"):
-            # build the index without blocking writes, then attach it: a brief ACCESS EXCLUSIVE only
-            body = c.definition or self.constraint_body(c)
-            unique = Index(c.name, table, tuple(self.quote(x) for x in c.columns), unique=True)
-            kind = "PRIMARY KEY" if c.kind == "primary_key" else "UNIQUE"
-            if c.definition and "USING INDEX" not in body and not re.fullmatch(r"(UNIQUE|PRIMARY KEY) \([^()]*\)", body):
-                return super().constraint_steps(table, c, live)  # e.g. INCLUDE or NULLS NOT DISTINCT
-            return [*self._concurrent_index(unique),
-                    Sql(f"ALTER TABLE {t} ADD CONSTRAINT {n} {kind} USING INDEX {n}")]
-        # NOT VALID takes its lock briefly and scans nothing; VALIDATE scans without blocking writes
-        return [
-            Sql(f"ALTER TABLE {t} ADD {self.constraint_sql(c)} NOT VALID",
-                undo=Sql(f"ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {n}")),
-            Commit(),
-            Sql(f"ALTER TABLE {t} VALIDATE CONSTRAINT {n}"),
-        ]
-
-    def column_change_steps(self, table, name, before, live, *, nullable=None, **changes):
-        steps = []
-        if live and changes.get("type") is not None and before is not None:
-            lock = rewrite_warning(before.type, changes["type"], changes.get("using"))
-            if lock:
-                steps.append(Warning(f'alter_column {table}.{name}: {lock}'))
-        if not live or nullable is not False:
-            return steps + super().column_change_steps(table, name, before, live, nullable=nullable, **changes)
-        steps += super().column_change_steps(table, name, before, live, **changes)
-        return steps + self._set_not_null(table, name)
-
-    def _set_not_null(self, table: str, name: str) -> list:
-        """SET NOT NULL scans under ACCESS EXCLUSIVE, unless a validated CHECK (c IS NOT NULL) proves it."""
-        t, c = self.quote(table), self.quote(name)
-        check = self.quote(object_name(table, name, suffix="pymig_not_null"))
-        return [
-            Sql(f"ALTER TABLE {t} ADD CONSTRAINT {check} CHECK ({c} IS NOT NULL) NOT VALID",
-                undo=Sql(f"ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {check}")),
-            Commit(),
-            Sql(f"ALTER TABLE {t} VALIDATE CONSTRAINT {check}"),
-            Sql(f"ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL"),
-            Sql(f"ALTER TABLE {t} DROP CONSTRAINT {check}"),
-        ]
-
-    def batch_keys(self, key, select):
-        """The keys as an array: the batch is an index lookup of its own rows. With `IN (select)` the
-        planner turns to a hash join over a scan of the whole table once a batch has a few thousand
-        rows (5000 of 1M), so every batch read the table and held its row locks that long."""
-        return f"{key} = ANY(ARRAY({select}))"
-
-    def add_column_steps(self, op, change):
-        live = change.is_live(op.table)
-        if not live:
-            return super().add_column_steps(op, change)
-        table, table_name, column = change.before.tables.get(op.table), op.table, op.column
-        steps = []
-        volatile = column.default is not None and self.is_volatile(column.default)
-        if volatile:
-            # a volatile default rewrites the table: add it bare, set the default, backfill in batches
-            bare = replace(column, default=None, nullable=True)
-            steps += [Sql(s) for s in self.add_column(table_name, bare)]
-            steps += [Sql(s) for s in self.alter_column(table_name, column.name, change_default=True,
-                                                        default=column.default)]
-            if table is not None:
-                # statistics for the new column first: without them the planner takes "IS NULL" for 0.5%
-                # of the rows and, for batches larger than that, sorts the whole table for each one
-                steps += [Commit(), Sql(f"ANALYZE {self.quote(table_name)} ({self.quote(column.name)})"),
-                          self.backfill(table, {column.name: column.default},
-                                        f"{self.quote(column.name)} IS NULL", 10_000, online=True)]
-            if not column.nullable:
-                steps += self._set_not_null(table_name, column.name)
-        else:
-            steps += [Sql(s) for s in self.add_column(table_name, column)]
-        for c in op.constraints:
-            steps += self.constraint_steps(table_name, c, live)
-        return steps
 
     def assignment_casts(self, db):
         return frozenset(db.rows("SELECT format_type(castsource, NULL), format_type(casttarget, NULL) "
@@ -323,6 +195,42 @@ class PostgresDialect(PostgresObjects, Dialect):
             f"  RETURN true;\nEXCEPTION WHEN others THEN RETURN false;\nEND\n{tag}"
         )
         return [setup], f"NOT {fn}({t}.*)"
+
+    # -- what `pymig verify` uses --------------------------------------------------------------
+    def catalog_objects(self, db):
+        from .postgres_verify import catalog_objects
+
+        return catalog_objects(db)
+
+    @contextmanager
+    def scratch_database(self, target_url: str, prefix: str):
+        """A database created on the target's server (through a connection to the target
+        database, which only sends CREATE DATABASE), dropped afterwards."""
+        from . import postgres_verify as pg
+
+        name = f"{prefix}{uuid.uuid4().hex[:12]}"
+        admin = self.connect(target_url)
+        try:
+            try:
+                admin.execute(pg.create_database(name))
+            except Exception as e:
+                text = admin.error_text(e)
+                if text is None:
+                    raise
+                raise ConfigError(f"cannot create a scratch database on the target's server: {text}",
+                                  hint="grant CREATEDB to this user, or pass --scratch-url URL of an empty "
+                                  "database verify may use") from None
+            try:
+                yield urlunsplit(urlsplit(target_url)._replace(path="/" + name))
+            finally:
+                admin.execute(pg.drop_database(name, admin.rows(pg.server_version)[0][0]))
+        finally:
+            admin.close()
+
+    def check_url(self, url: str) -> None:
+        from ..config import url_scheme
+
+        url_scheme(url)
 
     # -- connection ----------------------------------------------------------------------------
     def connect(self, url: str) -> PostgresDatabase:

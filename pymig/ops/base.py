@@ -59,6 +59,22 @@ class Operation(ABC):
         return IrreversibleError(f"{self.describe()} is not reversible: {why}")
 
 
+def validate_column(c: Column) -> None:
+    from ..sqltext import check_expression
+
+    if c.default is not None:
+        check_expression(c.default)
+    if c.generated is not None:
+        check_expression(c.generated)
+
+
+def validate_constraint(c: Constraint) -> None:
+    from ..sqltext import check_expression
+
+    if c.expression:
+        check_expression(c.expression)
+
+
 # -- JSON form -------------------------------------------------------------------------------------
 # Stored with each applied migration (its inverse plan, its progress), so it outlives the code
 # that wrote it. Format 2: an operation is {"$op": kind, field: value, ...} (the DSL name, not

@@ -8,23 +8,7 @@ from ..errors import PymigError
 from ..schema import Column, Constraint, Schema
 from ..types import SERIAL_BASE, converts_without_using
 from ..sqltext import mentions, rename_column_in
-from .base import Operation, register
-
-
-def validate_column(c: Column) -> None:
-    from ..sqltext import check_expression
-
-    if c.default is not None:
-        check_expression(c.default)
-    if c.generated is not None:
-        check_expression(c.generated)
-
-
-def validate_constraint(c: Constraint) -> None:
-    from ..sqltext import check_expression
-
-    if c.expression:
-        check_expression(c.expression)
+from .base import Operation, register, validate_column, validate_constraint
 
 
 def _touches(c: Constraint, column: str) -> bool:
@@ -48,21 +32,19 @@ class AddColumn(Operation):
             validate_constraint(c)
 
     def state_forwards(self, schema):
-        from .constraints import resolve_references
-
         t = schema.table(self.table)
         if t.has_column(self.column.name):
             raise PymigError(f'column "{self.column.name}" already exists on table "{self.table}"')
         t = replace(t, columns=t.columns + (self.column,))
         schema = schema.with_table(t)
-        constraints = tuple(resolve_references(schema, c) for c in self.constraints)
+        constraints = tuple(schema.resolve_references(c) for c in self.constraints)
         return schema.with_table(replace(t, constraints=t.constraints + constraints))
 
     def inverse(self, schema, added):
         return [DropColumn(self.table, self.column.name, allow_data_loss=True)]
 
     def checks(self, schema, dialect):
-        from ..checks import add_column_checks
+        from ..dialects.checks import add_column_checks
 
         return add_column_checks(self, schema, dialect)
 
@@ -108,7 +90,7 @@ class DropColumn(Operation):
         return [restored, *(CreateIndex(i) for i in self._indexes(schema))]
 
     def checks(self, schema, dialect):
-        from ..checks import drop_column_checks
+        from ..dialects.checks import drop_column_checks
 
         return drop_column_checks(self, schema, dialect)
 
@@ -228,7 +210,7 @@ class AlterColumn(Operation):
         return [back] if back.changes() else []
 
     def checks(self, schema, dialect):
-        from ..checks import alter_column_checks
+        from ..dialects.checks import alter_column_checks
 
         return alter_column_checks(self, schema, dialect)
 

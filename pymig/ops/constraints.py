@@ -5,21 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ..errors import PymigError
-from ..schema import Constraint, Schema
-from .base import Operation, register
+from ..schema import Constraint
+from .base import Operation, register, validate_constraint
 
 _DSL_NAME = {"foreign_key": "add_foreign_key", "unique": "add_unique", "check": "add_check",
              "primary_key": "add_primary_key"}
-
-
-def resolve_references(schema: Schema, c: Constraint) -> Constraint:
-    """`references="users"` means the users primary key; fill it in once the schema knows it."""
-    if c.kind != "foreign_key" or c.ref_columns or c.definition:
-        return c
-    ref = schema.tables.get(c.ref_table)
-    if ref is None or not ref.primary_key:
-        return c
-    return replace(c, ref_columns=ref.primary_key)
 
 
 @register
@@ -38,8 +28,6 @@ class AddConstraint(Operation):
         return f"{self.kind} {self.constraint.name} on {self.table}"
 
     def validate(self):
-        from .columns import validate_constraint
-
         validate_constraint(self.constraint)
 
     def state_forwards(self, schema):
@@ -55,7 +43,7 @@ class AddConstraint(Operation):
             # a primary key makes its columns NOT NULL (and dropping it later leaves them so)
             t = replace(t, columns=tuple(replace(c, nullable=False) if c.name in self.constraint.columns else c
                                          for c in t.columns))
-        return schema.with_table(replace(t, constraints=t.constraints + (resolve_references(schema, self.constraint),)))
+        return schema.with_table(replace(t, constraints=t.constraints + (schema.resolve_references(self.constraint),)))
 
     def nullable_key_columns(self, schema) -> list:
         """The columns of a new primary key that allow NULL now (PostgreSQL sets them NOT NULL)."""
@@ -71,7 +59,7 @@ class AddConstraint(Operation):
                 *(AlterColumn(self.table, c.name, nullable=True) for c in self._nullable(schema))]
 
     def checks(self, schema, dialect):
-        from ..checks import constraint_checks
+        from ..dialects.checks import constraint_checks
 
         return constraint_checks(self.table, self.constraint, self.describe(), schema, dialect)
 

@@ -153,7 +153,7 @@ class DropEnumValue(Operation):
                 AddEnumValue(self.name, self.value, before=values[1] if len(values) > 1 else None)]
 
     def checks(self, schema, dialect):
-        from ..checks import enum_value_checks
+        from ..dialects.checks import enum_value_checks
 
         return enum_value_checks(self, enum_columns(schema, self.name), dialect)
 

@@ -72,7 +72,7 @@ class CreateIndex(Operation):
         return [DropIndex(self.index.name)]
 
     def checks(self, schema, dialect):
-        from ..checks import create_index_checks
+        from ..dialects.checks import create_index_checks
 
         return create_index_checks(self, schema, dialect)
 

@@ -114,6 +114,6 @@ class DropSequence(Operation):
         return [CreateSequence(schema.object("sequence", self.name))]
 
     def checks(self, schema, dialect):
-        from ..checks import dependents_checks
+        from ..dialects.checks import dependents_checks
 
         return dependents_checks(self, f'sequence "{self.name}"', dialect.dependents_query(self.name))

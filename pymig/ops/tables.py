@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 
 from ..schema import Schema, Table
 from ..sqltext import rename_table_in
-from .base import Operation, register
+from .base import Operation, register, validate_column, validate_constraint
 
 
 @register
@@ -19,8 +19,6 @@ class CreateTable(Operation):
         return f"create_table {self.table.name}"
 
     def validate(self):
-        from .columns import validate_column, validate_constraint
-
         for c in self.table.columns:
             validate_column(c)
         for c in self.table.constraints:
@@ -29,9 +27,7 @@ class CreateTable(Operation):
     def state_forwards(self, schema):
         table = self.table
         self_ref = schema.with_table(table)
-        from .constraints import resolve_references
-
-        table = replace(table, constraints=tuple(resolve_references(self_ref, c) for c in table.constraints))
+        table = replace(table, constraints=tuple(self_ref.resolve_references(c) for c in table.constraints))
         return schema.with_table(table)
 
     def inverse(self, schema, added):
@@ -58,7 +54,7 @@ class DropTable(Operation):
         return [CreateTable(schema.table(self.name)), *(CreateIndex(i) for i in schema.indexes_on(self.name))]
 
     def checks(self, schema, dialect):
-        from ..checks import drop_table_checks
+        from ..dialects.checks import drop_table_checks
 
         return drop_table_checks(self, schema, dialect)
 

@@ -66,7 +66,7 @@ class DropView(Operation):
                 *(CreateIndex(i) for i in schema.indexes_on(self.name))]
 
     def checks(self, schema, dialect):
-        from ..checks import dependents_checks
+        from ..dialects.checks import dependents_checks
 
         return dependents_checks(self, f'view "{self.name}"', dialect.dependents_query(self.name))
 
@@ -108,7 +108,7 @@ class ReplaceView(Operation):
     def checks(self, schema, dialect):
         if not self.recreate:
             return []
-        from ..checks import dependents_checks
+        from ..dialects.checks import dependents_checks
 
         return dependents_checks(self, f'view "{self.name}"', dialect.dependents_query(self.name))
 
