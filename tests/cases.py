@@ -92,6 +92,28 @@ def remove_guest(conn):
 resolve = FunctionFinder(Path(__file__).parent)
 
 
+def rebuild(table: str, columns: str, copied: str, select: str | None = None, *, serial: bool = True,
+            then: list[str] = (), fk_check: list[str] = ()) -> list[str]:
+    """The statements of an SQLite table rebuild: the new definition under a temporary name
+    (`columns`: its column and constraint lines), the rows copied (`select`: what is copied into
+    `copied`, by default the same columns), the AUTOINCREMENT counter carried over (`serial`),
+    the old table dropped, the new one renamed in place; then its indexes and triggers (`then`)
+    and the foreign-key check of the tables in `fk_check`."""
+    new = f'"pymig_new_{table}"'
+    steps = [f"CREATE TABLE {new} (\n{columns}\n)",
+             f'INSERT INTO {new} ({copied})\nSELECT {select or copied} FROM "{table}"']
+    if serial:
+        steps += [f"DELETE FROM sqlite_sequence WHERE name = 'pymig_new_{table}'",
+                  f"INSERT INTO sqlite_sequence (name, seq) SELECT 'pymig_new_{table}', seq "
+                  f"FROM sqlite_sequence WHERE name = '{table}'"]
+    steps += [f'DROP TABLE "{table}"', "PRAGMA legacy_alter_table = ON", f'ALTER TABLE {new} RENAME TO "{table}"',
+              "PRAGMA legacy_alter_table = OFF", *then]
+    if fk_check:
+        source = " UNION ALL ".join(f"SELECT * FROM pragma_foreign_key_check('{t}')" for t in fk_check)
+        steps.append(f'-- check: SELECT "table", rowid, parent FROM ({source})')
+    return steps
+
+
 CASES: list[Case] = [
     # -- create_table --------------------------------------------------------------------------
     Case(
@@ -129,11 +151,32 @@ CASES: list[Case] = [
             '    CONSTRAINT "accounts_email_role_key" UNIQUE ("email", "role"),\n'
             '    CONSTRAINT "accounts_role_known" CHECK (role IN (\'member\', \'admin\'))\n'
             ')',
+        ], SQLITE: [
+            'CREATE TABLE "accounts" (\n'
+            '    "id" INTEGER NOT NULL CONSTRAINT "accounts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+            '    "email" VARCHAR(255) NOT NULL,\n'
+            '    "bio" TEXT,\n'
+            '    "created_at" TIMESTAMPTZ DEFAULT CURRENT_TIMESTAMP NOT NULL,\n'
+            '    "last_seen" TIMESTAMP,\n'
+            '    "settings" JSONB TEXT DEFAULT (CAST(\'{}\' AS JSONB TEXT)) NOT NULL,\n'
+            '    "tags" TEXT[] DEFAULT \'{}\' NOT NULL,\n'
+            '    "balance" NUMERIC(10,2) DEFAULT 0 NOT NULL,\n'
+            '    "role" VARCHAR(20) DEFAULT \'member\' NOT NULL,\n'
+            '    "is_admin" BOOLEAN DEFAULT false,\n'
+            '    CONSTRAINT "accounts_email_key" UNIQUE ("email"),\n'
+            '    CONSTRAINT "accounts_balance_check" CHECK (balance >= 0),\n'
+            '    CONSTRAINT "accounts_email_role_key" UNIQUE ("email", "role"),\n'
+            '    CONSTRAINT "accounts_role_known" CHECK (role IN (\'member\', \'admin\'))\n'
+            ')',
         ]},
         down_sql={PG: [
             'DROP TABLE "accounts"',
+        ], SQLITE: [
+            'DROP TABLE "accounts"',
         ]},
         down_checks={PG: [
+            'table "accounts" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ], SQLITE: [
             'table "accounts" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
         ]},
     ),
@@ -160,11 +203,26 @@ CASES: list[Case] = [
             '    CONSTRAINT "comments_editor_id_fkey" FOREIGN KEY ("editor_id") REFERENCES "users" ("id") ON DELETE SET NULL,\n'
             '    CONSTRAINT "comments_parent_id_fkey" FOREIGN KEY ("parent_id") REFERENCES "comments" ON DELETE RESTRICT\n'
             ')',
+        ], SQLITE: [
+            'CREATE TABLE "comments" (\n'
+            '    "id" INTEGER NOT NULL CONSTRAINT "comments_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+            '    "user_id" INTEGER NOT NULL,\n'
+            '    "editor_id" INTEGER,\n'
+            '    "parent_id" BIGINT,\n'
+            '    "body" TEXT NOT NULL,\n'
+            '    CONSTRAINT "comments_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ON DELETE CASCADE,\n'
+            '    CONSTRAINT "comments_editor_id_fkey" FOREIGN KEY ("editor_id") REFERENCES "users" ("id") ON DELETE SET NULL,\n'
+            '    CONSTRAINT "comments_parent_id_fkey" FOREIGN KEY ("parent_id") REFERENCES "comments" ON DELETE RESTRICT\n'
+            ')',
         ]},
         down_sql={PG: [
             'DROP TABLE "comments"',
+        ], SQLITE: [
+            'DROP TABLE "comments"',
         ]},
         down_checks={PG: [
+            'table "comments" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ], SQLITE: [
             'table "comments" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
         ]},
     ),
@@ -185,11 +243,23 @@ CASES: list[Case] = [
             '    CONSTRAINT "memberships_pkey" PRIMARY KEY ("user_id", "group_name"),\n'
             '    CONSTRAINT "memberships_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users"\n'
             ')',
+        ], SQLITE: [
+            'CREATE TABLE "memberships" (\n'
+            '    "user_id" INTEGER NOT NULL,\n'
+            '    "group_name" VARCHAR(50) NOT NULL,\n'
+            '    "joined_at" TIMESTAMPTZ DEFAULT CURRENT_TIMESTAMP NOT NULL,\n'
+            '    CONSTRAINT "memberships_pkey" PRIMARY KEY ("user_id", "group_name"),\n'
+            '    CONSTRAINT "memberships_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users"\n'
+            ')',
         ]},
         down_sql={PG: [
             'DROP TABLE "memberships"',
+        ], SQLITE: [
+            'DROP TABLE "memberships"',
         ]},
         down_checks={PG: [
+            'table "memberships" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ], SQLITE: [
             'table "memberships" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
         ]},
     ),
@@ -208,13 +278,25 @@ CASES: list[Case] = [
             '    CONSTRAINT "events_pkey" PRIMARY KEY ("id")\n'
             ')',
             'CREATE INDEX "events_kind_at_idx" ON "events" ("kind", "at" DESC)',
+        ], SQLITE: [
+            'CREATE TABLE "events" (\n'
+            '    "id" INTEGER NOT NULL CONSTRAINT "events_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+            '    "kind" TEXT NOT NULL,\n'
+            '    "at" TIMESTAMPTZ NOT NULL\n'
+            ')',
+            'CREATE INDEX "events_kind_at_idx" ON "events" ("kind", "at" DESC)',
         ]},
         down_sql={PG: [
             '-- outside a transaction\n'
             'DROP INDEX CONCURRENTLY IF EXISTS "events_kind_at_idx"',
             'DROP TABLE "events"',
+        ], SQLITE: [
+            'DROP INDEX "events_kind_at_idx"',
+            'DROP TABLE "events"',
         ]},
         down_checks={PG: [
+            'table "events" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ], SQLITE: [
             'table "events" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
         ]},
     ),
@@ -226,6 +308,8 @@ CASES: list[Case] = [
         ops=[drop_table("tags")],
         sql={PG: [
             'DROP TABLE "tags"',
+        ], SQLITE: [
+            'DROP TABLE "tags"',
         ]},
         down_sql={PG: [
             'CREATE TABLE "tags" (\n'
@@ -234,8 +318,17 @@ CASES: list[Case] = [
             '    CONSTRAINT "tags_pkey" PRIMARY KEY ("id"),\n'
             '    CONSTRAINT "tags_label_key" UNIQUE ("label")\n'
             ')',
+        ], SQLITE: [
+            'CREATE TABLE "tags" (\n'
+            '    "id" INTEGER NOT NULL CONSTRAINT "tags_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+            '    "label" TEXT NOT NULL,\n'
+            '    CONSTRAINT "tags_label_key" UNIQUE ("label")\n'
+            ')',
         ]},
         checks={PG: [
+            'table "tags" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+            'table "tags" holds {count} {noun}, which dropping it would lose',
+        ], SQLITE: [
             'table "tags" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
             'table "tags" holds {count} {noun}, which dropping it would lose',
         ]},
@@ -253,6 +346,8 @@ CASES: list[Case] = [
         ops=[drop_table("posts", allow_data_loss=True)],
         sql={PG: [
             'DROP TABLE "posts"',
+        ], SQLITE: [
+            'DROP TABLE "posts"',
         ]},
         down_sql={PG: [
             'CREATE TABLE "posts" (\n'
@@ -266,8 +361,21 @@ CASES: list[Case] = [
             ')',
             'CREATE INDEX "posts_title_lower_idx" ON "posts" (lower(title))',
             'CREATE INDEX "posts_id_idx" ON "posts" ("id" DESC) WHERE user_id > 0',
+        ], SQLITE: [
+            'CREATE TABLE "posts" (\n'
+            '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+            '    "user_id" INTEGER NOT NULL,\n'
+            '    "title" TEXT NOT NULL,\n'
+            '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE,\n'
+            '    CONSTRAINT "posts_user_id_title_key" UNIQUE ("user_id", "title"),\n'
+            '    CONSTRAINT "posts_title_not_blank" CHECK (title <> \'\')\n'
+            ')',
+            'CREATE INDEX "posts_title_lower_idx" ON "posts" (lower(title))',
+            'CREATE INDEX "posts_id_idx" ON "posts" ("id" DESC) WHERE user_id > 0',
         ]},
         checks={PG: [
+            'table "posts" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ], SQLITE: [
             'table "posts" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
         ]},
     ),
@@ -278,8 +386,12 @@ CASES: list[Case] = [
         ops=[rename_table("users", "accounts")],
         sql={PG: [
             'ALTER TABLE "users" RENAME TO "accounts"',
+        ], SQLITE: [
+            'ALTER TABLE "users" RENAME TO "accounts"',
         ]},
         down_sql={PG: [
+            'ALTER TABLE "accounts" RENAME TO "users"',
+        ], SQLITE: [
             'ALTER TABLE "accounts" RENAME TO "users"',
         ]},
     ),
@@ -291,6 +403,9 @@ CASES: list[Case] = [
             'ALTER TABLE "users" RENAME TO "accounts"',
             '-- outside a transaction\n'
             'DROP INDEX CONCURRENTLY IF EXISTS "users_lower_email_idx"',
+        ], SQLITE: [
+            'ALTER TABLE "users" RENAME TO "accounts"',
+            'DROP INDEX "users_lower_email_idx"',
         ]},
         down_sql={PG: [
             '-- outside a transaction\n'
@@ -299,6 +414,9 @@ CASES: list[Case] = [
             '-- outside a transaction\n'
             'CREATE INDEX CONCURRENTLY IF NOT EXISTS "users_lower_email_idx" ON "accounts" (lower(email))\n'
             '-- undo: DROP INDEX CONCURRENTLY IF EXISTS "users_lower_email_idx"',
+            'ALTER TABLE "accounts" RENAME TO "users"',
+        ], SQLITE: [
+            'CREATE INDEX "users_lower_email_idx" ON "accounts" (lower(email))',
             'ALTER TABLE "accounts" RENAME TO "users"',
         ]},
     ),
@@ -310,11 +428,17 @@ CASES: list[Case] = [
         ops=[add_column("users", "bio", "text")],
         sql={PG: [
             'ALTER TABLE "users" ADD COLUMN "bio" text',
+        ], SQLITE: [
+            'ALTER TABLE "users" ADD COLUMN "bio" TEXT',
         ]},
         down_sql={PG: [
             'ALTER TABLE "users" DROP COLUMN "bio"',
+        ], SQLITE: [
+            'ALTER TABLE "users" DROP COLUMN "bio"',
         ]},
         down_checks={PG: [
+            'column "users.bio" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ], SQLITE: [
             'column "users.bio" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
         ]},
     ),
@@ -325,11 +449,17 @@ CASES: list[Case] = [
         ops=[add_column("users", "active", "boolean", nullable=False, default=True)],
         sql={PG: [
             'ALTER TABLE "users" ADD COLUMN "active" boolean DEFAULT true NOT NULL',
+        ], SQLITE: [
+            'ALTER TABLE "users" ADD COLUMN "active" BOOLEAN DEFAULT true NOT NULL',
         ]},
         down_sql={PG: [
             'ALTER TABLE "users" DROP COLUMN "active"',
+        ], SQLITE: [
+            'ALTER TABLE "users" DROP COLUMN "active"',
         ]},
         down_checks={PG: [
+            'column "users.active" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ], SQLITE: [
             'column "users.active" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
         ]},
     ),
@@ -339,14 +469,29 @@ CASES: list[Case] = [
         ops=[add_column("users", "tenant", "integer", nullable=False)],
         sql={PG: [
             'ALTER TABLE "users" ADD COLUMN "tenant" integer NOT NULL',
+        ], SQLITE: [
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT,\n'
+                '    "tenant" INTEGER NOT NULL',
+                copied='"id", "email", "name"',
+            ),
         ]},
         down_sql={PG: [
+            'ALTER TABLE "users" DROP COLUMN "tenant"',
+        ], SQLITE: [
             'ALTER TABLE "users" DROP COLUMN "tenant"',
         ]},
         checks={PG: [
             'column "users.tenant" is NOT NULL without a default, but table "users" has {count} {noun}, which would get NULL',
+        ], SQLITE: [
+            'column "users.tenant" is NOT NULL without a default, but table "users" has {count} {noun}, which would get NULL',
         ]},
         down_checks={PG: [
+            'column "users.tenant" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ], SQLITE: [
             'column "users.tenant" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
         ]},
     ),
@@ -357,11 +502,24 @@ CASES: list[Case] = [
         ops=[add_column("users", "prefs", "jsonb", nullable=False, default=sql("'{}'::jsonb"))],
         sql={PG: [
             'ALTER TABLE "users" ADD COLUMN "prefs" jsonb DEFAULT \'{}\'::jsonb NOT NULL',
+        ], SQLITE: [
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT,\n'
+                '    "prefs" JSONB TEXT DEFAULT (CAST(\'{}\' AS JSONB TEXT)) NOT NULL',
+                copied='"id", "email", "name"',
+            ),
         ]},
         down_sql={PG: [
             'ALTER TABLE "users" DROP COLUMN "prefs"',
+        ], SQLITE: [
+            'ALTER TABLE "users" DROP COLUMN "prefs"',
         ]},
         down_checks={PG: [
+            'column "users.prefs" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ], SQLITE: [
             'column "users.prefs" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
         ]},
     ),
@@ -379,11 +537,31 @@ CASES: list[Case] = [
             'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "users_handle_key" ON "users" ("handle")\n'
             '-- undo: DROP INDEX CONCURRENTLY IF EXISTS "users_handle_key"',
             'ALTER TABLE "users" ADD CONSTRAINT "users_handle_key" UNIQUE USING INDEX "users_handle_key"',
+        ], SQLITE: [
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT,\n'
+                '    "handle" VARCHAR(40),\n'
+                '    CONSTRAINT "users_handle_key" UNIQUE ("handle")',
+                copied='"id", "email", "name"',
+            ),
         ]},
         down_sql={PG: [
             'ALTER TABLE "users" DROP COLUMN "handle"',
+        ], SQLITE: [
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT',
+                copied='"id", "email", "name"',
+            ),
         ]},
         down_checks={PG: [
+            'column "users.handle" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ], SQLITE: [
             'column "users.handle" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
         ]},
     ),
@@ -397,11 +575,35 @@ CASES: list[Case] = [
             '-- undo: ALTER TABLE "posts" DROP CONSTRAINT IF EXISTS "posts_editor_id_fkey"',
             'COMMIT',
             'ALTER TABLE "posts" VALIDATE CONSTRAINT "posts_editor_id_fkey"',
+        ], SQLITE: [
+            *rebuild(
+                "posts",
+                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "user_id" INTEGER NOT NULL,\n'
+                '    "title" TEXT NOT NULL,\n'
+                '    "editor_id" INTEGER,\n'
+                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE,\n'
+                '    CONSTRAINT "posts_editor_id_fkey" FOREIGN KEY ("editor_id") REFERENCES "users" ("id") ON DELETE SET NULL',
+                copied='"id", "user_id", "title"',
+                fk_check=["posts"],
+            ),
         ]},
         down_sql={PG: [
             'ALTER TABLE "posts" DROP COLUMN "editor_id"',
+        ], SQLITE: [
+            *rebuild(
+                "posts",
+                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "user_id" INTEGER NOT NULL,\n'
+                '    "title" TEXT NOT NULL,\n'
+                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE',
+                copied='"id", "user_id", "title"',
+                fk_check=["posts"],
+            ),
         ]},
         down_checks={PG: [
+            'column "posts.editor_id" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ], SQLITE: [
             'column "posts.editor_id" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
         ]},
     ),
@@ -415,11 +617,35 @@ CASES: list[Case] = [
             '-- undo: ALTER TABLE "posts" DROP CONSTRAINT IF EXISTS "posts_reviewer_id_fkey"',
             'COMMIT',
             'ALTER TABLE "posts" VALIDATE CONSTRAINT "posts_reviewer_id_fkey"',
+        ], SQLITE: [
+            *rebuild(
+                "posts",
+                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "user_id" INTEGER NOT NULL,\n'
+                '    "title" TEXT NOT NULL,\n'
+                '    "reviewer_id" INTEGER,\n'
+                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE,\n'
+                '    CONSTRAINT "posts_reviewer_id_fkey" FOREIGN KEY ("reviewer_id") REFERENCES "users" ("id")',
+                copied='"id", "user_id", "title"',
+                fk_check=["posts"],
+            ),
         ]},
         down_sql={PG: [
             'ALTER TABLE "posts" DROP COLUMN "reviewer_id"',
+        ], SQLITE: [
+            *rebuild(
+                "posts",
+                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "user_id" INTEGER NOT NULL,\n'
+                '    "title" TEXT NOT NULL,\n'
+                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE',
+                copied='"id", "user_id", "title"',
+                fk_check=["posts"],
+            ),
         ]},
         down_checks={PG: [
+            'column "posts.reviewer_id" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ], SQLITE: [
             'column "posts.reviewer_id" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
         ]},
     ),
@@ -434,14 +660,36 @@ CASES: list[Case] = [
             '-- undo: ALTER TABLE "users" DROP CONSTRAINT IF EXISTS "users_age_check"',
             'COMMIT',
             'ALTER TABLE "users" VALIDATE CONSTRAINT "users_age_check"',
+        ], SQLITE: [
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT,\n'
+                '    "age" INTEGER,\n'
+                '    CONSTRAINT "users_age_check" CHECK (age >= 0)',
+                copied='"id", "email", "name"',
+            ),
         ]},
         down_sql={PG: [
             'ALTER TABLE "users" DROP COLUMN "age"',
+        ], SQLITE: [
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT',
+                copied='"id", "email", "name"',
+            ),
         ]},
         checks={PG: [
             'check "users_age_check" (CHECK (age >= 0)) fails for {count} {noun} of "users"',
+        ], SQLITE: [
+            'check "users_age_check" (CHECK (age >= 0)) fails for {count} {noun} of "users"',
         ]},
         down_checks={PG: [
+            'column "users.age" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ], SQLITE: [
             'column "users.age" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
         ]},
     ),
@@ -457,6 +705,13 @@ CASES: list[Case] = [
         ops=[drop_column("users", "email")],
         sql={PG: [
             'ALTER TABLE "users" DROP COLUMN "email"',
+        ], SQLITE: [
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "name" TEXT',
+                copied='"id", "name"',
+            ),
         ]},
         down_sql={PG: [
             'ALTER TABLE "users" ADD COLUMN "email" character varying(255) NOT NULL',
@@ -483,12 +738,32 @@ CASES: list[Case] = [
             '-- outside a transaction\n'
             'CREATE INDEX CONCURRENTLY IF NOT EXISTS "users_name_email_idx" ON "users" ("name", "email")\n'
             '-- undo: DROP INDEX CONCURRENTLY IF EXISTS "users_name_email_idx"',
+        ], SQLITE: [
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "name" TEXT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    CONSTRAINT "users_email_key" UNIQUE ("email"),\n'
+                '    CONSTRAINT "users_email_check" CHECK (email <> \'\')',
+                copied='"id", "name"',
+                then=[
+                    'CREATE INDEX "users_lower_email_idx" ON "users" (lower(email))',
+                    'CREATE INDEX "users_name_email_idx" ON "users" ("name", "email")',
+                ],
+            ),
         ]},
         checks={PG: [
             'column "users.email" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
             'column "users.email" holds {count} non-NULL {noun}, which dropping it would lose',
+        ], SQLITE: [
+            'column "users.email" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+            'column "users.email" holds {count} non-NULL {noun}, which dropping it would lose',
         ]},
         down_checks={PG: [
+            'column "users.email" is NOT NULL without a default, but table "users" has {count} {noun}, which would get NULL',
+            'check "users_email_check" (CHECK (email <> \'\')) fails for {count} {noun} of "users"',
+        ], SQLITE: [
             'column "users.email" is NOT NULL without a default, but table "users" has {count} {noun}, which would get NULL',
             'check "users_email_check" (CHECK (email <> \'\')) fails for {count} {noun} of "users"',
         ]},
@@ -500,6 +775,16 @@ CASES: list[Case] = [
         ops=[drop_column("posts", "editor_id", allow_data_loss=True)],
         sql={PG: [
             'ALTER TABLE "posts" DROP COLUMN "editor_id"',
+        ], SQLITE: [
+            *rebuild(
+                "posts",
+                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "user_id" INTEGER NOT NULL,\n'
+                '    "title" TEXT NOT NULL,\n'
+                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE',
+                copied='"id", "user_id", "title"',
+                fk_check=["posts"],
+            ),
         ]},
         down_sql={PG: [
             'ALTER TABLE "posts" ADD COLUMN "editor_id" integer',
@@ -507,8 +792,22 @@ CASES: list[Case] = [
             '-- undo: ALTER TABLE "posts" DROP CONSTRAINT IF EXISTS "posts_editor_id_fkey"',
             'COMMIT',
             'ALTER TABLE "posts" VALIDATE CONSTRAINT "posts_editor_id_fkey"',
+        ], SQLITE: [
+            *rebuild(
+                "posts",
+                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "user_id" INTEGER NOT NULL,\n'
+                '    "title" TEXT NOT NULL,\n'
+                '    "editor_id" INTEGER,\n'
+                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE,\n'
+                '    CONSTRAINT "posts_editor_id_fkey" FOREIGN KEY ("editor_id") REFERENCES "users" ("id") ON DELETE SET NULL',
+                copied='"id", "user_id", "title"',
+                fk_check=["posts"],
+            ),
         ]},
         checks={PG: [
+            'column "posts.editor_id" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ], SQLITE: [
             'column "posts.editor_id" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
         ]},
     ),
@@ -519,6 +818,14 @@ CASES: list[Case] = [
         ops=[drop_column("users", "score", allow_data_loss=True)],
         sql={PG: [
             'ALTER TABLE "users" DROP COLUMN "score"',
+        ], SQLITE: [
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT',
+                copied='"id", "email", "name"',
+            ),
         ]},
         down_sql={PG: [
             'ALTER TABLE "users" ADD COLUMN "score" integer DEFAULT 0 NOT NULL',
@@ -526,11 +833,25 @@ CASES: list[Case] = [
             '-- undo: ALTER TABLE "users" DROP CONSTRAINT IF EXISTS "users_score_check"',
             'COMMIT',
             'ALTER TABLE "users" VALIDATE CONSTRAINT "users_score_check"',
+        ], SQLITE: [
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT,\n'
+                '    "score" INTEGER DEFAULT 0 NOT NULL,\n'
+                '    CONSTRAINT "users_score_check" CHECK (score >= 0)',
+                copied='"id", "email", "name"',
+            ),
         ]},
         checks={PG: [
             'column "users.score" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ], SQLITE: [
+            'column "users.score" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
         ]},
         down_checks={PG: [
+            'check "users_score_check" (CHECK (score >= 0)) fails for {count} {noun} of "users"',
+        ], SQLITE: [
             'check "users_score_check" (CHECK (score >= 0)) fails for {count} {noun} of "users"',
         ]},
     ),
@@ -541,6 +862,13 @@ CASES: list[Case] = [
         ops=[drop_column("slots", "starts_at")],
         sql={PG: [
             'ALTER TABLE "slots" DROP COLUMN "starts_at"',
+        ], SQLITE: [
+            *rebuild(
+                "slots",
+                '    "id" INTEGER NOT NULL CONSTRAINT "slots_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "room" TEXT NOT NULL',
+                copied='"id", "room"',
+            ),
         ]},
         down_sql={PG: [
             'ALTER TABLE "slots" ADD COLUMN "starts_at" timestamp with time zone NOT NULL',
@@ -551,12 +879,26 @@ CASES: list[Case] = [
             'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "slots_room_starts_at_key" ON "slots" ("room", "starts_at")\n'
             '-- undo: DROP INDEX CONCURRENTLY IF EXISTS "slots_room_starts_at_key"',
             'ALTER TABLE "slots" ADD CONSTRAINT "slots_room_starts_at_key" UNIQUE USING INDEX "slots_room_starts_at_key"',
+        ], SQLITE: [
+            *rebuild(
+                "slots",
+                '    "id" INTEGER NOT NULL CONSTRAINT "slots_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "room" TEXT NOT NULL,\n'
+                '    "starts_at" TIMESTAMPTZ NOT NULL,\n'
+                '    CONSTRAINT "slots_room_starts_at_key" UNIQUE ("room", "starts_at")',
+                copied='"id", "room"',
+            ),
         ]},
         checks={PG: [
             'column "slots.starts_at" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
             'column "slots.starts_at" holds {count} non-NULL {noun}, which dropping it would lose',
+        ], SQLITE: [
+            'column "slots.starts_at" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+            'column "slots.starts_at" holds {count} non-NULL {noun}, which dropping it would lose',
         ]},
         down_checks={PG: [
+            'column "slots.starts_at" is NOT NULL without a default, but table "slots" has {count} {noun}, which would get NULL',
+        ], SQLITE: [
             'column "slots.starts_at" is NOT NULL without a default, but table "slots" has {count} {noun}, which would get NULL',
         ]},
     ),
@@ -573,8 +915,12 @@ CASES: list[Case] = [
         ops=[rename_column("users", "email", "address")],
         sql={PG: [
             'ALTER TABLE "users" RENAME COLUMN "email" TO "address"',
+        ], SQLITE: [
+            'ALTER TABLE "users" RENAME COLUMN "email" TO "address"',
         ]},
         down_sql={PG: [
+            'ALTER TABLE "users" RENAME COLUMN "address" TO "email"',
+        ], SQLITE: [
             'ALTER TABLE "users" RENAME COLUMN "address" TO "email"',
         ]},
     ),
@@ -584,8 +930,12 @@ CASES: list[Case] = [
         ops=[rename_column("users", "id", "user_id")],
         sql={PG: [
             'ALTER TABLE "users" RENAME COLUMN "id" TO "user_id"',
+        ], SQLITE: [
+            'ALTER TABLE "users" RENAME COLUMN "id" TO "user_id"',
         ]},
         down_sql={PG: [
+            'ALTER TABLE "users" RENAME COLUMN "user_id" TO "id"',
+        ], SQLITE: [
             'ALTER TABLE "users" RENAME COLUMN "user_id" TO "id"',
         ]},
     ),
@@ -597,10 +947,24 @@ CASES: list[Case] = [
         ops=[alter_column("products", "code", type="varchar(64)")],
         sql={PG: [
             'ALTER TABLE "products" ALTER COLUMN "code" TYPE character varying(64)',
+        ], SQLITE: [
+            *rebuild(
+                "products",
+                '    "id" INTEGER NOT NULL CONSTRAINT "products_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "code" VARCHAR(64)',
+                copied='"id", "code"',
+            ),
         ]},
         down_sql={PG: [
             '-- WARNING: alter_column products.code: changing the type from character varying(64) to character varying(20) rewrites the table and its indexes under an ACCESS EXCLUSIVE lock: reads and writes wait until it finishes',
             'ALTER TABLE "products" ALTER COLUMN "code" TYPE character varying(20)',
+        ], SQLITE: [
+            *rebuild(
+                "products",
+                '    "id" INTEGER NOT NULL CONSTRAINT "products_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "code" VARCHAR(20)',
+                copied='"id", "code"',
+            ),
         ]},
         down_checks={PG: [
             'column "products.code" has {count} {noun} longer than 20 characters, which character varying(20) cannot hold',
@@ -617,10 +981,25 @@ CASES: list[Case] = [
         sql={PG: [
             '-- WARNING: alter_column products.price: changing the type from character varying(10) to integer rewrites the table and its indexes under an ACCESS EXCLUSIVE lock: reads and writes wait until it finishes',
             'ALTER TABLE "products" ALTER COLUMN "price" TYPE integer USING price::integer',
+        ], SQLITE: [
+            *rebuild(
+                "products",
+                '    "id" INTEGER NOT NULL CONSTRAINT "products_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "price" INTEGER',
+                copied='"id", "price"',
+                select='"id", CAST(price AS INTEGER)',
+            ),
         ]},
         down_sql={PG: [
             '-- WARNING: alter_column products.price: changing the type from integer to character varying(10) rewrites the table and its indexes under an ACCESS EXCLUSIVE lock: reads and writes wait until it finishes',
             'ALTER TABLE "products" ALTER COLUMN "price" TYPE character varying(10)',
+        ], SQLITE: [
+            *rebuild(
+                "products",
+                '    "id" INTEGER NOT NULL CONSTRAINT "products_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "price" VARCHAR(10)',
+                copied='"id", "price"',
+            ),
         ]},
         checks={PG: [
             'column "products.price" has {count} {noun} that cannot be converted to integer with using=\'price::integer\'',
@@ -643,11 +1022,29 @@ CASES: list[Case] = [
             'ALTER TABLE "users" VALIDATE CONSTRAINT "users_name_pymig_not_null"',
             'ALTER TABLE "users" ALTER COLUMN "name" SET NOT NULL',
             'ALTER TABLE "users" DROP CONSTRAINT "users_name_pymig_not_null"',
+        ], SQLITE: [
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT NOT NULL',
+                copied='"id", "email", "name"',
+            ),
         ]},
         down_sql={PG: [
             'ALTER TABLE "users" ALTER COLUMN "name" DROP NOT NULL',
+        ], SQLITE: [
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT',
+                copied='"id", "email", "name"',
+            ),
         ]},
         checks={PG: [
+            'column "users.name" is NULL in {count} {noun}, so it cannot become NOT NULL',
+        ], SQLITE: [
             'column "users.name" is NULL in {count} {noun}, so it cannot become NOT NULL',
         ]},
     ),
@@ -658,6 +1055,14 @@ CASES: list[Case] = [
         ops=[alter_column("users", "email", nullable=True)],
         sql={PG: [
             'ALTER TABLE "users" ALTER COLUMN "email" DROP NOT NULL',
+        ], SQLITE: [
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255),\n'
+                '    "name" TEXT',
+                copied='"id", "email", "name"',
+            ),
         ]},
         down_sql={PG: [
             'ALTER TABLE "users" ADD CONSTRAINT "users_email_pymig_not_null" CHECK ("email" IS NOT NULL) NOT VALID\n'
@@ -666,8 +1071,18 @@ CASES: list[Case] = [
             'ALTER TABLE "users" VALIDATE CONSTRAINT "users_email_pymig_not_null"',
             'ALTER TABLE "users" ALTER COLUMN "email" SET NOT NULL',
             'ALTER TABLE "users" DROP CONSTRAINT "users_email_pymig_not_null"',
+        ], SQLITE: [
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT',
+                copied='"id", "email", "name"',
+            ),
         ]},
         down_checks={PG: [
+            'column "users.email" is NULL in {count} {noun}, so it cannot become NOT NULL',
+        ], SQLITE: [
             'column "users.email" is NULL in {count} {noun}, so it cannot become NOT NULL',
         ]},
     ),
@@ -677,9 +1092,25 @@ CASES: list[Case] = [
         ops=[alter_column("users", "name", default="anonymous")],
         sql={PG: [
             'ALTER TABLE "users" ALTER COLUMN "name" SET DEFAULT \'anonymous\'',
+        ], SQLITE: [
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT DEFAULT \'anonymous\'',
+                copied='"id", "email", "name"',
+            ),
         ]},
         down_sql={PG: [
             'ALTER TABLE "users" ALTER COLUMN "name" DROP DEFAULT',
+        ], SQLITE: [
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT',
+                copied='"id", "email", "name"',
+            ),
         ]},
     ),
     Case(
@@ -688,9 +1119,27 @@ CASES: list[Case] = [
         ops=[alter_column("users", "created_at", default=None)],
         sql={PG: [
             'ALTER TABLE "users" ALTER COLUMN "created_at" DROP DEFAULT',
+        ], SQLITE: [
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT,\n'
+                '    "created_at" TIMESTAMPTZ',
+                copied='"id", "email", "name", "created_at"',
+            ),
         ]},
         down_sql={PG: [
             'ALTER TABLE "users" ALTER COLUMN "created_at" SET DEFAULT CURRENT_TIMESTAMP',
+        ], SQLITE: [
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT,\n'
+                '    "created_at" TIMESTAMPTZ DEFAULT CURRENT_TIMESTAMP',
+                copied='"id", "email", "name", "created_at"',
+            ),
         ]},
     ),
     Case(
@@ -699,9 +1148,27 @@ CASES: list[Case] = [
         ops=[alter_column("users", "role", default="guest")],
         sql={PG: [
             'ALTER TABLE "users" ALTER COLUMN "role" SET DEFAULT \'guest\'',
+        ], SQLITE: [
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT,\n'
+                '    "role" VARCHAR(20) DEFAULT \'guest\' NOT NULL',
+                copied='"id", "email", "name", "role"',
+            ),
         ]},
         down_sql={PG: [
             'ALTER TABLE "users" ALTER COLUMN "role" SET DEFAULT \'member\'',
+        ], SQLITE: [
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT,\n'
+                '    "role" VARCHAR(20) DEFAULT \'member\' NOT NULL',
+                copied='"id", "email", "name", "role"',
+            ),
         ]},
     ),
     Case(
@@ -718,13 +1185,31 @@ CASES: list[Case] = [
             'ALTER TABLE "users" VALIDATE CONSTRAINT "users_name_pymig_not_null"',
             'ALTER TABLE "users" ALTER COLUMN "name" SET NOT NULL',
             'ALTER TABLE "users" DROP CONSTRAINT "users_name_pymig_not_null"',
+        ], SQLITE: [
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" VARCHAR(100) DEFAULT \'anonymous\' NOT NULL',
+                copied='"id", "email", "name"',
+            ),
         ]},
         down_sql={PG: [
             'ALTER TABLE "users" ALTER COLUMN "name" TYPE text, ALTER COLUMN "name" DROP DEFAULT, ALTER COLUMN "name" DROP NOT NULL',
+        ], SQLITE: [
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT',
+                copied='"id", "email", "name"',
+            ),
         ]},
         checks={PG: [
             'column "users.name" has {count} {noun} longer than 100 characters, which character varying(100) cannot hold',
             'column "users.name" has {count} {noun} longer than 100 characters only by trailing spaces, which character varying(100) would cut off silently',
+            'column "users.name" is NULL in {count} {noun}, so it cannot become NOT NULL',
+        ], SQLITE: [
             'column "users.name" is NULL in {count} {noun}, so it cannot become NOT NULL',
         ]},
     ),
@@ -740,10 +1225,14 @@ CASES: list[Case] = [
             '-- outside a transaction\n'
             'CREATE INDEX CONCURRENTLY IF NOT EXISTS "users_email_idx" ON "users" ("email")\n'
             '-- undo: DROP INDEX CONCURRENTLY IF EXISTS "users_email_idx"',
+        ], SQLITE: [
+            'CREATE INDEX "users_email_idx" ON "users" ("email")',
         ]},
         down_sql={PG: [
             '-- outside a transaction\n'
             'DROP INDEX CONCURRENTLY IF EXISTS "users_email_idx"',
+        ], SQLITE: [
+            'DROP INDEX "users_email_idx"',
         ]},
     ),
     Case(
@@ -757,10 +1246,14 @@ CASES: list[Case] = [
             '-- outside a transaction\n'
             'CREATE INDEX CONCURRENTLY IF NOT EXISTS "posts_user_id_title_idx" ON "posts" ("user_id", "title")\n'
             '-- undo: DROP INDEX CONCURRENTLY IF EXISTS "posts_user_id_title_idx"',
+        ], SQLITE: [
+            'CREATE INDEX "posts_user_id_title_idx" ON "posts" ("user_id", "title")',
         ]},
         down_sql={PG: [
             '-- outside a transaction\n'
             'DROP INDEX CONCURRENTLY IF EXISTS "posts_user_id_title_idx"',
+        ], SQLITE: [
+            'DROP INDEX "posts_user_id_title_idx"',
         ]},
     ),
     Case(
@@ -774,10 +1267,14 @@ CASES: list[Case] = [
             '-- outside a transaction\n'
             'CREATE INDEX CONCURRENTLY IF NOT EXISTS "users_last_login_at_idx" ON "users" ("last_login_at" DESC)\n'
             '-- undo: DROP INDEX CONCURRENTLY IF EXISTS "users_last_login_at_idx"',
+        ], SQLITE: [
+            'CREATE INDEX "users_last_login_at_idx" ON "users" ("last_login_at" DESC)',
         ]},
         down_sql={PG: [
             '-- outside a transaction\n'
             'DROP INDEX CONCURRENTLY IF EXISTS "users_last_login_at_idx"',
+        ], SQLITE: [
+            'DROP INDEX "users_last_login_at_idx"',
         ]},
     ),
     Case(
@@ -791,10 +1288,14 @@ CASES: list[Case] = [
             '-- outside a transaction\n'
             'CREATE INDEX CONCURRENTLY IF NOT EXISTS "users_lower_email_idx" ON "users" (lower(email))\n'
             '-- undo: DROP INDEX CONCURRENTLY IF EXISTS "users_lower_email_idx"',
+        ], SQLITE: [
+            'CREATE INDEX "users_lower_email_idx" ON "users" (lower(email))',
         ]},
         down_sql={PG: [
             '-- outside a transaction\n'
             'DROP INDEX CONCURRENTLY IF EXISTS "users_lower_email_idx"',
+        ], SQLITE: [
+            'DROP INDEX "users_lower_email_idx"',
         ]},
     ),
     Case(
@@ -808,10 +1309,14 @@ CASES: list[Case] = [
             '-- outside a transaction\n'
             'CREATE INDEX CONCURRENTLY IF NOT EXISTS "users_live_email_idx" ON "users" ("email") WHERE deleted_at IS NULL\n'
             '-- undo: DROP INDEX CONCURRENTLY IF EXISTS "users_live_email_idx"',
+        ], SQLITE: [
+            'CREATE INDEX "users_live_email_idx" ON "users" ("email") WHERE deleted_at IS NULL',
         ]},
         down_sql={PG: [
             '-- outside a transaction\n'
             'DROP INDEX CONCURRENTLY IF EXISTS "users_live_email_idx"',
+        ], SQLITE: [
+            'DROP INDEX "users_live_email_idx"',
         ]},
     ),
     Case(
@@ -826,12 +1331,18 @@ CASES: list[Case] = [
             '-- outside a transaction\n'
             'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "users_email_idx" ON "users" ("email")\n'
             '-- undo: DROP INDEX CONCURRENTLY IF EXISTS "users_email_idx"',
+        ], SQLITE: [
+            'CREATE UNIQUE INDEX "users_email_idx" ON "users" ("email")',
         ]},
         down_sql={PG: [
             '-- outside a transaction\n'
             'DROP INDEX CONCURRENTLY IF EXISTS "users_email_idx"',
+        ], SQLITE: [
+            'DROP INDEX "users_email_idx"',
         ]},
         checks={PG: [
+            '{count} {noun} of "users" share {groups} of (email), which unique index "users_email_idx" allows only once',
+        ], SQLITE: [
             '{count} {noun} of "users" share {groups} of (email), which unique index "users_email_idx" allows only once',
         ]},
     ),
@@ -851,6 +1362,7 @@ CASES: list[Case] = [
             '-- outside a transaction\n'
             'DROP INDEX CONCURRENTLY IF EXISTS "users_tags_idx"',
         ]},
+        refused={SQLITE: 'index method gin has no SQLite meaning (SQLite indexes are b-trees)'},
     ),
     Case(
         "create_index_hash",
@@ -868,6 +1380,7 @@ CASES: list[Case] = [
             '-- outside a transaction\n'
             'DROP INDEX CONCURRENTLY IF EXISTS "users_email_hash"',
         ]},
+        refused={SQLITE: 'index method hash has no SQLite meaning (SQLite indexes are b-trees)'},
     ),
     # -- drop_index ----------------------------------------------------------------------------
     Case(
@@ -877,6 +1390,8 @@ CASES: list[Case] = [
         sql={PG: [
             '-- outside a transaction\n'
             'DROP INDEX CONCURRENTLY IF EXISTS "users_email_idx"',
+        ], SQLITE: [
+            'DROP INDEX "users_email_idx"',
         ]},
         down_sql={PG: [
             '-- outside a transaction\n'
@@ -885,6 +1400,8 @@ CASES: list[Case] = [
             '-- outside a transaction\n'
             'CREATE INDEX CONCURRENTLY IF NOT EXISTS "users_email_idx" ON "users" ("email")\n'
             '-- undo: DROP INDEX CONCURRENTLY IF EXISTS "users_email_idx"',
+        ], SQLITE: [
+            'CREATE INDEX "users_email_idx" ON "users" ("email")',
         ]},
     ),
     Case(
@@ -893,9 +1410,15 @@ CASES: list[Case] = [
         ops=[rename_index("users_lower_email_idx", "users_email_ci_key")],
         sql={PG: [
             'ALTER INDEX "users_lower_email_idx" RENAME TO "users_email_ci_key"',
+        ], SQLITE: [
+            'DROP INDEX "users_lower_email_idx"',
+            'CREATE UNIQUE INDEX "users_email_ci_key" ON "users" (lower(email)) WHERE name IS NOT NULL',
         ]},
         down_sql={PG: [
             'ALTER INDEX "users_email_ci_key" RENAME TO "users_lower_email_idx"',
+        ], SQLITE: [
+            'DROP INDEX "users_email_ci_key"',
+            'CREATE UNIQUE INDEX "users_lower_email_idx" ON "users" (lower(email)) WHERE name IS NOT NULL',
         ]},
     ),
     Case(
@@ -906,6 +1429,8 @@ CASES: list[Case] = [
         sql={PG: [
             '-- outside a transaction\n'
             'DROP INDEX CONCURRENTLY IF EXISTS "users_named_email_key"',
+        ], SQLITE: [
+            'DROP INDEX "users_named_email_key"',
         ]},
         down_sql={PG: [
             '-- outside a transaction\n'
@@ -914,8 +1439,12 @@ CASES: list[Case] = [
             '-- outside a transaction\n'
             'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "users_named_email_key" ON "users" ("email") WHERE name IS NOT NULL\n'
             '-- undo: DROP INDEX CONCURRENTLY IF EXISTS "users_named_email_key"',
+        ], SQLITE: [
+            'CREATE UNIQUE INDEX "users_named_email_key" ON "users" ("email") WHERE name IS NOT NULL',
         ]},
         down_checks={PG: [
+            '{count} {noun} of "users" share {groups} of (email), which unique index "users_named_email_key" allows only once',
+        ], SQLITE: [
             '{count} {noun} of "users" share {groups} of (email), which unique index "users_named_email_key" allows only once',
         ]},
     ),
@@ -945,6 +1474,7 @@ CASES: list[Case] = [
             'CREATE INDEX CONCURRENTLY IF NOT EXISTS "users_lower_email_id_idx" ON "users" (lower(email), "id" DESC)\n'
             '-- undo: DROP INDEX CONCURRENTLY IF EXISTS "users_lower_email_id_idx"',
         ]},
+        refused={SQLITE: 'index method gin has no SQLite meaning (SQLite indexes are b-trees)'},
     ),
     # -- add_foreign_key / add_unique / add_check ----------------------------------------------
     Case(
@@ -956,11 +1486,36 @@ CASES: list[Case] = [
             '-- undo: ALTER TABLE "posts" DROP CONSTRAINT IF EXISTS "posts_editor_id_fkey"',
             'COMMIT',
             'ALTER TABLE "posts" VALIDATE CONSTRAINT "posts_editor_id_fkey"',
+        ], SQLITE: [
+            *rebuild(
+                "posts",
+                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "user_id" INTEGER NOT NULL,\n'
+                '    "title" TEXT NOT NULL,\n'
+                '    "editor_id" INTEGER,\n'
+                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE,\n'
+                '    CONSTRAINT "posts_editor_id_fkey" FOREIGN KEY ("editor_id") REFERENCES "users" ("id") ON DELETE SET NULL',
+                copied='"id", "user_id", "title", "editor_id"',
+                fk_check=["posts"],
+            ),
         ]},
         down_sql={PG: [
             'ALTER TABLE "posts" DROP CONSTRAINT "posts_editor_id_fkey"',
+        ], SQLITE: [
+            *rebuild(
+                "posts",
+                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "user_id" INTEGER NOT NULL,\n'
+                '    "title" TEXT NOT NULL,\n'
+                '    "editor_id" INTEGER,\n'
+                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE',
+                copied='"id", "user_id", "title", "editor_id"',
+                fk_check=["posts"],
+            ),
         ]},
         checks={PG: [
+            'table "posts" has {count} {noun} whose (editor_id) finds no match in "users"(id), which foreign key "posts_editor_id_fkey" forbids',
+        ], SQLITE: [
             'table "posts" has {count} {noun} whose (editor_id) finds no match in "users"(id), which foreign key "posts_editor_id_fkey" forbids',
         ]},
     ),
@@ -974,11 +1529,36 @@ CASES: list[Case] = [
             '-- undo: ALTER TABLE "posts" DROP CONSTRAINT IF EXISTS "posts_author_fk"',
             'COMMIT',
             'ALTER TABLE "posts" VALIDATE CONSTRAINT "posts_author_fk"',
+        ], SQLITE: [
+            *rebuild(
+                "posts",
+                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "user_id" INTEGER NOT NULL,\n'
+                '    "title" TEXT NOT NULL,\n'
+                '    "author_id" INTEGER,\n'
+                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE,\n'
+                '    CONSTRAINT "posts_author_fk" FOREIGN KEY ("author_id") REFERENCES "users" ("id")',
+                copied='"id", "user_id", "title", "author_id"',
+                fk_check=["posts"],
+            ),
         ]},
         down_sql={PG: [
             'ALTER TABLE "posts" DROP CONSTRAINT "posts_author_fk"',
+        ], SQLITE: [
+            *rebuild(
+                "posts",
+                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "user_id" INTEGER NOT NULL,\n'
+                '    "title" TEXT NOT NULL,\n'
+                '    "author_id" INTEGER,\n'
+                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE',
+                copied='"id", "user_id", "title", "author_id"',
+                fk_check=["posts"],
+            ),
         ]},
         checks={PG: [
+            'table "posts" has {count} {noun} whose (author_id) finds no match in "users"(id), which foreign key "posts_author_fk" forbids',
+        ], SQLITE: [
             'table "posts" has {count} {noun} whose (author_id) finds no match in "users"(id), which foreign key "posts_author_fk" forbids',
         ]},
     ),
@@ -991,11 +1571,36 @@ CASES: list[Case] = [
             '-- undo: ALTER TABLE "posts" DROP CONSTRAINT IF EXISTS "posts_editor_id_fkey"',
             'COMMIT',
             'ALTER TABLE "posts" VALIDATE CONSTRAINT "posts_editor_id_fkey"',
+        ], SQLITE: [
+            *rebuild(
+                "posts",
+                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "user_id" INTEGER NOT NULL,\n'
+                '    "title" TEXT NOT NULL,\n'
+                '    "editor_id" INTEGER,\n'
+                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE,\n'
+                '    CONSTRAINT "posts_editor_id_fkey" FOREIGN KEY ("editor_id") REFERENCES "users" ("id")',
+                copied='"id", "user_id", "title", "editor_id"',
+                fk_check=["posts"],
+            ),
         ]},
         down_sql={PG: [
             'ALTER TABLE "posts" DROP CONSTRAINT "posts_editor_id_fkey"',
+        ], SQLITE: [
+            *rebuild(
+                "posts",
+                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "user_id" INTEGER NOT NULL,\n'
+                '    "title" TEXT NOT NULL,\n'
+                '    "editor_id" INTEGER,\n'
+                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE',
+                copied='"id", "user_id", "title", "editor_id"',
+                fk_check=["posts"],
+            ),
         ]},
         checks={PG: [
+            'table "posts" has {count} {noun} whose (editor_id) finds no match in "users"(id), which foreign key "posts_editor_id_fkey" forbids',
+        ], SQLITE: [
             'table "posts" has {count} {noun} whose (editor_id) finds no match in "users"(id), which foreign key "posts_editor_id_fkey" forbids',
         ]},
     ),
@@ -1011,11 +1616,34 @@ CASES: list[Case] = [
             'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "posts_user_id_title_key" ON "posts" ("user_id", "title")\n'
             '-- undo: DROP INDEX CONCURRENTLY IF EXISTS "posts_user_id_title_key"',
             'ALTER TABLE "posts" ADD CONSTRAINT "posts_user_id_title_key" UNIQUE USING INDEX "posts_user_id_title_key"',
+        ], SQLITE: [
+            *rebuild(
+                "posts",
+                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "user_id" INTEGER NOT NULL,\n'
+                '    "title" TEXT NOT NULL,\n'
+                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE,\n'
+                '    CONSTRAINT "posts_user_id_title_key" UNIQUE ("user_id", "title")',
+                copied='"id", "user_id", "title"',
+                fk_check=["posts"],
+            ),
         ]},
         down_sql={PG: [
             'ALTER TABLE "posts" DROP CONSTRAINT "posts_user_id_title_key"',
+        ], SQLITE: [
+            *rebuild(
+                "posts",
+                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "user_id" INTEGER NOT NULL,\n'
+                '    "title" TEXT NOT NULL,\n'
+                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE',
+                copied='"id", "user_id", "title"',
+                fk_check=["posts"],
+            ),
         ]},
         checks={PG: [
+            '{count} {noun} of "posts" share {groups} of (user_id, title), which unique "posts_user_id_title_key" allows only once',
+        ], SQLITE: [
             '{count} {noun} of "posts" share {groups} of (user_id, title), which unique "posts_user_id_title_key" allows only once',
         ]},
     ),
@@ -1029,11 +1657,30 @@ CASES: list[Case] = [
             '-- undo: ALTER TABLE "users" DROP CONSTRAINT IF EXISTS "users_email_has_at"',
             'COMMIT',
             'ALTER TABLE "users" VALIDATE CONSTRAINT "users_email_has_at"',
+        ], SQLITE: [
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT,\n'
+                '    CONSTRAINT "users_email_has_at" CHECK (email LIKE \'%@%\')',
+                copied='"id", "email", "name"',
+            ),
         ]},
         down_sql={PG: [
             'ALTER TABLE "users" DROP CONSTRAINT "users_email_has_at"',
+        ], SQLITE: [
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT',
+                copied='"id", "email", "name"',
+            ),
         ]},
         checks={PG: [
+            'check "users_email_has_at" (CHECK (email LIKE \'%@%\')) fails for {count} {noun} of "users"',
+        ], SQLITE: [
             'check "users_email_has_at" (CHECK (email LIKE \'%@%\')) fails for {count} {noun} of "users"',
         ]},
     ),
@@ -1044,14 +1691,33 @@ CASES: list[Case] = [
         ops=[drop_constraint("users", "users_email_has_at")],
         sql={PG: [
             'ALTER TABLE "users" DROP CONSTRAINT "users_email_has_at"',
+        ], SQLITE: [
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT',
+                copied='"id", "email", "name"',
+            ),
         ]},
         down_sql={PG: [
             'ALTER TABLE "users" ADD CONSTRAINT "users_email_has_at" CHECK (email LIKE \'%@%\') NOT VALID\n'
             '-- undo: ALTER TABLE "users" DROP CONSTRAINT IF EXISTS "users_email_has_at"',
             'COMMIT',
             'ALTER TABLE "users" VALIDATE CONSTRAINT "users_email_has_at"',
+        ], SQLITE: [
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT,\n'
+                '    CONSTRAINT "users_email_has_at" CHECK (email LIKE \'%@%\')',
+                copied='"id", "email", "name"',
+            ),
         ]},
         down_checks={PG: [
+            'check "users_email_has_at" (CHECK (email LIKE \'%@%\')) fails for {count} {noun} of "users"',
+        ], SQLITE: [
             'check "users_email_has_at" (CHECK (email LIKE \'%@%\')) fails for {count} {noun} of "users"',
         ]},
     ),
@@ -1061,14 +1727,34 @@ CASES: list[Case] = [
         ops=[drop_constraint("posts", "posts_user_id_fkey")],
         sql={PG: [
             'ALTER TABLE "posts" DROP CONSTRAINT "posts_user_id_fkey"',
+        ], SQLITE: [
+            *rebuild(
+                "posts",
+                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "user_id" INTEGER NOT NULL,\n'
+                '    "title" TEXT NOT NULL',
+                copied='"id", "user_id", "title"',
+            ),
         ]},
         down_sql={PG: [
             'ALTER TABLE "posts" ADD CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE NOT VALID\n'
             '-- undo: ALTER TABLE "posts" DROP CONSTRAINT IF EXISTS "posts_user_id_fkey"',
             'COMMIT',
             'ALTER TABLE "posts" VALIDATE CONSTRAINT "posts_user_id_fkey"',
+        ], SQLITE: [
+            *rebuild(
+                "posts",
+                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "user_id" INTEGER NOT NULL,\n'
+                '    "title" TEXT NOT NULL,\n'
+                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE',
+                copied='"id", "user_id", "title"',
+                fk_check=["posts"],
+            ),
         ]},
         down_checks={PG: [
+            'table "posts" has {count} {noun} whose (user_id) finds no match in "users"(id), which foreign key "posts_user_id_fkey" forbids',
+        ], SQLITE: [
             'table "posts" has {count} {noun} whose (user_id) finds no match in "users"(id), which foreign key "posts_user_id_fkey" forbids',
         ]},
     ),
@@ -1078,6 +1764,16 @@ CASES: list[Case] = [
         ops=[drop_constraint("posts", "posts_user_id_title_key")],
         sql={PG: [
             'ALTER TABLE "posts" DROP CONSTRAINT "posts_user_id_title_key"',
+        ], SQLITE: [
+            *rebuild(
+                "posts",
+                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "user_id" INTEGER NOT NULL,\n'
+                '    "title" TEXT NOT NULL,\n'
+                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE',
+                copied='"id", "user_id", "title"',
+                fk_check=["posts"],
+            ),
         ]},
         down_sql={PG: [
             '-- outside a transaction\n'
@@ -1087,8 +1783,21 @@ CASES: list[Case] = [
             'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "posts_user_id_title_key" ON "posts" ("user_id", "title")\n'
             '-- undo: DROP INDEX CONCURRENTLY IF EXISTS "posts_user_id_title_key"',
             'ALTER TABLE "posts" ADD CONSTRAINT "posts_user_id_title_key" UNIQUE USING INDEX "posts_user_id_title_key"',
+        ], SQLITE: [
+            *rebuild(
+                "posts",
+                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "user_id" INTEGER NOT NULL,\n'
+                '    "title" TEXT NOT NULL,\n'
+                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE,\n'
+                '    CONSTRAINT "posts_user_id_title_key" UNIQUE ("user_id", "title")',
+                copied='"id", "user_id", "title"',
+                fk_check=["posts"],
+            ),
         ]},
         down_checks={PG: [
+            '{count} {noun} of "posts" share {groups} of (user_id, title), which unique "posts_user_id_title_key" allows only once',
+        ], SQLITE: [
             '{count} {noun} of "posts" share {groups} of (user_id, title), which unique "posts_user_id_title_key" allows only once',
         ]},
     ),
@@ -1102,9 +1811,15 @@ CASES: list[Case] = [
                                 column("message", "text", nullable=False))],
         sql={PG: [
             'CREATE TABLE audit_log (id bigserial PRIMARY KEY, message text NOT NULL)',
+        ], SQLITE: [
+            'CREATE TABLE audit_log (id bigserial PRIMARY KEY, message text NOT NULL)',
+            '-- check: SELECT "table", rowid, parent FROM (SELECT * FROM pragma_foreign_key_check)',
         ]},
         down_sql={PG: [
             'DROP TABLE audit_log',
+        ], SQLITE: [
+            'DROP TABLE audit_log',
+            '-- check: SELECT "table", rowid, parent FROM (SELECT * FROM pragma_foreign_key_check)',
         ]},
     ),
     Case(
@@ -1115,9 +1830,15 @@ CASES: list[Case] = [
         state_ops=[],
         sql={PG: [
             'UPDATE users SET name = upper(name)',
+        ], SQLITE: [
+            'UPDATE users SET name = upper(name)',
+            '-- check: SELECT "table", rowid, parent FROM (SELECT * FROM pragma_foreign_key_check)',
         ]},
         down_sql={PG: [
             'UPDATE users SET name = lower(name)',
+        ], SQLITE: [
+            'UPDATE users SET name = lower(name)',
+            '-- check: SELECT "table", rowid, parent FROM (SELECT * FROM pragma_foreign_key_check)',
         ]},
         data="SELECT id, name FROM users ORDER BY id",
         data_after=[(1, "ADA"), (2, "BOB"), (3, "CY"), (4, "DEE"), (5, "EVE")],
@@ -1130,9 +1851,15 @@ CASES: list[Case] = [
         state_ops=[],
         sql={PG: [
             '-- python: run_python add_guest',
+        ], SQLITE: [
+            '-- python: run_python add_guest',
+            '-- check: SELECT "table", rowid, parent FROM (SELECT * FROM pragma_foreign_key_check)',
         ]},
         down_sql={PG: [
             '-- python: run_python remove_guest',
+        ], SQLITE: [
+            '-- python: run_python remove_guest',
+            '-- check: SELECT "table", rowid, parent FROM (SELECT * FROM pragma_foreign_key_check)',
         ]},
         data="SELECT email, name FROM users ORDER BY id",
         data_after=[("ada@example.com", "ada"), ("guest@example.com", "guest")],
@@ -1148,12 +1875,22 @@ CASES: list[Case] = [
             'UPDATE "users" SET "name" = upper(name) WHERE "id" = ANY(ARRAY(SELECT "id" FROM "users" WHERE true ORDER BY "id" LIMIT {limit})) RETURNING "id"\n'
             '-- next batches:\n'
             'UPDATE "users" SET "name" = upper(name) WHERE "id" = ANY(ARRAY(SELECT "id" FROM "users" WHERE "id" > {after} ORDER BY "id" LIMIT {limit})) RETURNING "id"',
+        ], SQLITE: [
+            "-- batches of 2 by id, in the migration's transaction:\n"
+            'UPDATE "users" SET "name" = upper(name) WHERE "id" IN (SELECT "id" FROM "users" WHERE true ORDER BY "id" LIMIT {limit}) RETURNING "id"\n'
+            '-- next batches:\n'
+            'UPDATE "users" SET "name" = upper(name) WHERE "id" IN (SELECT "id" FROM "users" WHERE "id" > {after} ORDER BY "id" LIMIT {limit}) RETURNING "id"',
         ]},
         down_sql={PG: [
             '-- batches of 2 by id, each batch committed on its own:\n'
             'UPDATE "users" SET "name" = lower(name) WHERE "id" = ANY(ARRAY(SELECT "id" FROM "users" WHERE true ORDER BY "id" LIMIT {limit})) RETURNING "id"\n'
             '-- next batches:\n'
             'UPDATE "users" SET "name" = lower(name) WHERE "id" = ANY(ARRAY(SELECT "id" FROM "users" WHERE "id" > {after} ORDER BY "id" LIMIT {limit})) RETURNING "id"',
+        ], SQLITE: [
+            "-- batches of 2 by id, in the migration's transaction:\n"
+            'UPDATE "users" SET "name" = lower(name) WHERE "id" IN (SELECT "id" FROM "users" WHERE true ORDER BY "id" LIMIT {limit}) RETURNING "id"\n'
+            '-- next batches:\n'
+            'UPDATE "users" SET "name" = lower(name) WHERE "id" IN (SELECT "id" FROM "users" WHERE "id" > {after} ORDER BY "id" LIMIT {limit}) RETURNING "id"',
         ]},
         data="SELECT id, name FROM users ORDER BY id",
         data_after=[(1, "ADA"), (2, "BOB"), (3, "CY"), (4, "DEE"), (5, "EVE")],
@@ -1169,12 +1906,22 @@ CASES: list[Case] = [
             'UPDATE "users" SET "name" = name || \'!\' WHERE "id" = ANY(ARRAY(SELECT "id" FROM "users" WHERE true AND (email LIKE \'%.org\') ORDER BY "id" LIMIT {limit})) RETURNING "id"\n'
             '-- next batches:\n'
             'UPDATE "users" SET "name" = name || \'!\' WHERE "id" = ANY(ARRAY(SELECT "id" FROM "users" WHERE "id" > {after} AND (email LIKE \'%.org\') ORDER BY "id" LIMIT {limit})) RETURNING "id"',
+        ], SQLITE: [
+            "-- batches of 10000 by id, in the migration's transaction:\n"
+            'UPDATE "users" SET "name" = name || \'!\' WHERE "id" IN (SELECT "id" FROM "users" WHERE true AND (email LIKE \'%.org\') ORDER BY "id" LIMIT {limit}) RETURNING "id"\n'
+            '-- next batches:\n'
+            'UPDATE "users" SET "name" = name || \'!\' WHERE "id" IN (SELECT "id" FROM "users" WHERE "id" > {after} AND (email LIKE \'%.org\') ORDER BY "id" LIMIT {limit}) RETURNING "id"',
         ]},
         down_sql={PG: [
             '-- batches of 10000 by id, each batch committed on its own:\n'
             'UPDATE "users" SET "name" = rtrim(name, \'!\') WHERE "id" = ANY(ARRAY(SELECT "id" FROM "users" WHERE true ORDER BY "id" LIMIT {limit})) RETURNING "id"\n'
             '-- next batches:\n'
             'UPDATE "users" SET "name" = rtrim(name, \'!\') WHERE "id" = ANY(ARRAY(SELECT "id" FROM "users" WHERE "id" > {after} ORDER BY "id" LIMIT {limit})) RETURNING "id"',
+        ], SQLITE: [
+            "-- batches of 10000 by id, in the migration's transaction:\n"
+            'UPDATE "users" SET "name" = rtrim(name, \'!\') WHERE "id" IN (SELECT "id" FROM "users" WHERE true ORDER BY "id" LIMIT {limit}) RETURNING "id"\n'
+            '-- next batches:\n'
+            'UPDATE "users" SET "name" = rtrim(name, \'!\') WHERE "id" IN (SELECT "id" FROM "users" WHERE "id" > {after} ORDER BY "id" LIMIT {limit}) RETURNING "id"',
         ]},
         data="SELECT id, name FROM users ORDER BY id",
         data_after=[(1, "ada"), (2, "bob"), (3, "cy!"), (4, "dee"), (5, "eve!")],
@@ -1191,11 +1938,21 @@ CASES: list[Case] = [
             'UPDATE "users" SET "display_name" = upper(name) WHERE "id" = ANY(ARRAY(SELECT "id" FROM "users" WHERE true ORDER BY "id" LIMIT {limit})) RETURNING "id"\n'
             '-- next batches:\n'
             'UPDATE "users" SET "display_name" = upper(name) WHERE "id" = ANY(ARRAY(SELECT "id" FROM "users" WHERE "id" > {after} ORDER BY "id" LIMIT {limit})) RETURNING "id"',
+        ], SQLITE: [
+            'ALTER TABLE "users" ADD COLUMN "display_name" TEXT',
+            "-- batches of 10000 by id, in the migration's transaction:\n"
+            'UPDATE "users" SET "display_name" = upper(name) WHERE "id" IN (SELECT "id" FROM "users" WHERE true ORDER BY "id" LIMIT {limit}) RETURNING "id"\n'
+            '-- next batches:\n'
+            'UPDATE "users" SET "display_name" = upper(name) WHERE "id" IN (SELECT "id" FROM "users" WHERE "id" > {after} ORDER BY "id" LIMIT {limit}) RETURNING "id"',
         ]},
         down_sql={PG: [
             'ALTER TABLE "users" DROP COLUMN "display_name"',
+        ], SQLITE: [
+            'ALTER TABLE "users" DROP COLUMN "display_name"',
         ]},
         down_checks={PG: [
+            'column "users.display_name" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ], SQLITE: [
             'column "users.display_name" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
         ]},
         data="SELECT id, email, name FROM users ORDER BY id",
@@ -1207,8 +1964,12 @@ CASES: list[Case] = [
         ops=[backfill("settings", set={"value": "upper(value)"}, reverse={"value": "lower(value)"})],
         sql={PG: [
             'UPDATE "settings" SET "value" = upper(value)',
+        ], SQLITE: [
+            'UPDATE "settings" SET "value" = upper(value)',
         ]},
         down_sql={PG: [
+            'UPDATE "settings" SET "value" = lower(value)',
+        ], SQLITE: [
             'UPDATE "settings" SET "value" = lower(value)',
         ]},
         data="SELECT key, value FROM settings ORDER BY key",
@@ -1220,9 +1981,11 @@ CASES: list[Case] = [
         setup=[USERS],
         rows=SOME_USERS,
         ops=[preflight("SELECT id, email FROM users WHERE email NOT LIKE '%@%'", "every email has an @")],
-        sql={PG: []},
-        down_sql={PG: []},
+        sql={PG: [], SQLITE: []},
+        down_sql={PG: [], SQLITE: []},
         checks={PG: [
+            'every email has an @',
+        ], SQLITE: [
             'every email has an @',
         ]},
     ),
@@ -1258,6 +2021,33 @@ CASES: list[Case] = [
             'ALTER TABLE "users" VALIDATE CONSTRAINT "users_role_known"',
             'ALTER TABLE "users" DROP COLUMN "role"',
             'ALTER TABLE "users" RENAME COLUMN "role_new" TO "role"',
+        ], SQLITE: [
+            'ALTER TABLE "users" ADD COLUMN "role_new" VARCHAR(20)',
+            "-- batches of 10000 by id, in the migration's transaction:\n"
+            'UPDATE "users" SET "role_new" = CASE role WHEN \'user\' THEN \'member\' ELSE role END WHERE "id" IN (SELECT "id" FROM "users" WHERE true ORDER BY "id" LIMIT {limit}) RETURNING "id"\n'
+            '-- next batches:\n'
+            'UPDATE "users" SET "role_new" = CASE role WHEN \'user\' THEN \'member\' ELSE role END WHERE "id" IN (SELECT "id" FROM "users" WHERE "id" > {after} ORDER BY "id" LIMIT {limit}) RETURNING "id"',
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT,\n'
+                '    "role" VARCHAR(20) DEFAULT \'user\' NOT NULL,\n'
+                '    "role_new" VARCHAR(20) DEFAULT \'member\' NOT NULL',
+                copied='"id", "email", "name", "role", "role_new"',
+            ),
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT,\n'
+                '    "role" VARCHAR(20) DEFAULT \'user\' NOT NULL,\n'
+                '    "role_new" VARCHAR(20) DEFAULT \'member\' NOT NULL,\n'
+                '    CONSTRAINT "users_role_known" CHECK (role_new IN (\'member\', \'admin\'))',
+                copied='"id", "email", "name", "role", "role_new"',
+            ),
+            'ALTER TABLE "users" DROP COLUMN "role"',
+            'ALTER TABLE "users" RENAME COLUMN "role_new" TO "role"',
         ]},
         down_sql={PG: [
             'ALTER TABLE "users" RENAME COLUMN "role" TO "role_new"',
@@ -1265,13 +2055,41 @@ CASES: list[Case] = [
             'ALTER TABLE "users" DROP CONSTRAINT "users_role_known"',
             'ALTER TABLE "users" ALTER COLUMN "role_new" DROP DEFAULT, ALTER COLUMN "role_new" DROP NOT NULL',
             'ALTER TABLE "users" DROP COLUMN "role_new"',
+        ], SQLITE: [
+            'ALTER TABLE "users" RENAME COLUMN "role" TO "role_new"',
+            'ALTER TABLE "users" ADD COLUMN "role" VARCHAR(20) DEFAULT \'user\' NOT NULL',
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT,\n'
+                '    "role_new" VARCHAR(20) DEFAULT \'member\' NOT NULL,\n'
+                '    "role" VARCHAR(20) DEFAULT \'user\' NOT NULL',
+                copied='"id", "email", "name", "role_new", "role"',
+            ),
+            *rebuild(
+                "users",
+                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+                '    "email" VARCHAR(255) NOT NULL,\n'
+                '    "name" TEXT,\n'
+                '    "role_new" VARCHAR(20),\n'
+                '    "role" VARCHAR(20) DEFAULT \'user\' NOT NULL',
+                copied='"id", "email", "name", "role_new", "role"',
+            ),
+            'ALTER TABLE "users" DROP COLUMN "role_new"',
         ]},
         checks={PG: [
             'column "users.role_new" is NULL in {count} {noun}, so it cannot become NOT NULL',
             'check "users_role_known" (CHECK (role_new IN (\'member\', \'admin\'))) fails for {count} {noun} of "users"',
             'column "users.role" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ], SQLITE: [
+            'column "users.role_new" is NULL in {count} {noun}, so it cannot become NOT NULL',
+            'check "users_role_known" (CHECK (role_new IN (\'member\', \'admin\'))) fails for {count} {noun} of "users"',
+            'column "users.role" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
         ]},
         down_checks={PG: [
+            'column "users.role_new" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ], SQLITE: [
             'column "users.role_new" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
         ]},
         data="SELECT id, email FROM users ORDER BY id",
@@ -1297,6 +2115,7 @@ CASES: list[Case] = [
         checks={PG: [
             'column "users.name" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
         ]},
+        refused={SQLITE: 'INCLUDE columns have no SQLite meaning (SQLite indexes store only their key)'},
     ),
     Case(
         "drop_constraint_check_in_list",
@@ -1310,6 +2129,21 @@ CASES: list[Case] = [
             'ALTER TABLE "posts" DROP CONSTRAINT "posts_status_check"',
             '-- outside a transaction\n'
             'DROP INDEX CONCURRENTLY IF EXISTS "posts_live_idx"',
+        ], SQLITE: [
+            'CREATE TABLE "pymig_new_posts" (\n'
+            '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+            '    "status" VARCHAR(20) NOT NULL\n'
+            ')',
+            'INSERT INTO "pymig_new_posts" ("id", "status")\n'
+            'SELECT "id", "status" FROM "posts"',
+            "DELETE FROM sqlite_sequence WHERE name = 'pymig_new_posts'",
+            "INSERT INTO sqlite_sequence (name, seq) SELECT 'pymig_new_posts', seq FROM sqlite_sequence WHERE name = 'posts'",
+            'DROP TABLE "posts"',
+            'PRAGMA legacy_alter_table = ON',
+            'ALTER TABLE "pymig_new_posts" RENAME TO "posts"',
+            'PRAGMA legacy_alter_table = OFF',
+            'CREATE INDEX "posts_live_idx" ON "posts" ("id") WHERE status IN (\'draft\', \'published\')',
+            'DROP INDEX "posts_live_idx"',
         ]},
         down_sql={PG: [
             '-- outside a transaction\n'
@@ -1322,8 +2156,26 @@ CASES: list[Case] = [
             '-- undo: ALTER TABLE "posts" DROP CONSTRAINT IF EXISTS "posts_status_check"',
             'COMMIT',
             'ALTER TABLE "posts" VALIDATE CONSTRAINT "posts_status_check"',
+        ], SQLITE: [
+            'CREATE INDEX "posts_live_idx" ON "posts" ("id") WHERE status IN (\'draft\', \'published\')',
+            'CREATE TABLE "pymig_new_posts" (\n'
+            '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+            '    "status" VARCHAR(20) NOT NULL,\n'
+            '    CONSTRAINT "posts_status_check" CHECK (status IN (\'draft\', \'published\', \'archived\'))\n'
+            ')',
+            'INSERT INTO "pymig_new_posts" ("id", "status")\n'
+            'SELECT "id", "status" FROM "posts"',
+            "DELETE FROM sqlite_sequence WHERE name = 'pymig_new_posts'",
+            "INSERT INTO sqlite_sequence (name, seq) SELECT 'pymig_new_posts', seq FROM sqlite_sequence WHERE name = 'posts'",
+            'DROP TABLE "posts"',
+            'PRAGMA legacy_alter_table = ON',
+            'ALTER TABLE "pymig_new_posts" RENAME TO "posts"',
+            'PRAGMA legacy_alter_table = OFF',
+            'CREATE INDEX "posts_live_idx" ON "posts" ("id") WHERE status IN (\'draft\', \'published\')',
         ]},
         down_checks={PG: [
+            'check "posts_status_check" (CHECK (status IN (\'draft\', \'published\', \'archived\'))) fails for {count} {noun} of "posts"',
+        ], SQLITE: [
             'check "posts_status_check" (CHECK (status IN (\'draft\', \'published\', \'archived\'))) fails for {count} {noun} of "posts"',
         ]},
     ),
@@ -1348,6 +2200,7 @@ CASES: list[Case] = [
         checks={PG: [
             'table "items" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
         ]},
+        refused={SQLITE: 'column "total" is generated: pymig carries generated columns only on PostgreSQL'},
     ),
     Case(
         "alter_column_type_using_and_default",
@@ -1358,10 +2211,36 @@ CASES: list[Case] = [
         sql={PG: [
             '-- WARNING: alter_column people.age: changing the type from text to integer rewrites the table and its indexes under an ACCESS EXCLUSIVE lock: reads and writes wait until it finishes',
             'ALTER TABLE "people" ALTER COLUMN "age" DROP DEFAULT, ALTER COLUMN "age" TYPE integer USING age::integer, ALTER COLUMN "age" SET DEFAULT 0',
+        ], SQLITE: [
+            'CREATE TABLE "pymig_new_people" (\n'
+            '    "id" INTEGER NOT NULL CONSTRAINT "people_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+            '    "age" INTEGER DEFAULT 0\n'
+            ')',
+            'INSERT INTO "pymig_new_people" ("id", "age")\n'
+            'SELECT "id", CAST(age AS INTEGER) FROM "people"',
+            "DELETE FROM sqlite_sequence WHERE name = 'pymig_new_people'",
+            "INSERT INTO sqlite_sequence (name, seq) SELECT 'pymig_new_people', seq FROM sqlite_sequence WHERE name = 'people'",
+            'DROP TABLE "people"',
+            'PRAGMA legacy_alter_table = ON',
+            'ALTER TABLE "pymig_new_people" RENAME TO "people"',
+            'PRAGMA legacy_alter_table = OFF',
         ]},
         down_sql={PG: [
             '-- WARNING: alter_column people.age: changing the type from integer to text rewrites the table and its indexes under an ACCESS EXCLUSIVE lock: reads and writes wait until it finishes',
             'ALTER TABLE "people" ALTER COLUMN "age" DROP DEFAULT, ALTER COLUMN "age" TYPE text, ALTER COLUMN "age" SET DEFAULT \'unknown\'',
+        ], SQLITE: [
+            'CREATE TABLE "pymig_new_people" (\n'
+            '    "id" INTEGER NOT NULL CONSTRAINT "people_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+            '    "age" TEXT DEFAULT \'unknown\'\n'
+            ')',
+            'INSERT INTO "pymig_new_people" ("id", "age")\n'
+            'SELECT "id", "age" FROM "people"',
+            "DELETE FROM sqlite_sequence WHERE name = 'pymig_new_people'",
+            "INSERT INTO sqlite_sequence (name, seq) SELECT 'pymig_new_people', seq FROM sqlite_sequence WHERE name = 'people'",
+            'DROP TABLE "people"',
+            'PRAGMA legacy_alter_table = ON',
+            'ALTER TABLE "pymig_new_people" RENAME TO "people"',
+            'PRAGMA legacy_alter_table = OFF',
         ]},
         checks={PG: [
             'column "people.age" has {count} {noun} that cannot be converted to integer with using=\'age::integer\'',
@@ -1447,1170 +2326,10 @@ def render(ops, schema: Schema, dialect) -> tuple[list[str], list[str]]:
 # The same cases on SQLite. Where its ALTER TABLE cannot make the change, the table is rebuilt;
 # `rebuild` spells that procedure once, as SqliteDialect.rebuild emits it.
 
-def rebuild(table: str, columns: str, copied: str, select: str | None = None, *, serial: bool = True,
-            then: list[str] = (), fk_check: list[str] = ()) -> list[str]:
-    """The statements of an SQLite table rebuild: the new definition under a temporary name
-    (`columns`: its column and constraint lines), the rows copied (`select`: what is copied into
-    `copied`, by default the same columns), the AUTOINCREMENT counter carried over (`serial`),
-    the old table dropped, the new one renamed in place; then its indexes and triggers (`then`)
-    and the foreign-key check of the tables in `fk_check`."""
-    new = f'"pymig_new_{table}"'
-    steps = [f"CREATE TABLE {new} (\n{columns}\n)",
-             f'INSERT INTO {new} ({copied})\nSELECT {select or copied} FROM "{table}"']
-    if serial:
-        steps += [f"DELETE FROM sqlite_sequence WHERE name = 'pymig_new_{table}'",
-                  f"INSERT INTO sqlite_sequence (name, seq) SELECT 'pymig_new_{table}', seq "
-                  f"FROM sqlite_sequence WHERE name = '{table}'"]
-    steps += [f'DROP TABLE "{table}"', "PRAGMA legacy_alter_table = ON", f'ALTER TABLE {new} RENAME TO "{table}"',
-              "PRAGMA legacy_alter_table = OFF", *then]
-    if fk_check:
-        source = " UNION ALL ".join(f"SELECT * FROM pragma_foreign_key_check('{t}')" for t in fk_check)
-        steps.append(f'-- check: SELECT "table", rowid, parent FROM ({source})')
-    return steps
 
 
-SQLITE_EXPECTED: dict[str, dict[str, list[str]]] = {
-    "create_table_column_types": dict(
-        sql=[
-            'CREATE TABLE "accounts" (\n'
-            '    "id" INTEGER NOT NULL CONSTRAINT "accounts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-            '    "email" VARCHAR(255) NOT NULL,\n'
-            '    "bio" TEXT,\n'
-            '    "created_at" TIMESTAMPTZ DEFAULT CURRENT_TIMESTAMP NOT NULL,\n'
-            '    "last_seen" TIMESTAMP,\n'
-            '    "settings" JSONB TEXT DEFAULT (CAST(\'{}\' AS JSONB TEXT)) NOT NULL,\n'
-            '    "tags" TEXT[] DEFAULT \'{}\' NOT NULL,\n'
-            '    "balance" NUMERIC(10,2) DEFAULT 0 NOT NULL,\n'
-            '    "role" VARCHAR(20) DEFAULT \'member\' NOT NULL,\n'
-            '    "is_admin" BOOLEAN DEFAULT false,\n'
-            '    CONSTRAINT "accounts_email_key" UNIQUE ("email"),\n'
-            '    CONSTRAINT "accounts_balance_check" CHECK (balance >= 0),\n'
-            '    CONSTRAINT "accounts_email_role_key" UNIQUE ("email", "role"),\n'
-            '    CONSTRAINT "accounts_role_known" CHECK (role IN (\'member\', \'admin\'))\n'
-            ')',
-        ],
-        down_sql=[
-            'DROP TABLE "accounts"',
-        ],
-        down_checks=[
-            'table "accounts" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
-        ],
-    ),
-    "create_table_references": dict(
-        sql=[
-            'CREATE TABLE "comments" (\n'
-            '    "id" INTEGER NOT NULL CONSTRAINT "comments_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-            '    "user_id" INTEGER NOT NULL,\n'
-            '    "editor_id" INTEGER,\n'
-            '    "parent_id" BIGINT,\n'
-            '    "body" TEXT NOT NULL,\n'
-            '    CONSTRAINT "comments_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ON DELETE CASCADE,\n'
-            '    CONSTRAINT "comments_editor_id_fkey" FOREIGN KEY ("editor_id") REFERENCES "users" ("id") ON DELETE SET NULL,\n'
-            '    CONSTRAINT "comments_parent_id_fkey" FOREIGN KEY ("parent_id") REFERENCES "comments" ON DELETE RESTRICT\n'
-            ')',
-        ],
-        down_sql=[
-            'DROP TABLE "comments"',
-        ],
-        down_checks=[
-            'table "comments" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
-        ],
-    ),
-    "create_table_composite_primary_key": dict(
-        sql=[
-            'CREATE TABLE "memberships" (\n'
-            '    "user_id" INTEGER NOT NULL,\n'
-            '    "group_name" VARCHAR(50) NOT NULL,\n'
-            '    "joined_at" TIMESTAMPTZ DEFAULT CURRENT_TIMESTAMP NOT NULL,\n'
-            '    CONSTRAINT "memberships_pkey" PRIMARY KEY ("user_id", "group_name"),\n'
-            '    CONSTRAINT "memberships_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users"\n'
-            ')',
-        ],
-        down_sql=[
-            'DROP TABLE "memberships"',
-        ],
-        down_checks=[
-            'table "memberships" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
-        ],
-    ),
-    "create_table_then_index": dict(
-        sql=[
-            'CREATE TABLE "events" (\n'
-            '    "id" INTEGER NOT NULL CONSTRAINT "events_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-            '    "kind" TEXT NOT NULL,\n'
-            '    "at" TIMESTAMPTZ NOT NULL\n'
-            ')',
-            'CREATE INDEX "events_kind_at_idx" ON "events" ("kind", "at" DESC)',
-        ],
-        down_sql=[
-            'DROP INDEX "events_kind_at_idx"',
-            'DROP TABLE "events"',
-        ],
-        down_checks=[
-            'table "events" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
-        ],
-    ),
-    "drop_table_checked": dict(
-        sql=[
-            'DROP TABLE "tags"',
-        ],
-        down_sql=[
-            'CREATE TABLE "tags" (\n'
-            '    "id" INTEGER NOT NULL CONSTRAINT "tags_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-            '    "label" TEXT NOT NULL,\n'
-            '    CONSTRAINT "tags_label_key" UNIQUE ("label")\n'
-            ')',
-        ],
-        checks=[
-            'table "tags" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
-            'table "tags" holds {count} {noun}, which dropping it would lose',
-        ],
-    ),
-    "drop_table_with_indexes_and_foreign_key": dict(
-        sql=[
-            'DROP TABLE "posts"',
-        ],
-        down_sql=[
-            'CREATE TABLE "posts" (\n'
-            '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-            '    "user_id" INTEGER NOT NULL,\n'
-            '    "title" TEXT NOT NULL,\n'
-            '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE,\n'
-            '    CONSTRAINT "posts_user_id_title_key" UNIQUE ("user_id", "title"),\n'
-            '    CONSTRAINT "posts_title_not_blank" CHECK (title <> \'\')\n'
-            ')',
-            'CREATE INDEX "posts_title_lower_idx" ON "posts" (lower(title))',
-            'CREATE INDEX "posts_id_idx" ON "posts" ("id" DESC) WHERE user_id > 0',
-        ],
-        checks=[
-            'table "posts" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
-        ],
-    ),
-    "rename_table_with_foreign_key_and_index": dict(
-        sql=[
-            'ALTER TABLE "users" RENAME TO "accounts"',
-        ],
-        down_sql=[
-            'ALTER TABLE "accounts" RENAME TO "users"',
-        ],
-    ),
-    "rename_table_then_drop_its_index": dict(
-        sql=[
-            'ALTER TABLE "users" RENAME TO "accounts"',
-            'DROP INDEX "users_lower_email_idx"',
-        ],
-        down_sql=[
-            'CREATE INDEX "users_lower_email_idx" ON "accounts" (lower(email))',
-            'ALTER TABLE "accounts" RENAME TO "users"',
-        ],
-    ),
-    "add_column_nullable": dict(
-        sql=[
-            'ALTER TABLE "users" ADD COLUMN "bio" TEXT',
-        ],
-        down_sql=[
-            'ALTER TABLE "users" DROP COLUMN "bio"',
-        ],
-        down_checks=[
-            'column "users.bio" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
-        ],
-    ),
-    "add_column_not_null_with_default": dict(
-        sql=[
-            'ALTER TABLE "users" ADD COLUMN "active" BOOLEAN DEFAULT true NOT NULL',
-        ],
-        down_sql=[
-            'ALTER TABLE "users" DROP COLUMN "active"',
-        ],
-        down_checks=[
-            'column "users.active" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
-        ],
-    ),
-    "add_column_not_null_without_default": dict(
-        sql=[
-            *rebuild(
-                "users",
-                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "email" VARCHAR(255) NOT NULL,\n'
-                '    "name" TEXT,\n'
-                '    "tenant" INTEGER NOT NULL',
-                copied='"id", "email", "name"',
-            ),
-        ],
-        down_sql=[
-            'ALTER TABLE "users" DROP COLUMN "tenant"',
-        ],
-        checks=[
-            'column "users.tenant" is NOT NULL without a default, but table "users" has {count} {noun}, which would get NULL',
-        ],
-        down_checks=[
-            'column "users.tenant" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
-        ],
-    ),
-    "add_column_sql_default": dict(
-        sql=[
-            *rebuild(
-                "users",
-                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "email" VARCHAR(255) NOT NULL,\n'
-                '    "name" TEXT,\n'
-                '    "prefs" JSONB TEXT DEFAULT (CAST(\'{}\' AS JSONB TEXT)) NOT NULL',
-                copied='"id", "email", "name"',
-            ),
-        ],
-        down_sql=[
-            'ALTER TABLE "users" DROP COLUMN "prefs"',
-        ],
-        down_checks=[
-            'column "users.prefs" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
-        ],
-    ),
-    "add_column_unique": dict(
-        sql=[
-            *rebuild(
-                "users",
-                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "email" VARCHAR(255) NOT NULL,\n'
-                '    "name" TEXT,\n'
-                '    "handle" VARCHAR(40),\n'
-                '    CONSTRAINT "users_handle_key" UNIQUE ("handle")',
-                copied='"id", "email", "name"',
-            ),
-        ],
-        down_sql=[
-            *rebuild(
-                "users",
-                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "email" VARCHAR(255) NOT NULL,\n'
-                '    "name" TEXT',
-                copied='"id", "email", "name"',
-            ),
-        ],
-        down_checks=[
-            'column "users.handle" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
-        ],
-    ),
-    "add_column_references_primary_key": dict(
-        sql=[
-            *rebuild(
-                "posts",
-                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "user_id" INTEGER NOT NULL,\n'
-                '    "title" TEXT NOT NULL,\n'
-                '    "editor_id" INTEGER,\n'
-                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE,\n'
-                '    CONSTRAINT "posts_editor_id_fkey" FOREIGN KEY ("editor_id") REFERENCES "users" ("id") ON DELETE SET NULL',
-                copied='"id", "user_id", "title"',
-                fk_check=["posts"],
-            ),
-        ],
-        down_sql=[
-            *rebuild(
-                "posts",
-                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "user_id" INTEGER NOT NULL,\n'
-                '    "title" TEXT NOT NULL,\n'
-                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE',
-                copied='"id", "user_id", "title"',
-                fk_check=["posts"],
-            ),
-        ],
-        down_checks=[
-            'column "posts.editor_id" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
-        ],
-    ),
-    "add_column_references_column": dict(
-        sql=[
-            *rebuild(
-                "posts",
-                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "user_id" INTEGER NOT NULL,\n'
-                '    "title" TEXT NOT NULL,\n'
-                '    "reviewer_id" INTEGER,\n'
-                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE,\n'
-                '    CONSTRAINT "posts_reviewer_id_fkey" FOREIGN KEY ("reviewer_id") REFERENCES "users" ("id")',
-                copied='"id", "user_id", "title"',
-                fk_check=["posts"],
-            ),
-        ],
-        down_sql=[
-            *rebuild(
-                "posts",
-                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "user_id" INTEGER NOT NULL,\n'
-                '    "title" TEXT NOT NULL,\n'
-                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE',
-                copied='"id", "user_id", "title"',
-                fk_check=["posts"],
-            ),
-        ],
-        down_checks=[
-            'column "posts.reviewer_id" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
-        ],
-    ),
-    "add_column_check": dict(
-        sql=[
-            *rebuild(
-                "users",
-                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "email" VARCHAR(255) NOT NULL,\n'
-                '    "name" TEXT,\n'
-                '    "age" INTEGER,\n'
-                '    CONSTRAINT "users_age_check" CHECK (age >= 0)',
-                copied='"id", "email", "name"',
-            ),
-        ],
-        down_sql=[
-            *rebuild(
-                "users",
-                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "email" VARCHAR(255) NOT NULL,\n'
-                '    "name" TEXT',
-                copied='"id", "email", "name"',
-            ),
-        ],
-        checks=[
-            'check "users_age_check" (CHECK (age >= 0)) fails for {count} {noun} of "users"',
-        ],
-        down_checks=[
-            'column "users.age" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
-        ],
-    ),
-    "drop_column_with_indexes_and_constraints": dict(
-        sql=[
-            *rebuild(
-                "users",
-                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "name" TEXT',
-                copied='"id", "name"',
-            ),
-        ],
-        down_sql=[
-            *rebuild(
-                "users",
-                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "name" TEXT,\n'
-                '    "email" VARCHAR(255) NOT NULL,\n'
-                '    CONSTRAINT "users_email_key" UNIQUE ("email"),\n'
-                '    CONSTRAINT "users_email_check" CHECK (email <> \'\')',
-                copied='"id", "name"',
-                then=[
-                    'CREATE INDEX "users_lower_email_idx" ON "users" (lower(email))',
-                    'CREATE INDEX "users_name_email_idx" ON "users" ("name", "email")',
-                ],
-            ),
-        ],
-        checks=[
-            'column "users.email" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
-            'column "users.email" holds {count} non-NULL {noun}, which dropping it would lose',
-        ],
-        down_checks=[
-            'column "users.email" is NOT NULL without a default, but table "users" has {count} {noun}, which would get NULL',
-            'check "users_email_check" (CHECK (email <> \'\')) fails for {count} {noun} of "users"',
-        ],
-    ),
-    "drop_column_with_foreign_key": dict(
-        sql=[
-            *rebuild(
-                "posts",
-                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "user_id" INTEGER NOT NULL,\n'
-                '    "title" TEXT NOT NULL,\n'
-                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE',
-                copied='"id", "user_id", "title"',
-                fk_check=["posts"],
-            ),
-        ],
-        down_sql=[
-            *rebuild(
-                "posts",
-                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "user_id" INTEGER NOT NULL,\n'
-                '    "title" TEXT NOT NULL,\n'
-                '    "editor_id" INTEGER,\n'
-                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE,\n'
-                '    CONSTRAINT "posts_editor_id_fkey" FOREIGN KEY ("editor_id") REFERENCES "users" ("id") ON DELETE SET NULL',
-                copied='"id", "user_id", "title"',
-                fk_check=["posts"],
-            ),
-        ],
-        checks=[
-            'column "posts.editor_id" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
-        ],
-    ),
-    "drop_column_with_default_and_check": dict(
-        sql=[
-            *rebuild(
-                "users",
-                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "email" VARCHAR(255) NOT NULL,\n'
-                '    "name" TEXT',
-                copied='"id", "email", "name"',
-            ),
-        ],
-        down_sql=[
-            *rebuild(
-                "users",
-                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "email" VARCHAR(255) NOT NULL,\n'
-                '    "name" TEXT,\n'
-                '    "score" INTEGER DEFAULT 0 NOT NULL,\n'
-                '    CONSTRAINT "users_score_check" CHECK (score >= 0)',
-                copied='"id", "email", "name"',
-            ),
-        ],
-        checks=[
-            'column "users.score" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
-        ],
-        down_checks=[
-            'check "users_score_check" (CHECK (score >= 0)) fails for {count} {noun} of "users"',
-        ],
-    ),
-    "drop_column_in_multi_column_unique": dict(
-        sql=[
-            *rebuild(
-                "slots",
-                '    "id" INTEGER NOT NULL CONSTRAINT "slots_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "room" TEXT NOT NULL',
-                copied='"id", "room"',
-            ),
-        ],
-        down_sql=[
-            *rebuild(
-                "slots",
-                '    "id" INTEGER NOT NULL CONSTRAINT "slots_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "room" TEXT NOT NULL,\n'
-                '    "starts_at" TIMESTAMPTZ NOT NULL,\n'
-                '    CONSTRAINT "slots_room_starts_at_key" UNIQUE ("room", "starts_at")',
-                copied='"id", "room"',
-            ),
-        ],
-        checks=[
-            'column "slots.starts_at" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
-            'column "slots.starts_at" holds {count} non-NULL {noun}, which dropping it would lose',
-        ],
-        down_checks=[
-            'column "slots.starts_at" is NOT NULL without a default, but table "slots" has {count} {noun}, which would get NULL',
-        ],
-    ),
-    "rename_column_with_index_and_check": dict(
-        sql=[
-            'ALTER TABLE "users" RENAME COLUMN "email" TO "address"',
-        ],
-        down_sql=[
-            'ALTER TABLE "users" RENAME COLUMN "address" TO "email"',
-        ],
-    ),
-    "rename_column_referenced_by_foreign_key": dict(
-        sql=[
-            'ALTER TABLE "users" RENAME COLUMN "id" TO "user_id"',
-        ],
-        down_sql=[
-            'ALTER TABLE "users" RENAME COLUMN "user_id" TO "id"',
-        ],
-    ),
-    "alter_column_widen_type": dict(
-        sql=[
-            *rebuild(
-                "products",
-                '    "id" INTEGER NOT NULL CONSTRAINT "products_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "code" VARCHAR(64)',
-                copied='"id", "code"',
-            ),
-        ],
-        down_sql=[
-            *rebuild(
-                "products",
-                '    "id" INTEGER NOT NULL CONSTRAINT "products_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "code" VARCHAR(20)',
-                copied='"id", "code"',
-            ),
-        ],
-    ),
-    "alter_column_type_using": dict(
-        sql=[
-            *rebuild(
-                "products",
-                '    "id" INTEGER NOT NULL CONSTRAINT "products_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "price" INTEGER',
-                copied='"id", "price"',
-                select='"id", CAST(price AS INTEGER)',
-            ),
-        ],
-        down_sql=[
-            *rebuild(
-                "products",
-                '    "id" INTEGER NOT NULL CONSTRAINT "products_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "price" VARCHAR(10)',
-                copied='"id", "price"',
-            ),
-        ],
-    ),
-    "alter_column_set_not_null": dict(
-        sql=[
-            *rebuild(
-                "users",
-                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "email" VARCHAR(255) NOT NULL,\n'
-                '    "name" TEXT NOT NULL',
-                copied='"id", "email", "name"',
-            ),
-        ],
-        down_sql=[
-            *rebuild(
-                "users",
-                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "email" VARCHAR(255) NOT NULL,\n'
-                '    "name" TEXT',
-                copied='"id", "email", "name"',
-            ),
-        ],
-        checks=[
-            'column "users.name" is NULL in {count} {noun}, so it cannot become NOT NULL',
-        ],
-    ),
-    "alter_column_drop_not_null": dict(
-        sql=[
-            *rebuild(
-                "users",
-                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "email" VARCHAR(255),\n'
-                '    "name" TEXT',
-                copied='"id", "email", "name"',
-            ),
-        ],
-        down_sql=[
-            *rebuild(
-                "users",
-                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "email" VARCHAR(255) NOT NULL,\n'
-                '    "name" TEXT',
-                copied='"id", "email", "name"',
-            ),
-        ],
-        down_checks=[
-            'column "users.email" is NULL in {count} {noun}, so it cannot become NOT NULL',
-        ],
-    ),
-    "alter_column_set_default": dict(
-        sql=[
-            *rebuild(
-                "users",
-                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "email" VARCHAR(255) NOT NULL,\n'
-                '    "name" TEXT DEFAULT \'anonymous\'',
-                copied='"id", "email", "name"',
-            ),
-        ],
-        down_sql=[
-            *rebuild(
-                "users",
-                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "email" VARCHAR(255) NOT NULL,\n'
-                '    "name" TEXT',
-                copied='"id", "email", "name"',
-            ),
-        ],
-    ),
-    "alter_column_drop_default": dict(
-        sql=[
-            *rebuild(
-                "users",
-                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "email" VARCHAR(255) NOT NULL,\n'
-                '    "name" TEXT,\n'
-                '    "created_at" TIMESTAMPTZ',
-                copied='"id", "email", "name", "created_at"',
-            ),
-        ],
-        down_sql=[
-            *rebuild(
-                "users",
-                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "email" VARCHAR(255) NOT NULL,\n'
-                '    "name" TEXT,\n'
-                '    "created_at" TIMESTAMPTZ DEFAULT CURRENT_TIMESTAMP',
-                copied='"id", "email", "name", "created_at"',
-            ),
-        ],
-    ),
-    "alter_column_change_default": dict(
-        sql=[
-            *rebuild(
-                "users",
-                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "email" VARCHAR(255) NOT NULL,\n'
-                '    "name" TEXT,\n'
-                '    "role" VARCHAR(20) DEFAULT \'guest\' NOT NULL',
-                copied='"id", "email", "name", "role"',
-            ),
-        ],
-        down_sql=[
-            *rebuild(
-                "users",
-                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "email" VARCHAR(255) NOT NULL,\n'
-                '    "name" TEXT,\n'
-                '    "role" VARCHAR(20) DEFAULT \'member\' NOT NULL',
-                copied='"id", "email", "name", "role"',
-            ),
-        ],
-    ),
-    "alter_column_type_nullable_and_default": dict(
-        sql=[
-            *rebuild(
-                "users",
-                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "email" VARCHAR(255) NOT NULL,\n'
-                '    "name" VARCHAR(100) DEFAULT \'anonymous\' NOT NULL',
-                copied='"id", "email", "name"',
-            ),
-        ],
-        down_sql=[
-            *rebuild(
-                "users",
-                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "email" VARCHAR(255) NOT NULL,\n'
-                '    "name" TEXT',
-                copied='"id", "email", "name"',
-            ),
-        ],
-        checks=[
-            'column "users.name" is NULL in {count} {noun}, so it cannot become NOT NULL',
-        ],
-    ),
-    "create_index_plain": dict(
-        sql=[
-            'CREATE INDEX "users_email_idx" ON "users" ("email")',
-        ],
-        down_sql=[
-            'DROP INDEX "users_email_idx"',
-        ],
-    ),
-    "create_index_multi_column": dict(
-        sql=[
-            'CREATE INDEX "posts_user_id_title_idx" ON "posts" ("user_id", "title")',
-        ],
-        down_sql=[
-            'DROP INDEX "posts_user_id_title_idx"',
-        ],
-    ),
-    "create_index_desc": dict(
-        sql=[
-            'CREATE INDEX "users_last_login_at_idx" ON "users" ("last_login_at" DESC)',
-        ],
-        down_sql=[
-            'DROP INDEX "users_last_login_at_idx"',
-        ],
-    ),
-    "create_index_expression": dict(
-        sql=[
-            'CREATE INDEX "users_lower_email_idx" ON "users" (lower(email))',
-        ],
-        down_sql=[
-            'DROP INDEX "users_lower_email_idx"',
-        ],
-    ),
-    "create_index_partial": dict(
-        sql=[
-            'CREATE INDEX "users_live_email_idx" ON "users" ("email") WHERE deleted_at IS NULL',
-        ],
-        down_sql=[
-            'DROP INDEX "users_live_email_idx"',
-        ],
-    ),
-    "create_index_unique": dict(
-        sql=[
-            'CREATE UNIQUE INDEX "users_email_idx" ON "users" ("email")',
-        ],
-        down_sql=[
-            'DROP INDEX "users_email_idx"',
-        ],
-        checks=[
-            '{count} {noun} of "users" share {groups} of (email), which unique index "users_email_idx" allows only once',
-        ],
-    ),
-    "rename_index": dict(
-        sql=[
-            'DROP INDEX "users_lower_email_idx"',
-            'CREATE UNIQUE INDEX "users_email_ci_key" ON "users" (lower(email)) WHERE name IS NOT NULL',
-        ],
-        down_sql=[
-            'DROP INDEX "users_email_ci_key"',
-            'CREATE UNIQUE INDEX "users_lower_email_idx" ON "users" (lower(email)) WHERE name IS NOT NULL',
-        ],
-    ),
-    "drop_index_plain": dict(
-        sql=[
-            'DROP INDEX "users_email_idx"',
-        ],
-        down_sql=[
-            'CREATE INDEX "users_email_idx" ON "users" ("email")',
-        ],
-    ),
-    "drop_index_unique_partial": dict(
-        sql=[
-            'DROP INDEX "users_named_email_key"',
-        ],
-        down_sql=[
-            'CREATE UNIQUE INDEX "users_named_email_key" ON "users" ("email") WHERE name IS NOT NULL',
-        ],
-        down_checks=[
-            '{count} {noun} of "users" share {groups} of (email), which unique index "users_named_email_key" allows only once',
-        ],
-    ),
-    "add_foreign_key_explicit_columns": dict(
-        sql=[
-            *rebuild(
-                "posts",
-                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "user_id" INTEGER NOT NULL,\n'
-                '    "title" TEXT NOT NULL,\n'
-                '    "editor_id" INTEGER,\n'
-                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE,\n'
-                '    CONSTRAINT "posts_editor_id_fkey" FOREIGN KEY ("editor_id") REFERENCES "users" ("id") ON DELETE SET NULL',
-                copied='"id", "user_id", "title", "editor_id"',
-                fk_check=["posts"],
-            ),
-        ],
-        down_sql=[
-            *rebuild(
-                "posts",
-                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "user_id" INTEGER NOT NULL,\n'
-                '    "title" TEXT NOT NULL,\n'
-                '    "editor_id" INTEGER,\n'
-                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE',
-                copied='"id", "user_id", "title", "editor_id"',
-                fk_check=["posts"],
-            ),
-        ],
-        checks=[
-            'table "posts" has {count} {noun} whose (editor_id) finds no match in "users"(id), which foreign key "posts_editor_id_fkey" forbids',
-        ],
-    ),
-    "add_foreign_key_primary_key_default": dict(
-        sql=[
-            *rebuild(
-                "posts",
-                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "user_id" INTEGER NOT NULL,\n'
-                '    "title" TEXT NOT NULL,\n'
-                '    "author_id" INTEGER,\n'
-                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE,\n'
-                '    CONSTRAINT "posts_author_fk" FOREIGN KEY ("author_id") REFERENCES "users" ("id")',
-                copied='"id", "user_id", "title", "author_id"',
-                fk_check=["posts"],
-            ),
-        ],
-        down_sql=[
-            *rebuild(
-                "posts",
-                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "user_id" INTEGER NOT NULL,\n'
-                '    "title" TEXT NOT NULL,\n'
-                '    "author_id" INTEGER,\n'
-                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE',
-                copied='"id", "user_id", "title", "author_id"',
-                fk_check=["posts"],
-            ),
-        ],
-        checks=[
-            'table "posts" has {count} {noun} whose (author_id) finds no match in "users"(id), which foreign key "posts_author_fk" forbids',
-        ],
-    ),
-    "add_foreign_key_on_delete_no_action": dict(
-        sql=[
-            *rebuild(
-                "posts",
-                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "user_id" INTEGER NOT NULL,\n'
-                '    "title" TEXT NOT NULL,\n'
-                '    "editor_id" INTEGER,\n'
-                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE,\n'
-                '    CONSTRAINT "posts_editor_id_fkey" FOREIGN KEY ("editor_id") REFERENCES "users" ("id")',
-                copied='"id", "user_id", "title", "editor_id"',
-                fk_check=["posts"],
-            ),
-        ],
-        down_sql=[
-            *rebuild(
-                "posts",
-                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "user_id" INTEGER NOT NULL,\n'
-                '    "title" TEXT NOT NULL,\n'
-                '    "editor_id" INTEGER,\n'
-                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE',
-                copied='"id", "user_id", "title", "editor_id"',
-                fk_check=["posts"],
-            ),
-        ],
-        checks=[
-            'table "posts" has {count} {noun} whose (editor_id) finds no match in "users"(id), which foreign key "posts_editor_id_fkey" forbids',
-        ],
-    ),
-    "add_unique": dict(
-        sql=[
-            *rebuild(
-                "posts",
-                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "user_id" INTEGER NOT NULL,\n'
-                '    "title" TEXT NOT NULL,\n'
-                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE,\n'
-                '    CONSTRAINT "posts_user_id_title_key" UNIQUE ("user_id", "title")',
-                copied='"id", "user_id", "title"',
-                fk_check=["posts"],
-            ),
-        ],
-        down_sql=[
-            *rebuild(
-                "posts",
-                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "user_id" INTEGER NOT NULL,\n'
-                '    "title" TEXT NOT NULL,\n'
-                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE',
-                copied='"id", "user_id", "title"',
-                fk_check=["posts"],
-            ),
-        ],
-        checks=[
-            '{count} {noun} of "posts" share {groups} of (user_id, title), which unique "posts_user_id_title_key" allows only once',
-        ],
-    ),
-    "add_check": dict(
-        sql=[
-            *rebuild(
-                "users",
-                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "email" VARCHAR(255) NOT NULL,\n'
-                '    "name" TEXT,\n'
-                '    CONSTRAINT "users_email_has_at" CHECK (email LIKE \'%@%\')',
-                copied='"id", "email", "name"',
-            ),
-        ],
-        down_sql=[
-            *rebuild(
-                "users",
-                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "email" VARCHAR(255) NOT NULL,\n'
-                '    "name" TEXT',
-                copied='"id", "email", "name"',
-            ),
-        ],
-        checks=[
-            'check "users_email_has_at" (CHECK (email LIKE \'%@%\')) fails for {count} {noun} of "users"',
-        ],
-    ),
-    "drop_constraint_check": dict(
-        sql=[
-            *rebuild(
-                "users",
-                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "email" VARCHAR(255) NOT NULL,\n'
-                '    "name" TEXT',
-                copied='"id", "email", "name"',
-            ),
-        ],
-        down_sql=[
-            *rebuild(
-                "users",
-                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "email" VARCHAR(255) NOT NULL,\n'
-                '    "name" TEXT,\n'
-                '    CONSTRAINT "users_email_has_at" CHECK (email LIKE \'%@%\')',
-                copied='"id", "email", "name"',
-            ),
-        ],
-        down_checks=[
-            'check "users_email_has_at" (CHECK (email LIKE \'%@%\')) fails for {count} {noun} of "users"',
-        ],
-    ),
-    "drop_constraint_foreign_key": dict(
-        sql=[
-            *rebuild(
-                "posts",
-                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "user_id" INTEGER NOT NULL,\n'
-                '    "title" TEXT NOT NULL',
-                copied='"id", "user_id", "title"',
-            ),
-        ],
-        down_sql=[
-            *rebuild(
-                "posts",
-                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "user_id" INTEGER NOT NULL,\n'
-                '    "title" TEXT NOT NULL,\n'
-                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE',
-                copied='"id", "user_id", "title"',
-                fk_check=["posts"],
-            ),
-        ],
-        down_checks=[
-            'table "posts" has {count} {noun} whose (user_id) finds no match in "users"(id), which foreign key "posts_user_id_fkey" forbids',
-        ],
-    ),
-    "drop_constraint_unique": dict(
-        sql=[
-            *rebuild(
-                "posts",
-                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "user_id" INTEGER NOT NULL,\n'
-                '    "title" TEXT NOT NULL,\n'
-                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE',
-                copied='"id", "user_id", "title"',
-                fk_check=["posts"],
-            ),
-        ],
-        down_sql=[
-            *rebuild(
-                "posts",
-                '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "user_id" INTEGER NOT NULL,\n'
-                '    "title" TEXT NOT NULL,\n'
-                '    CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE,\n'
-                '    CONSTRAINT "posts_user_id_title_key" UNIQUE ("user_id", "title")',
-                copied='"id", "user_id", "title"',
-                fk_check=["posts"],
-            ),
-        ],
-        down_checks=[
-            '{count} {noun} of "posts" share {groups} of (user_id, title), which unique "posts_user_id_title_key" allows only once',
-        ],
-    ),
-    "run_sql_schema_with_down": dict(
-        sql=[
-            'CREATE TABLE audit_log (id bigserial PRIMARY KEY, message text NOT NULL)',
-            '-- check: SELECT "table", rowid, parent FROM (SELECT * FROM pragma_foreign_key_check)',
-        ],
-        down_sql=[
-            'DROP TABLE audit_log',
-            '-- check: SELECT "table", rowid, parent FROM (SELECT * FROM pragma_foreign_key_check)',
-        ],
-    ),
-    "run_sql_data_with_down": dict(
-        sql=[
-            'UPDATE users SET name = upper(name)',
-            '-- check: SELECT "table", rowid, parent FROM (SELECT * FROM pragma_foreign_key_check)',
-        ],
-        down_sql=[
-            'UPDATE users SET name = lower(name)',
-            '-- check: SELECT "table", rowid, parent FROM (SELECT * FROM pragma_foreign_key_check)',
-        ],
-    ),
-    "run_python_with_down": dict(
-        sql=[
-            '-- python: run_python add_guest',
-            '-- check: SELECT "table", rowid, parent FROM (SELECT * FROM pragma_foreign_key_check)',
-        ],
-        down_sql=[
-            '-- python: run_python remove_guest',
-            '-- check: SELECT "table", rowid, parent FROM (SELECT * FROM pragma_foreign_key_check)',
-        ],
-    ),
-    "backfill_with_reverse_in_batches": dict(
-        sql=[
-            "-- batches of 2 by id, in the migration's transaction:\n"
-            'UPDATE "users" SET "name" = upper(name) WHERE "id" IN (SELECT "id" FROM "users" WHERE true ORDER BY "id" LIMIT {limit}) RETURNING "id"\n'
-            '-- next batches:\n'
-            'UPDATE "users" SET "name" = upper(name) WHERE "id" IN (SELECT "id" FROM "users" WHERE "id" > {after} ORDER BY "id" LIMIT {limit}) RETURNING "id"',
-        ],
-        down_sql=[
-            "-- batches of 2 by id, in the migration's transaction:\n"
-            'UPDATE "users" SET "name" = lower(name) WHERE "id" IN (SELECT "id" FROM "users" WHERE true ORDER BY "id" LIMIT {limit}) RETURNING "id"\n'
-            '-- next batches:\n'
-            'UPDATE "users" SET "name" = lower(name) WHERE "id" IN (SELECT "id" FROM "users" WHERE "id" > {after} ORDER BY "id" LIMIT {limit}) RETURNING "id"',
-        ],
-    ),
-    "backfill_where_with_reverse": dict(
-        sql=[
-            "-- batches of 10000 by id, in the migration's transaction:\n"
-            'UPDATE "users" SET "name" = name || \'!\' WHERE "id" IN (SELECT "id" FROM "users" WHERE true AND (email LIKE \'%.org\') ORDER BY "id" LIMIT {limit}) RETURNING "id"\n'
-            '-- next batches:\n'
-            'UPDATE "users" SET "name" = name || \'!\' WHERE "id" IN (SELECT "id" FROM "users" WHERE "id" > {after} AND (email LIKE \'%.org\') ORDER BY "id" LIMIT {limit}) RETURNING "id"',
-        ],
-        down_sql=[
-            "-- batches of 10000 by id, in the migration's transaction:\n"
-            'UPDATE "users" SET "name" = rtrim(name, \'!\') WHERE "id" IN (SELECT "id" FROM "users" WHERE true ORDER BY "id" LIMIT {limit}) RETURNING "id"\n'
-            '-- next batches:\n'
-            'UPDATE "users" SET "name" = rtrim(name, \'!\') WHERE "id" IN (SELECT "id" FROM "users" WHERE "id" > {after} ORDER BY "id" LIMIT {limit}) RETURNING "id"',
-        ],
-    ),
-    "backfill_column_added_in_same_migration": dict(
-        sql=[
-            'ALTER TABLE "users" ADD COLUMN "display_name" TEXT',
-            "-- batches of 10000 by id, in the migration's transaction:\n"
-            'UPDATE "users" SET "display_name" = upper(name) WHERE "id" IN (SELECT "id" FROM "users" WHERE true ORDER BY "id" LIMIT {limit}) RETURNING "id"\n'
-            '-- next batches:\n'
-            'UPDATE "users" SET "display_name" = upper(name) WHERE "id" IN (SELECT "id" FROM "users" WHERE "id" > {after} ORDER BY "id" LIMIT {limit}) RETURNING "id"',
-        ],
-        down_sql=[
-            'ALTER TABLE "users" DROP COLUMN "display_name"',
-        ],
-        down_checks=[
-            'column "users.display_name" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
-        ],
-    ),
-    "backfill_table_without_primary_key": dict(
-        sql=[
-            'UPDATE "settings" SET "value" = upper(value)',
-        ],
-        down_sql=[
-            'UPDATE "settings" SET "value" = lower(value)',
-        ],
-    ),
-    "preflight_passes": dict(
-        sql=[],
-        down_sql=[],
-        checks=[
-            'every email has an @',
-        ],
-    ),
-    "role_vocabulary_change": dict(
-        sql=[
-            'ALTER TABLE "users" ADD COLUMN "role_new" VARCHAR(20)',
-            "-- batches of 10000 by id, in the migration's transaction:\n"
-            'UPDATE "users" SET "role_new" = CASE role WHEN \'user\' THEN \'member\' ELSE role END WHERE "id" IN (SELECT "id" FROM "users" WHERE true ORDER BY "id" LIMIT {limit}) RETURNING "id"\n'
-            '-- next batches:\n'
-            'UPDATE "users" SET "role_new" = CASE role WHEN \'user\' THEN \'member\' ELSE role END WHERE "id" IN (SELECT "id" FROM "users" WHERE "id" > {after} ORDER BY "id" LIMIT {limit}) RETURNING "id"',
-            *rebuild(
-                "users",
-                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "email" VARCHAR(255) NOT NULL,\n'
-                '    "name" TEXT,\n'
-                '    "role" VARCHAR(20) DEFAULT \'user\' NOT NULL,\n'
-                '    "role_new" VARCHAR(20) DEFAULT \'member\' NOT NULL',
-                copied='"id", "email", "name", "role", "role_new"',
-            ),
-            *rebuild(
-                "users",
-                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "email" VARCHAR(255) NOT NULL,\n'
-                '    "name" TEXT,\n'
-                '    "role" VARCHAR(20) DEFAULT \'user\' NOT NULL,\n'
-                '    "role_new" VARCHAR(20) DEFAULT \'member\' NOT NULL,\n'
-                '    CONSTRAINT "users_role_known" CHECK (role_new IN (\'member\', \'admin\'))',
-                copied='"id", "email", "name", "role", "role_new"',
-            ),
-            'ALTER TABLE "users" DROP COLUMN "role"',
-            'ALTER TABLE "users" RENAME COLUMN "role_new" TO "role"',
-        ],
-        down_sql=[
-            'ALTER TABLE "users" RENAME COLUMN "role" TO "role_new"',
-            'ALTER TABLE "users" ADD COLUMN "role" VARCHAR(20) DEFAULT \'user\' NOT NULL',
-            *rebuild(
-                "users",
-                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "email" VARCHAR(255) NOT NULL,\n'
-                '    "name" TEXT,\n'
-                '    "role_new" VARCHAR(20) DEFAULT \'member\' NOT NULL,\n'
-                '    "role" VARCHAR(20) DEFAULT \'user\' NOT NULL',
-                copied='"id", "email", "name", "role_new", "role"',
-            ),
-            *rebuild(
-                "users",
-                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "email" VARCHAR(255) NOT NULL,\n'
-                '    "name" TEXT,\n'
-                '    "role_new" VARCHAR(20),\n'
-                '    "role" VARCHAR(20) DEFAULT \'user\' NOT NULL',
-                copied='"id", "email", "name", "role_new", "role"',
-            ),
-            'ALTER TABLE "users" DROP COLUMN "role_new"',
-        ],
-        checks=[
-            'column "users.role_new" is NULL in {count} {noun}, so it cannot become NOT NULL',
-            'check "users_role_known" (CHECK (role_new IN (\'member\', \'admin\'))) fails for {count} {noun} of "users"',
-            'column "users.role" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
-        ],
-        down_checks=[
-            'column "users.role_new" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
-        ],
-    ),
-    "drop_constraint_check_in_list": dict(
-        sql=[
-            'CREATE TABLE "pymig_new_posts" (\n'
-            '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-            '    "status" VARCHAR(20) NOT NULL\n'
-            ')',
-            'INSERT INTO "pymig_new_posts" ("id", "status")\n'
-            'SELECT "id", "status" FROM "posts"',
-            "DELETE FROM sqlite_sequence WHERE name = 'pymig_new_posts'",
-            "INSERT INTO sqlite_sequence (name, seq) SELECT 'pymig_new_posts', seq FROM sqlite_sequence WHERE name = 'posts'",
-            'DROP TABLE "posts"',
-            'PRAGMA legacy_alter_table = ON',
-            'ALTER TABLE "pymig_new_posts" RENAME TO "posts"',
-            'PRAGMA legacy_alter_table = OFF',
-            'CREATE INDEX "posts_live_idx" ON "posts" ("id") WHERE status IN (\'draft\', \'published\')',
-            'DROP INDEX "posts_live_idx"',
-        ],
-        down_sql=[
-            'CREATE INDEX "posts_live_idx" ON "posts" ("id") WHERE status IN (\'draft\', \'published\')',
-            'CREATE TABLE "pymig_new_posts" (\n'
-            '    "id" INTEGER NOT NULL CONSTRAINT "posts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-            '    "status" VARCHAR(20) NOT NULL,\n'
-            '    CONSTRAINT "posts_status_check" CHECK (status IN (\'draft\', \'published\', \'archived\'))\n'
-            ')',
-            'INSERT INTO "pymig_new_posts" ("id", "status")\n'
-            'SELECT "id", "status" FROM "posts"',
-            "DELETE FROM sqlite_sequence WHERE name = 'pymig_new_posts'",
-            "INSERT INTO sqlite_sequence (name, seq) SELECT 'pymig_new_posts', seq FROM sqlite_sequence WHERE name = 'posts'",
-            'DROP TABLE "posts"',
-            'PRAGMA legacy_alter_table = ON',
-            'ALTER TABLE "pymig_new_posts" RENAME TO "posts"',
-            'PRAGMA legacy_alter_table = OFF',
-            'CREATE INDEX "posts_live_idx" ON "posts" ("id") WHERE status IN (\'draft\', \'published\')',
-        ],
-        down_checks=[
-            'check "posts_status_check" (CHECK (status IN (\'draft\', \'published\', \'archived\'))) fails for {count} {noun} of "posts"',
-        ],
-    ),
-    "alter_column_type_using_and_default": dict(
-        sql=[
-            'CREATE TABLE "pymig_new_people" (\n'
-            '    "id" INTEGER NOT NULL CONSTRAINT "people_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-            '    "age" INTEGER DEFAULT 0\n'
-            ')',
-            'INSERT INTO "pymig_new_people" ("id", "age")\n'
-            'SELECT "id", CAST(age AS INTEGER) FROM "people"',
-            "DELETE FROM sqlite_sequence WHERE name = 'pymig_new_people'",
-            "INSERT INTO sqlite_sequence (name, seq) SELECT 'pymig_new_people', seq FROM sqlite_sequence WHERE name = 'people'",
-            'DROP TABLE "people"',
-            'PRAGMA legacy_alter_table = ON',
-            'ALTER TABLE "pymig_new_people" RENAME TO "people"',
-            'PRAGMA legacy_alter_table = OFF',
-        ],
-        down_sql=[
-            'CREATE TABLE "pymig_new_people" (\n'
-            '    "id" INTEGER NOT NULL CONSTRAINT "people_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-            '    "age" TEXT DEFAULT \'unknown\'\n'
-            ')',
-            'INSERT INTO "pymig_new_people" ("id", "age")\n'
-            'SELECT "id", "age" FROM "people"',
-            "DELETE FROM sqlite_sequence WHERE name = 'pymig_new_people'",
-            "INSERT INTO sqlite_sequence (name, seq) SELECT 'pymig_new_people', seq FROM sqlite_sequence WHERE name = 'people'",
-            'DROP TABLE "people"',
-            'PRAGMA legacy_alter_table = ON',
-            'ALTER TABLE "pymig_new_people" RENAME TO "people"',
-            'PRAGMA legacy_alter_table = OFF',
-        ],
-    ),
-}
-SQLITE_REFUSED = {  # case id -> the plan-time error: what SQLite has no meaning for
-    "drop_column_in_covering_index": 'INCLUDE columns have no SQLite meaning (SQLite indexes store only their key)',
-    "drop_table_with_generated_column": 'column "total" is generated: pymig carries generated columns only on PostgreSQL',
-    "create_index_gin": 'index method gin has no SQLite meaning (SQLite indexes are b-trees)',
-    "create_index_hash": 'index method hash has no SQLite meaning (SQLite indexes are b-trees)',
-    "drop_index_expression_gin": 'index method gin has no SQLite meaning (SQLite indexes are b-trees)',
-}
 
 
-for _i, _case in enumerate(CASES):
-    if _case.id in SQLITE_REFUSED:
-        CASES[_i] = replace(_case, refused={**_case.refused, SQLITE: SQLITE_REFUSED[_case.id]})
-        continue
-    _expected = SQLITE_EXPECTED[_case.id]
-    CASES[_i] = replace(_case, **{key: {**getattr(_case, key), SQLITE: _expected[key]} for key in _expected})
 
 
 # -- views, enums, comments, privileges, sequences, functions, triggers (tests/cases_objects.py) --

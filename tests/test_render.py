@@ -64,3 +64,26 @@ def test_refused_before_anything_runs(case, dialect):
         for op in [*case.setup, *case.ops]:
             DIALECTS[dialect]().check_operation(op)
     assert case.refused[dialect] in refused.value.message
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_case_goes_through_load_validate_and_each_dialects_checks(case, tmp_path):
+    """What a migration file goes through before anything runs: `load` imports the module and
+    validates each operation, and each dialect accepts the operations (setup included), or
+    refuses them as the case says."""
+    import re
+
+    from pymig.loader import MigrationFile, load
+
+    path = tmp_path / "002_case.py"
+    path.write_text(f"from cases import CASES\n\noperations = [*CASES[{CASES.index(case)}].ops]\n")
+    assert list(load(MigrationFile(2, "case", path)).operations) == list(case.ops)
+    ops = [*case.setup, *case.ops]
+    for name, dialect in DIALECTS.items():
+        if name in case.refused:
+            with pytest.raises(PymigError, match=re.escape(case.refused[name])):
+                for op in ops:
+                    dialect().check_operation(op)
+        else:
+            for op in ops:
+                dialect().check_operation(op)
