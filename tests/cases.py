@@ -2027,25 +2027,22 @@ CASES: list[Case] = [
             'UPDATE "users" SET "role_new" = CASE role WHEN \'user\' THEN \'member\' ELSE role END WHERE "id" IN (SELECT "id" FROM "users" WHERE true ORDER BY "id" LIMIT {limit}) RETURNING "id"\n'
             '-- next batches:\n'
             'UPDATE "users" SET "role_new" = CASE role WHEN \'user\' THEN \'member\' ELSE role END WHERE "id" IN (SELECT "id" FROM "users" WHERE "id" > {after} ORDER BY "id" LIMIT {limit}) RETURNING "id"',
-            *rebuild(
-                "users",
-                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "email" VARCHAR(255) NOT NULL,\n'
-                '    "name" TEXT,\n'
-                '    "role" VARCHAR(20) DEFAULT \'user\' NOT NULL,\n'
-                '    "role_new" VARCHAR(20) DEFAULT \'member\' NOT NULL',
-                copied='"id", "email", "name", "role", "role_new"',
-            ),
-            *rebuild(
-                "users",
-                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "email" VARCHAR(255) NOT NULL,\n'
-                '    "name" TEXT,\n'
-                '    "role" VARCHAR(20) DEFAULT \'user\' NOT NULL,\n'
-                '    "role_new" VARCHAR(20) DEFAULT \'member\' NOT NULL,\n'
-                '    CONSTRAINT "users_role_known" CHECK (role_new IN (\'member\', \'admin\'))',
-                copied='"id", "email", "name", "role", "role_new"',
-            ),
+            'CREATE TABLE "pymig_new_users" (\n'
+            '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+            '    "email" VARCHAR(255) NOT NULL,\n'
+            '    "name" TEXT,\n'
+            '    "role" VARCHAR(20) DEFAULT \'user\' NOT NULL,\n'
+            '    "role_new" VARCHAR(20) DEFAULT \'member\' NOT NULL,\n'
+            '    CONSTRAINT "users_role_known" CHECK (role_new IN (\'member\', \'admin\'))\n'
+            ')',
+            'INSERT INTO "pymig_new_users" ("id", "email", "name", "role", "role_new")\n'
+            'SELECT "id", "email", "name", "role", "role_new" FROM "users"',
+            "DELETE FROM sqlite_sequence WHERE name = 'pymig_new_users'",
+            "INSERT INTO sqlite_sequence (name, seq) SELECT 'pymig_new_users', seq FROM sqlite_sequence WHERE name = 'users'",
+            'DROP TABLE "users"',
+            'PRAGMA legacy_alter_table = ON',
+            'ALTER TABLE "pymig_new_users" RENAME TO "users"',
+            'PRAGMA legacy_alter_table = OFF',
             'ALTER TABLE "users" DROP COLUMN "role"',
             'ALTER TABLE "users" RENAME COLUMN "role_new" TO "role"',
         ]},
@@ -2058,24 +2055,21 @@ CASES: list[Case] = [
         ], SQLITE: [
             'ALTER TABLE "users" RENAME COLUMN "role" TO "role_new"',
             'ALTER TABLE "users" ADD COLUMN "role" VARCHAR(20) DEFAULT \'user\' NOT NULL',
-            *rebuild(
-                "users",
-                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "email" VARCHAR(255) NOT NULL,\n'
-                '    "name" TEXT,\n'
-                '    "role_new" VARCHAR(20) DEFAULT \'member\' NOT NULL,\n'
-                '    "role" VARCHAR(20) DEFAULT \'user\' NOT NULL',
-                copied='"id", "email", "name", "role_new", "role"',
-            ),
-            *rebuild(
-                "users",
-                '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
-                '    "email" VARCHAR(255) NOT NULL,\n'
-                '    "name" TEXT,\n'
-                '    "role_new" VARCHAR(20),\n'
-                '    "role" VARCHAR(20) DEFAULT \'user\' NOT NULL',
-                copied='"id", "email", "name", "role_new", "role"',
-            ),
+            'CREATE TABLE "pymig_new_users" (\n'
+            '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+            '    "email" VARCHAR(255) NOT NULL,\n'
+            '    "name" TEXT,\n'
+            '    "role_new" VARCHAR(20),\n'
+            '    "role" VARCHAR(20) DEFAULT \'user\' NOT NULL\n'
+            ')',
+            'INSERT INTO "pymig_new_users" ("id", "email", "name", "role_new", "role")\n'
+            'SELECT "id", "email", "name", "role_new", "role" FROM "users"',
+            "DELETE FROM sqlite_sequence WHERE name = 'pymig_new_users'",
+            "INSERT INTO sqlite_sequence (name, seq) SELECT 'pymig_new_users', seq FROM sqlite_sequence WHERE name = 'users'",
+            'DROP TABLE "users"',
+            'PRAGMA legacy_alter_table = ON',
+            'ALTER TABLE "pymig_new_users" RENAME TO "users"',
+            'PRAGMA legacy_alter_table = OFF',
             'ALTER TABLE "users" DROP COLUMN "role_new"',
         ]},
         checks={PG: [
@@ -2316,7 +2310,7 @@ def step_text(step) -> str:
 def render(ops, schema: Schema, dialect) -> tuple[list[str], list[str]]:
     """(statements, preflight check messages) of `ops` applied to `schema` as one migration."""
     statements, checks = [], []
-    for op, before in walk(ops, schema):
+    for op, before in walk(dialect.merge(ops, schema), schema):
         checks += [c.message for c in op.checks(before, dialect)]
         statements += [step_text(s) for s in dialect.forward(op, before)]
     return statements, checks
