@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from dataclasses import fields
 
 from ..errors import PymigError
 from ..schema import Column, Constraint, Index, Table
@@ -139,19 +138,14 @@ class SqliteTypes:
         expression, an index method, a serial column that is not its table's primary key, an
         object kind SQLite does not have."""
         self._refuse_kind(op)
-        for f in fields(op):
-            value = getattr(op, f.name)
-            if f.name == "type" and isinstance(value, str):
-                if value in SERIALS:
-                    raise PymigError(f'cannot change a column to {value} on SQLite', hint="keep the integer type")
-                self.sqlite_type(value)
-            elif f.name in ("default", "using", "where") and isinstance(value, str):
-                self.check_expression(value, f.name)
-            elif f.name in ("set", "reverse") and isinstance(value, dict):
-                for expr in value.values():
-                    self.check_expression(expr, f"{f.name} expression")
-            for item in (value if isinstance(value, tuple) else (value,)):
-                self._check_value(item, op.kind)
+        for type_ in op.types():
+            if type_ in SERIALS:
+                raise PymigError(f'cannot change a column to {type_} on SQLite', hint="keep the integer type")
+            self.sqlite_type(type_)
+        for what, text in op.expressions():
+            self.check_expression(text, what)
+        for value in op.values():
+            self._check_value(value, op.kind)
 
     @staticmethod
     def _refuse_kind(op) -> None:

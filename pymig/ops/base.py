@@ -51,6 +51,20 @@ class Operation(ABC):
         holds the (table, column) pairs created earlier in the same migration. Raises
         IrreversibleError (see `irreversible`) when nothing can undo it."""
 
+    # What it carries, declared for the dialects' checks (Dialect.check_operation), so that they
+    # read no field by name:
+    def expressions(self) -> list[tuple[str, str]]:
+        """SQL expressions written into it outside schema values, each named for messages."""
+        return []
+
+    def values(self) -> list:
+        """The schema values it creates (Table, Column, Constraint, Index)."""
+        return []
+
+    def types(self) -> list[str]:
+        """Column types it changes columns to."""
+        return []
+
     def checks(self, schema: Schema, dialect) -> list:
         """Preflight checks (pymig.steps.Check) that refuse it when the data does not allow it."""
         return []

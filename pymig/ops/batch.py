@@ -25,6 +25,15 @@ class Batch(Operation):
         for p in self.parts:
             p.validate()
 
+    def expressions(self):
+        return [e for p in self.parts for e in p.expressions()]
+
+    def values(self):
+        return [v for p in self.parts for v in p.values()]
+
+    def types(self):
+        return [t for p in self.parts for t in p.types()]
+
     def state_forwards(self, schema):
         for p in self.parts:
             schema = p.state_forwards(schema)

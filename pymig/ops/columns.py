@@ -31,6 +31,9 @@ class AddColumn(Operation):
         for c in self.constraints:
             validate_constraint(c)
 
+    def values(self):
+        return [self.column, *self.constraints]
+
     def state_forwards(self, schema):
         t = schema.table(self.table)
         if t.has_column(self.column.name):
@@ -174,6 +177,12 @@ class AlterColumn(Operation):
         for expr in (self.default, self.using):
             if expr is not None:
                 check_expression(expr)
+
+    def expressions(self):
+        return [(name, text) for name, text in (("default", self.default), ("using", self.using)) if text is not None]
+
+    def types(self):
+        return [self.type] if self.type is not None else []
 
     def _after(self, before: Column) -> Column:
         return replace(

@@ -30,6 +30,9 @@ class AddConstraint(Operation):
     def validate(self):
         validate_constraint(self.constraint)
 
+    def values(self):
+        return [self.constraint]
+
     def state_forwards(self, schema):
         t = schema.table(self.table)
         if schema.find_constraint(self.constraint.name):

@@ -88,6 +88,10 @@ class Backfill(Operation):
             if expr is not None:
                 check_expression(expr)
 
+    def expressions(self):
+        return [*(("set expression", e) for e in self.set.values()), *([("where", self.where)] if self.where else []),
+                *(("reverse expression", e) for e in (self.reverse or {}).values())]
+
     def state_forwards(self, schema):
         table = schema.table(self.table)
         for col in self.set:

@@ -42,6 +42,9 @@ class CreateIndex(Operation):
                     "(e.g. WHERE expires_at IS NOT NULL) and filter by time in the query",
                 )
 
+    def values(self):
+        return [self.index]
+
     def resolved(self, schema) -> Index:
         """The index with each entry that names a column with a space or capital letters (which
         would read as an expression: `first name`) written as a quoted identifier."""

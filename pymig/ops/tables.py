@@ -24,6 +24,9 @@ class CreateTable(Operation):
         for c in self.table.constraints:
             validate_constraint(c)
 
+    def values(self):
+        return [self.table]
+
     def state_forwards(self, schema):
         table = self.table
         self_ref = schema.with_table(table)
