@@ -364,7 +364,7 @@ def run(config: Config, source_dir: Path, fmt: str | None, adopt_history: bool, 
                 echo("the source history records none of the imported versions: nothing to adopt")
                 return
             try:
-                _write(db, statements)
+                _write(db, dialect, statements)
             except Exception as e:
                 text = db.error_text(e) or str(e)
                 raise PymigError(f"the files were written, but recording the history failed: {text}",
