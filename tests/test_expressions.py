@@ -128,6 +128,11 @@ def test_comment_in_an_expression_is_refused(op):
         op().validate()
 
 
+def test_dashes_inside_a_literal_are_no_comment():
+    add_column("t", "x", "text", default=sql("'a -- b' || '/* c */'")).validate()
+    add_check("t", "c", "note <> '--'").validate()
+
+
 @pytest.mark.parametrize("text", ["0) , (1", "1; DROP TABLE t", "x y", "id FROM t", "(1", "'a"])
 def test_an_expression_is_exactly_one_expression(text):
     with pytest.raises(PymigError, match="malformed SQL expression"):
