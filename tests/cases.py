@@ -26,7 +26,7 @@ from pymig import (add_check, add_column, add_foreign_key, add_unique, alter_col
                    create_index, create_table, drop_column, drop_constraint, drop_index, drop_table,
                    preflight, rename_column, rename_index, rename_table, run_python, run_sql, sql)
 from pymig.loader import FunctionFinder
-from pymig.ops import AddColumn, CreateTable, RenameTable
+from pymig.ops import RenameTable
 from pymig.schema import Schema
 from pymig.steps import Batched, Check, Commit, Python, Sql, Warning
 
@@ -2156,10 +2156,7 @@ def inverse_ops(ops, schema: Schema) -> list:
     inverse, added = [], set()
     for op, before in walk(ops, schema):
         inverse[:0] = op.inverse(before, added)
-        if isinstance(op, AddColumn):
-            added.add((op.table, op.column.name))
-        elif isinstance(op, CreateTable):
-            added.update((op.table.name, c.name) for c in op.table.columns)
+        added.update(op.columns_added())
     return inverse
 
 

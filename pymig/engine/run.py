@@ -12,8 +12,8 @@ from dataclasses import replace
 
 from ..checks import Refusals
 from ..errors import IrreversibleError, PymigError
-from ..ops import CreateTable, RenameTable
-from ..ops.columns import AddColumn, DropColumn
+from ..ops import RenameTable
+from ..ops.columns import DropColumn
 from ..ops.tables import DropTable
 from ..steps import Batched, Check, Commit, Failure, Python, Sql, Warning
 from .backfill import OnlineBackfill
@@ -175,10 +175,7 @@ class MigrationRun:
                 # a preview after run_sql: the schema it reads from is only known at run time
                 self.s.note(f"{op.describe()}: its inverse is read from the schema run_sql leaves, "
                             "at run time; the history record below lacks it")
-        if isinstance(op, AddColumn):
-            self.p.added.add((op.table, op.column.name))
-        elif isinstance(op, CreateTable):
-            self.p.added.update((op.table.name, c.name) for c in op.table.columns)
+        self.p.added.update(op.columns_added())
 
     # -- steps ---------------------------------------------------------------------------------
     def _step(self, step, last: bool = False) -> None:

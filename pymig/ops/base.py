@@ -61,6 +61,10 @@ class Operation(ABC):
         """The schema values it creates (Table, Column, Constraint, Index)."""
         return []
 
+    def columns_added(self) -> list[tuple[str, str]]:
+        """(table, column) of the columns it creates: a later backfill of them needs no reverse=."""
+        return []
+
     def types(self) -> list[str]:
         """Column types it changes columns to."""
         return []

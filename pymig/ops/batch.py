@@ -31,6 +31,9 @@ class Batch(Operation):
     def values(self):
         return [v for p in self.parts for v in p.values()]
 
+    def columns_added(self):
+        return [a for p in self.parts for a in p.columns_added()]
+
     def types(self):
         return [t for p in self.parts for t in p.types()]
 

@@ -34,6 +34,9 @@ class AddColumn(Operation):
     def values(self):
         return [self.column, *self.constraints]
 
+    def columns_added(self):
+        return [(self.table, self.column.name)]
+
     def state_forwards(self, schema):
         t = schema.table(self.table)
         if t.has_column(self.column.name):

@@ -27,6 +27,9 @@ class CreateTable(Operation):
     def values(self):
         return [self.table]
 
+    def columns_added(self):
+        return [(self.table.name, c.name) for c in self.table.columns]
+
     def state_forwards(self, schema):
         table = self.table
         self_ref = schema.with_table(table)
