@@ -8,7 +8,7 @@ import json
 import shutil
 import sqlite3
 
-from helpers import Project
+from helpers import Project, connect
 from pymig import add_column, alter_column, create_index, run_python
 from pymig.loader import FunctionFinder
 from pymig.ops import decode, encode
@@ -48,6 +48,20 @@ def stored_plan(path, version: int) -> dict:
     with sqlite3.connect(path) as conn:
         (text,) = conn.execute("SELECT inverse FROM pymig_migrations WHERE version = ?", (version,)).fetchone()
     return json.loads(text)
+
+
+def test_down_after_the_checkout_moved_on_postgres(tmp_path, db_url):
+    old, new = tmp_path / "release-1", tmp_path / "release-2"
+    old.mkdir()
+    write(Project(old, db_url), "release-1")
+    Project(old, db_url).ok("up")
+    with connect(db_url) as conn:
+        (plan,) = conn.execute("SELECT inverse::text FROM pymig_migrations WHERE version = 2").fetchone()
+    assert str(tmp_path) not in plan
+    shutil.move(old, new)
+    Project(new, db_url).ok("down")  # failed: "lived in .../release-1/..., which is gone"
+    with connect(db_url) as conn:
+        assert conn.execute("SELECT note FROM t ORDER BY id").fetchall() == [("down from release-1",)]
 
 
 def test_down_after_the_checkout_moved(tmp_path):
