@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from ..errors import ConfigError, PymigError
+from .object_steps import ObjectSteps
 from .statements import Statements
 from .steps import OperationSteps
 
@@ -45,7 +46,7 @@ class Database(Protocol):
     def close(self) -> None: ...
 
 
-class Dialect(Statements, OperationSteps):
+class Dialect(Statements, OperationSteps, ObjectSteps):
     """What a database must implement besides its Database: `connect`, `introspect`, the history
     statements; and what it spells differently from the defaults here."""
 

@@ -5,15 +5,13 @@ psycopg is imported here and nowhere else."""
 from __future__ import annotations
 
 import time
-import uuid
-from contextlib import contextmanager
-from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import ConfigError, LockError
 from ..schema import Column, Constraint, Index, Schema, Table
 from ..types import SERIAL_BASE
 from .base import Dialect
 from .postgres_online import OnlineRecipes, rewrite_warning
+from .postgres_verify import VerifySupport
 from .postgres_objects import PostgresObjects, read_objects
 
 LOCK_KEY = 0x706D6967  # "pmig": one advisory lock per database
@@ -110,7 +108,7 @@ def _as_read_back(definition: str) -> str:
     return without_array_coercions(definition)
 
 
-class PostgresDialect(OnlineRecipes, PostgresObjects, Dialect):
+class PostgresDialect(OnlineRecipes, PostgresObjects, VerifySupport, Dialect):
     name = "postgresql"
     canonical_definitions = True  # pg_get_constraintdef / pg_get_indexdef
     online_recipes = True
@@ -195,37 +193,6 @@ class PostgresDialect(OnlineRecipes, PostgresObjects, Dialect):
             f"  RETURN true;\nEXCEPTION WHEN others THEN RETURN false;\nEND\n{tag}"
         )
         return [setup], f"NOT {fn}({t}.*)"
-
-    # -- what `pymig verify` uses --------------------------------------------------------------
-    def catalog_objects(self, db):
-        from .postgres_verify import catalog_objects
-
-        return catalog_objects(db)
-
-    @contextmanager
-    def scratch_database(self, target_url: str, prefix: str):
-        """A database created on the target's server (through a connection to the target
-        database, which only sends CREATE DATABASE), dropped afterwards."""
-        from . import postgres_verify as pg
-
-        name = f"{prefix}{uuid.uuid4().hex[:12]}"
-        admin = self.connect(target_url)
-        try:
-            try:
-                admin.execute(pg.create_database(name))
-            except Exception as e:
-                text = admin.error_text(e)
-                if text is None:
-                    raise
-                raise ConfigError(f"cannot create a scratch database on the target's server: {text}",
-                                  hint="grant CREATEDB to this user, or pass --scratch-url URL of an empty "
-                                  "database verify may use") from None
-            try:
-                yield urlunsplit(urlsplit(target_url)._replace(path="/" + name))
-            finally:
-                admin.execute(pg.drop_database(name, admin.rows(pg.server_version)[0][0]))
-        finally:
-            admin.close()
 
     def check_url(self, url: str) -> None:
         from ..config import url_scheme

@@ -10,7 +10,12 @@ of them is something a down migration can or should restore."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import urlsplit, urlunsplit
+
+from ..errors import ConfigError
 
 # Every query starts from the namespaces in scope; `prefix` qualifies names outside the current schema.
 _NS = r"""
@@ -256,3 +261,33 @@ def drop_database(name: str, server_version: int) -> str:
 
 server_version = "SELECT current_setting('server_version_num')::int"
 current_database = "SELECT current_database()"
+
+
+class VerifySupport:
+    """What `pymig verify` asks PostgresDialect: the catalog to compare, a scratch database."""
+
+    def catalog_objects(self, db):
+        return catalog_objects(db)
+
+    @contextmanager
+    def scratch_database(self, target_url: str, prefix: str):
+        """A database created on the target's server (through a connection to the target
+        database, which only sends CREATE DATABASE), dropped afterwards."""
+        name = f"{prefix}{uuid.uuid4().hex[:12]}"
+        admin = self.connect(target_url)
+        try:
+            try:
+                admin.execute(create_database(name))
+            except Exception as e:
+                text = admin.error_text(e)
+                if text is None:
+                    raise
+                raise ConfigError(f"cannot create a scratch database on the target's server: {text}",
+                                  hint="grant CREATEDB to this user, or pass --scratch-url URL of an empty "
+                                  "database verify may use") from None
+            try:
+                yield urlunsplit(urlsplit(target_url)._replace(path="/" + name))
+            finally:
+                admin.execute(drop_database(name, admin.rows(server_version)[0][0]))
+        finally:
+            admin.close()

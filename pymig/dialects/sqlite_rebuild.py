@@ -94,7 +94,7 @@ class TableRebuilds:
     def _rebuilds(self, op, schema) -> bool:
         """Whether SQLite does `op` by rebuilding its table."""
         decide = getattr(self, f"{op.dispatch}_rebuilds", None)
-        return decide(op, schema) if decide else getattr(self, f"{op.dispatch}_steps") == self._rebuild_steps
+        return decide(op, schema) if decide else getattr(self, f"{op.dispatch}_steps", None) == self._rebuild_steps
 
     def _adds_in_place(self, op) -> bool:
         """ALTER TABLE ADD COLUMN takes no table constraint, no non-constant default, and a NOT NULL

@@ -34,10 +34,7 @@ class OperationSteps:
 
     def forward(self, op, schema: Schema) -> list:
         """The steps that do `op` on `schema`."""
-        steps = getattr(self, f"{op.dispatch}_steps", None)
-        if steps is None:  # an operation that still renders itself (views, enums, ...: being moved here)
-            return op.forward(schema, self)
-        return steps(op, Change(op, schema))
+        return getattr(self, f"{op.dispatch}_steps")(op, Change(op, schema))
 
     def merge(self, ops, schema: Schema) -> list:
         """A migration's operations as this dialect runs them: SQLite batches consecutive rebuilds

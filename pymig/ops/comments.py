@@ -6,13 +6,12 @@ from dataclasses import dataclass, replace
 
 from ..errors import PymigError
 from ..schema import Schema, Table
-from ..steps import Sql
 from .base import Operation, register
 
 _KINDS = ("enum", "sequence", "function", "schema")
 
 
-def _resolve(schema: Schema, target: str) -> tuple[str, str, str | None]:
+def resolve_target(schema: Schema, target: str) -> tuple[str, str, str | None]:
     """(kind, name, table) of what `target` names: "table", "table.column" or "table.constraint",
     a view, an index, or an enum / sequence / function / schema of that name."""
     table, dot, sub = target.partition(".")
@@ -38,7 +37,7 @@ def _resolve(schema: Schema, target: str) -> tuple[str, str, str | None]:
 
 
 def current_comment(schema: Schema, target: str) -> str | None:
-    kind, name, table = _resolve(schema, target)
+    kind, name, table = resolve_target(schema, target)
     return _holder(schema, kind, name, table).comment
 
 
@@ -65,7 +64,7 @@ class CommentOn(Operation):
         return f"comment_on {self.target}"
 
     def state_forwards(self, schema):
-        kind, name, table = _resolve(schema, self.target)
+        kind, name, table = resolve_target(schema, self.target)
         holder = replace(_holder(schema, kind, name, table), comment=self.text)
         if kind in ("column", "constraint"):
             t = schema.table(table)
@@ -77,10 +76,6 @@ class CommentOn(Operation):
         if kind == "index":
             return schema.with_index(holder)
         return schema.with_object(holder)
-
-    def forward(self, schema, dialect):
-        kind, name, table = _resolve(schema, self.target)
-        return [Sql(s) for s in dialect.set_comment(kind, name, self.text, table)]
 
     def inverse(self, schema, added):
         return [CommentOn(self.target, current_comment(schema, self.target))]

@@ -6,7 +6,6 @@ from dataclasses import dataclass, replace
 
 from ..errors import PymigError
 from ..schema import EnumType, Schema
-from ..steps import Sql, Warning
 from .base import Operation, register
 
 
@@ -18,10 +17,10 @@ def enum_columns(schema: Schema, name: str) -> list[tuple[str, str, str | None]]
 
 def _rename_in_defaults(schema: Schema, name: str, old: str, new: str) -> Schema:
     """A default of the type names the value by its label, which the catalog prints renamed."""
-    from ..dialects.base import Dialect
+    from ..dialects.statements import Statements
 
-    spell = {Dialect.literal(old): Dialect.literal(new),
-             f"{Dialect.literal(old)}::{name}": f"{Dialect.literal(new)}::{name}"}
+    lit = Statements.literal
+    spell = {lit(old): lit(new), f"{lit(old)}::{name}": f"{lit(new)}::{name}"}
     for table, column, default in enum_columns(schema, name):
         if default in spell:
             t = schema.table(table)
@@ -49,9 +48,6 @@ class CreateEnum(Operation):
             raise PymigError(f'type "{self.enum.name}" already exists')
         return schema.with_object(self.enum)
 
-    def forward(self, schema, dialect):
-        return [Sql(s) for s in dialect.create_enum(self.enum)]
-
     def inverse(self, schema, added):
         return [DropEnum(self.enum.name)]
 
@@ -73,9 +69,6 @@ class DropEnum(Operation):
                              + ", ".join(f"{t}.{c}" for t, c, _ in used),
                              hint="drop those columns or change their type first")
         return schema.without_object("enum", self.name)
-
-    def forward(self, schema, dialect):
-        return [Sql(s) for s in dialect.drop_enum(self.name)]
 
     def inverse(self, schema, added):
         return [CreateEnum(schema.object("enum", self.name))]
@@ -112,9 +105,6 @@ class AddEnumValue(Operation):
             values.insert(values.index(anchor) + (1 if self.after else 0), self.value)
         return schema.with_object(replace(enum, values=tuple(values)))
 
-    def forward(self, schema, dialect):
-        return [Sql(s) for s in dialect.add_enum_value(self.name, self.value, self.before, self.after)]
-
     def inverse(self, schema, added):
         return [DropEnumValue(self.name, self.value)]
 
@@ -137,14 +127,6 @@ class DropEnumValue(Operation):
         if self.value not in enum.values:
             raise PymigError(f'enum "{self.name}" has no value {self.value!r}')
         return schema.with_object(replace(enum, values=tuple(v for v in enum.values if v != self.value)))
-
-    def forward(self, schema, dialect):
-        after = self.state_forwards(schema).object("enum", self.name)
-        uses = enum_columns(schema, self.name)
-        steps = [Warning(f"{self.describe()}: rebuilding the type rewrites {t} under an ACCESS EXCLUSIVE "
-                         "lock: reads and writes wait until it finishes")
-                 for t in dict.fromkeys(t for t, _, _ in uses) if schema.is_live(t)]
-        return steps + [Sql(s) for s in dialect.rebuild_enum(after, uses)]
 
     def inverse(self, schema, added):
         values = schema.object("enum", self.name).values
@@ -181,9 +163,6 @@ class RenameEnumValue(Operation):
         values = tuple(self.new_value if v == self.value else v for v in enum.values)
         schema = schema.with_object(replace(enum, values=values))
         return _rename_in_defaults(schema, self.name, self.value, self.new_value)
-
-    def forward(self, schema, dialect):
-        return [Sql(s) for s in dialect.rename_enum_value(self.name, self.value, self.new_value)]
 
     def inverse(self, schema, added):
         return [RenameEnumValue(self.name, self.new_value, self.value)]

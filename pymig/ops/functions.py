@@ -6,7 +6,6 @@ from dataclasses import dataclass, replace
 
 from ..errors import PymigError
 from ..schema import Function, Trigger
-from ..steps import Sql
 from .base import Operation, register
 
 
@@ -29,9 +28,6 @@ class CreateFunction(Operation):
                              hint="replace_function changes its definition")
         return schema.with_object(self.function)
 
-    def forward(self, schema, dialect):
-        return [Sql(s) for s in dialect.create_function(self.function)]
-
     def inverse(self, schema, added):
         return [DropFunction(self.function.name)]
 
@@ -50,9 +46,6 @@ class ReplaceFunction(Operation):
     def state_forwards(self, schema):
         old = schema.object("function", self.function.name)
         return schema.with_object(replace(self.function, comment=old.comment))
-
-    def forward(self, schema, dialect):
-        return [Sql(s) for s in dialect.create_function(replace(self.function, comment=None), replace_=True)]
 
     def inverse(self, schema, added):
         return [ReplaceFunction(schema.object("function", self.function.name))]
@@ -75,9 +68,6 @@ class DropFunction(Operation):
                              hint="drop_trigger them first")
         return schema.without_object("function", self.name)
 
-    def forward(self, schema, dialect):
-        return [Sql(s) for s in dialect.drop_function(self.name)]
-
     def inverse(self, schema, added):
         return [CreateFunction(schema.object("function", self.name))]
 
@@ -96,9 +86,6 @@ class CreateTrigger(Operation):
         if any(tg.name == self.trigger.name for tg in t.triggers):
             raise PymigError(f'trigger "{self.trigger.name}" already exists on table "{t.name}"')
         return schema.with_table(replace(t, triggers=(*t.triggers, self.trigger)))
-
-    def forward(self, schema, dialect):
-        return [Sql(s) for s in dialect.create_trigger(self.trigger)]
 
     def inverse(self, schema, added):
         return [DropTrigger(self.trigger.table, self.trigger.name)]
@@ -124,9 +111,6 @@ class DropTrigger(Operation):
         self._trigger(schema)
         t = schema.table(self.table)
         return schema.with_table(replace(t, triggers=tuple(tg for tg in t.triggers if tg.name != self.name)))
-
-    def forward(self, schema, dialect):
-        return [Sql(s) for s in dialect.drop_trigger(self.table, self.name)]
 
     def inverse(self, schema, added):
         return [CreateTrigger(self._trigger(schema))]

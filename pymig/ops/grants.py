@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ..errors import PymigError
-from ..steps import Check, Sql
+from ..steps import Check
 from .base import Operation, register
 
 # What GRANT ALL gives on a table before PostgreSQL 17 (17 adds MAINTAIN): pymig spells the list
@@ -77,10 +77,6 @@ class Grant(Operation):
                 held.add((role, p, c, option))
         return _with(schema, self.on, held)
 
-    def forward(self, schema, dialect):
-        return [Sql(s) for s in dialect.grant(self.privileges, self.on, self.to, self.columns,
-                                              self.with_grant_option)]
-
     def inverse(self, schema, added):
         held = {(r, p, c): o for r, p, c, o in _held(schema, self.on)}
         new: dict = {}
@@ -128,10 +124,6 @@ class Revoke(Operation):
         if self.grant_option_for:
             held |= {(r, p, c, False) for r, p, c, _ in taken}
         return _with(schema, self.on, held)
-
-    def forward(self, schema, dialect):
-        return [Sql(s) for s in dialect.revoke(self.privileges, self.on, self.to, self.columns,
-                                               self.grant_option_for)]
 
     def inverse(self, schema, added):
         groups: dict = {}

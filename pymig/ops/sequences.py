@@ -6,7 +6,6 @@ from dataclasses import dataclass, fields, replace
 
 from ..errors import PymigError
 from ..schema import Sequence
-from ..steps import Sql
 from .base import Operation, register
 
 OPTIONS = ("start", "increment", "min", "max", "cycle")
@@ -47,9 +46,6 @@ class CreateSequence(Operation):
         _owner_exists(schema, self.sequence.owned_by)
         return schema.with_object(self.sequence)
 
-    def forward(self, schema, dialect):
-        return [Sql(s) for s in dialect.create_sequence(self.sequence)]
-
     def inverse(self, schema, added):
         return [DropSequence(self.sequence.name)]
 
@@ -81,10 +77,6 @@ class AlterSequence(Operation):
         _owner_exists(schema, self.changes.get("owned_by"))
         return schema.with_object(self._after(schema))
 
-    def forward(self, schema, dialect):
-        before, after = schema.object("sequence", self.name), self._after(schema)
-        return [Sql(s) for s in dialect.alter_sequence(before, after)]
-
     def inverse(self, schema, added):
         before = schema.object("sequence", self.name)
         return [AlterSequence(self.name, {f.name: getattr(before, f.name) for f in fields(before)
@@ -106,9 +98,6 @@ class DropSequence(Operation):
     def state_forwards(self, schema):
         schema.object("sequence", self.name)
         return schema.without_object("sequence", self.name)
-
-    def forward(self, schema, dialect):
-        return [Sql(s) for s in dialect.drop_sequence(self.name)]
 
     def inverse(self, schema, added):
         return [CreateSequence(schema.object("sequence", self.name))]

@@ -6,7 +6,6 @@ from dataclasses import dataclass, replace
 
 from ..errors import PymigError
 from ..schema import View
-from ..steps import Sql
 from .base import Operation, register
 
 
@@ -33,9 +32,6 @@ class CreateView(Operation):
             raise PymigError(f'a table or view "{self.view.name}" already exists')
         return schema.with_object(self.view)
 
-    def forward(self, schema, dialect):
-        return [Sql(s) for s in dialect.create_view(self.view)]
-
     def inverse(self, schema, added):
         return [DropView(self.view.name)]
 
@@ -54,10 +50,6 @@ class DropView(Operation):
         for index in schema.indexes_on(self.name):  # a materialized view's indexes go with it
             schema = schema.without_index(index.name)
         return schema.without_object("view", self.name)
-
-    def forward(self, schema, dialect):
-        view = schema.get("view", self.name)
-        return [Sql(s) for s in dialect.drop_view(self.name, view is not None and view.materialized)]
 
     def inverse(self, schema, added):
         from .indexes import CreateIndex
@@ -96,12 +88,6 @@ class ReplaceView(Operation):
                              "cannot replace", hint="drop_view it and create_view it again")
         return schema.with_object(replace(view, query=self.query))
 
-    def forward(self, schema, dialect):
-        view = replace(schema.object("view", self.name), query=self.query)
-        if self.recreate:
-            return [Sql(s) for s in dialect.drop_view(self.name, False) + dialect.create_view(view)]
-        return [Sql(s) for s in dialect.replace_view(view)]
-
     def inverse(self, schema, added):
         return [ReplaceView(self.name, schema.object("view", self.name).query, recreate=True)]
 
@@ -136,9 +122,6 @@ class RefreshMaterializedView(Operation):
                 hint=f'create_index("{self.name}", [...], unique=True) first, or pass concurrently=False '
                 "(reads of the view then wait until the refresh ends)")
         return schema
-
-    def forward(self, schema, dialect):
-        return [Sql(s) for s in dialect.refresh_materialized_view(self.name, self.concurrently)]
 
     def inverse(self, schema, added):
         return []  # the rows are derived data: the refresh has nothing to undo
