@@ -485,8 +485,13 @@ OBJECT_CASES = [
             '-- outside a transaction\nCREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "events_id_pk" ON "events" ("id")\n-- undo: DROP INDEX CONCURRENTLY IF EXISTS "events_id_pk"',
             'ALTER TABLE "events" ADD CONSTRAINT "events_id_pk" PRIMARY KEY USING INDEX "events_id_pk"',
         ], SQLITE: [
-            'CREATE TABLE "pymig_new_events" (\n    "id" BIGINT NOT NULL,\n    "kind" TEXT NOT NULL,\n    CONSTRAINT "events_id_pk" PRIMARY KEY ("id")\n)',
-            'INSERT INTO "pymig_new_events" ("id", "kind")\nSELECT "id", "kind" FROM "events"',
+            'CREATE TABLE "pymig_new_events" (\n'
+            '    "id" BIGINT NOT NULL,\n'
+            '    "kind" TEXT NOT NULL,\n'
+            '    CONSTRAINT "events_id_pk" PRIMARY KEY ("id")\n'
+            ')',
+            'INSERT INTO "pymig_new_events" ("id", "kind")\n'
+            'SELECT "id", "kind" FROM "events"',
             'DROP TABLE "events"',
             'PRAGMA legacy_alter_table = ON',
             'ALTER TABLE "pymig_new_events" RENAME TO "events"',
@@ -496,14 +501,12 @@ OBJECT_CASES = [
             'ALTER TABLE "events" DROP CONSTRAINT "events_id_pk"',
             'ALTER TABLE "events" ALTER COLUMN "id" DROP NOT NULL',
         ], SQLITE: [
-            'CREATE TABLE "pymig_new_events" (\n    "id" BIGINT NOT NULL,\n    "kind" TEXT NOT NULL\n)',
-            'INSERT INTO "pymig_new_events" ("id", "kind")\nSELECT "id", "kind" FROM "events"',
-            'DROP TABLE "events"',
-            'PRAGMA legacy_alter_table = ON',
-            'ALTER TABLE "pymig_new_events" RENAME TO "events"',
-            'PRAGMA legacy_alter_table = OFF',
-            'CREATE TABLE "pymig_new_events" (\n    "id" BIGINT,\n    "kind" TEXT NOT NULL\n)',
-            'INSERT INTO "pymig_new_events" ("id", "kind")\nSELECT "id", "kind" FROM "events"',
+            'CREATE TABLE "pymig_new_events" (\n'
+            '    "id" BIGINT,\n'
+            '    "kind" TEXT NOT NULL\n'
+            ')',
+            'INSERT INTO "pymig_new_events" ("id", "kind")\n'
+            'SELECT "id", "kind" FROM "events"',
             'DROP TABLE "events"',
             'PRAGMA legacy_alter_table = ON',
             'ALTER TABLE "pymig_new_events" RENAME TO "events"',
@@ -526,9 +529,17 @@ OBJECT_CASES = [
             'CREATE TABLE "events" (\n    "id" bigint,\n    "kind" text NOT NULL\n)',
             'ALTER TABLE "events" ADD CONSTRAINT "events_pkey" PRIMARY KEY ("id", "kind")',
         ], SQLITE: [
-            'CREATE TABLE "events" (\n    "id" BIGINT,\n    "kind" TEXT NOT NULL\n)',
-            'CREATE TABLE "pymig_new_events" (\n    "id" BIGINT NOT NULL,\n    "kind" TEXT NOT NULL,\n    CONSTRAINT "events_pkey" PRIMARY KEY ("id", "kind")\n)',
-            'INSERT INTO "pymig_new_events" ("id", "kind")\nSELECT "id", "kind" FROM "events"',
+            'CREATE TABLE "events" (\n'
+            '    "id" BIGINT,\n'
+            '    "kind" TEXT NOT NULL\n'
+            ')',
+            'CREATE TABLE "pymig_new_events" (\n'
+            '    "id" BIGINT NOT NULL,\n'
+            '    "kind" TEXT NOT NULL,\n'
+            '    CONSTRAINT "events_pkey" PRIMARY KEY ("id", "kind")\n'
+            ')',
+            'INSERT INTO "pymig_new_events" ("id", "kind")\n'
+            'SELECT "id", "kind" FROM "events"',
             'DROP TABLE "events"',
             'PRAGMA legacy_alter_table = ON',
             'ALTER TABLE "pymig_new_events" RENAME TO "events"',
@@ -539,14 +550,12 @@ OBJECT_CASES = [
             'ALTER TABLE "events" ALTER COLUMN "id" DROP NOT NULL',
             'DROP TABLE "events"',
         ], SQLITE: [
-            'CREATE TABLE "pymig_new_events" (\n    "id" BIGINT NOT NULL,\n    "kind" TEXT NOT NULL\n)',
-            'INSERT INTO "pymig_new_events" ("id", "kind")\nSELECT "id", "kind" FROM "events"',
-            'DROP TABLE "events"',
-            'PRAGMA legacy_alter_table = ON',
-            'ALTER TABLE "pymig_new_events" RENAME TO "events"',
-            'PRAGMA legacy_alter_table = OFF',
-            'CREATE TABLE "pymig_new_events" (\n    "id" BIGINT,\n    "kind" TEXT NOT NULL\n)',
-            'INSERT INTO "pymig_new_events" ("id", "kind")\nSELECT "id", "kind" FROM "events"',
+            'CREATE TABLE "pymig_new_events" (\n'
+            '    "id" BIGINT,\n'
+            '    "kind" TEXT NOT NULL\n'
+            ')',
+            'INSERT INTO "pymig_new_events" ("id", "kind")\n'
+            'SELECT "id", "kind" FROM "events"',
             'DROP TABLE "events"',
             'PRAGMA legacy_alter_table = ON',
             'ALTER TABLE "pymig_new_events" RENAME TO "events"',
@@ -609,16 +618,14 @@ OBJECT_CASES = [
             'ALTER TABLE "users" RENAME CONSTRAINT "users_pkey" TO "users_primary_key"',
             'ALTER TABLE "users" RENAME CONSTRAINT "users_email_check" TO "users_email_not_empty"',
         ], SQLITE: [
-            'CREATE TABLE "pymig_new_users" (\n    "id" INTEGER NOT NULL CONSTRAINT "users_primary_key" PRIMARY KEY AUTOINCREMENT,\n    "email" VARCHAR(255) NOT NULL,\n    "name" TEXT,\n    CONSTRAINT "users_email_check" CHECK (email <> \'\')\n)',
-            'INSERT INTO "pymig_new_users" ("id", "email", "name")\nSELECT "id", "email", "name" FROM "users"',
-            "DELETE FROM sqlite_sequence WHERE name = 'pymig_new_users'",
-            "INSERT INTO sqlite_sequence (name, seq) SELECT 'pymig_new_users', seq FROM sqlite_sequence WHERE name = 'users'",
-            'DROP TABLE "users"',
-            'PRAGMA legacy_alter_table = ON',
-            'ALTER TABLE "pymig_new_users" RENAME TO "users"',
-            'PRAGMA legacy_alter_table = OFF',
-            'CREATE TABLE "pymig_new_users" (\n    "id" INTEGER NOT NULL CONSTRAINT "users_primary_key" PRIMARY KEY AUTOINCREMENT,\n    "email" VARCHAR(255) NOT NULL,\n    "name" TEXT,\n    CONSTRAINT "users_email_not_empty" CHECK (email <> \'\')\n)',
-            'INSERT INTO "pymig_new_users" ("id", "email", "name")\nSELECT "id", "email", "name" FROM "users"',
+            'CREATE TABLE "pymig_new_users" (\n'
+            '    "id" INTEGER NOT NULL CONSTRAINT "users_primary_key" PRIMARY KEY AUTOINCREMENT,\n'
+            '    "email" VARCHAR(255) NOT NULL,\n'
+            '    "name" TEXT,\n'
+            '    CONSTRAINT "users_email_not_empty" CHECK (email <> \'\')\n'
+            ')',
+            'INSERT INTO "pymig_new_users" ("id", "email", "name")\n'
+            'SELECT "id", "email", "name" FROM "users"',
             "DELETE FROM sqlite_sequence WHERE name = 'pymig_new_users'",
             "INSERT INTO sqlite_sequence (name, seq) SELECT 'pymig_new_users', seq FROM sqlite_sequence WHERE name = 'users'",
             'DROP TABLE "users"',
@@ -630,16 +637,14 @@ OBJECT_CASES = [
             'ALTER TABLE "users" RENAME CONSTRAINT "users_email_not_empty" TO "users_email_check"',
             'ALTER TABLE "users" RENAME CONSTRAINT "users_primary_key" TO "users_pkey"',
         ], SQLITE: [
-            'CREATE TABLE "pymig_new_users" (\n    "id" INTEGER NOT NULL CONSTRAINT "users_primary_key" PRIMARY KEY AUTOINCREMENT,\n    "email" VARCHAR(255) NOT NULL,\n    "name" TEXT,\n    CONSTRAINT "users_email_check" CHECK (email <> \'\')\n)',
-            'INSERT INTO "pymig_new_users" ("id", "email", "name")\nSELECT "id", "email", "name" FROM "users"',
-            "DELETE FROM sqlite_sequence WHERE name = 'pymig_new_users'",
-            "INSERT INTO sqlite_sequence (name, seq) SELECT 'pymig_new_users', seq FROM sqlite_sequence WHERE name = 'users'",
-            'DROP TABLE "users"',
-            'PRAGMA legacy_alter_table = ON',
-            'ALTER TABLE "pymig_new_users" RENAME TO "users"',
-            'PRAGMA legacy_alter_table = OFF',
-            'CREATE TABLE "pymig_new_users" (\n    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n    "email" VARCHAR(255) NOT NULL,\n    "name" TEXT,\n    CONSTRAINT "users_email_check" CHECK (email <> \'\')\n)',
-            'INSERT INTO "pymig_new_users" ("id", "email", "name")\nSELECT "id", "email", "name" FROM "users"',
+            'CREATE TABLE "pymig_new_users" (\n'
+            '    "id" INTEGER NOT NULL CONSTRAINT "users_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+            '    "email" VARCHAR(255) NOT NULL,\n'
+            '    "name" TEXT,\n'
+            '    CONSTRAINT "users_email_check" CHECK (email <> \'\')\n'
+            ')',
+            'INSERT INTO "pymig_new_users" ("id", "email", "name")\n'
+            'SELECT "id", "email", "name" FROM "users"',
             "DELETE FROM sqlite_sequence WHERE name = 'pymig_new_users'",
             "INSERT INTO sqlite_sequence (name, seq) SELECT 'pymig_new_users', seq FROM sqlite_sequence WHERE name = 'users'",
             'DROP TABLE "users"',

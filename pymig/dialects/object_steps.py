@@ -95,3 +95,16 @@ class ObjectSteps:
         schema = change.before
         kind, name, table = resolve_target(schema, op.target)
         return [Sql(s) for s in self.set_comment(kind, name, op.text, table)]
+
+    # -- extensions and schemas ---------------------------------------------------------------------
+    def create_extension_steps(self, op, change):
+        return [Sql(s) for s in self.create_extension(op.extension)]
+
+    def drop_extension_steps(self, op, change):
+        return [Sql(s) for s in self.drop_extension(op.name)]
+
+    def create_schema_steps(self, op, change):
+        return [Sql(s) for s in self.create_schema(op.namespace)]
+
+    def drop_schema_steps(self, op, change):
+        return [Sql(s) for s in self.drop_schema(op.name)]

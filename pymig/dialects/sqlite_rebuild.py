@@ -26,6 +26,7 @@ class TableRebuilds:
 
     # what ALTER TABLE cannot do: the table is rebuilt
     alter_column_steps = add_constraint_steps = drop_constraint_steps = batch_steps = _rebuild_steps
+    drop_primary_key_steps = rename_constraint_steps = _rebuild_steps
 
     def add_column_rebuilds(self, op, schema) -> bool:
         return not self._adds_in_place(op)

@@ -99,6 +99,12 @@ class OperationSteps:
     def drop_constraint_steps(self, op, change: Change) -> list:
         return self._sql(self.drop_constraint(op.table, op.name))
 
+    def drop_primary_key_steps(self, op, change: Change) -> list:
+        return self._sql(self.drop_constraint(op.table, op.key(change.before).name))
+
+    def rename_constraint_steps(self, op, change: Change) -> list:
+        return self._sql(self.rename_constraint(op.table, op.name, op.new_name))
+
     def create_index_steps(self, op, change: Change) -> list:
         return self.index_steps(op.resolved(change.before), change.is_live(op.index.table))
 

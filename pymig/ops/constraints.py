@@ -59,7 +59,7 @@ class AddConstraint(Operation):
         from .columns import AlterColumn
 
         return [DropConstraint(self.table, self.constraint.name),
-                *(AlterColumn(self.table, c.name, nullable=True) for c in self._nullable(schema))]
+                *(AlterColumn(self.table, c.name, nullable=True) for c in self.nullable_key_columns(schema))]
 
     def checks(self, schema, dialect):
         from ..dialects.checks import constraint_checks
@@ -97,14 +97,15 @@ class DropPrimaryKey(Operation):
     def describe(self):
         return f"drop_primary_key on {self.table}"
 
-    def _key(self, schema) -> Constraint:
+    def key(self, schema) -> Constraint:
+        """The table's primary key constraint."""
         for c in schema.table(self.table).constraints:
             if c.kind == "primary_key":
                 return c
         raise PymigError(f'table "{self.table}" has no primary key')
 
     def state_forwards(self, schema):
-        key = self._key(schema)
+        key = self.key(schema)
         refs = [f"{t.name}.{c.name}" for t, c in schema.referencing(self.table)
                 if not c.ref_columns or tuple(c.ref_columns) == key.columns]
         if refs:
@@ -112,11 +113,8 @@ class DropPrimaryKey(Operation):
                              hint="drop_constraint them first (pymig never drops with CASCADE)")
         return DropConstraint(self.table, key.name).state_forwards(schema)
 
-    def forward(self, schema, dialect):
-        return [Sql(s) for s in dialect.drop_constraint(self.table, self._key(schema).name)]
-
     def inverse(self, schema, added):
-        return [AddConstraint(self.table, self._key(schema))]
+        return [AddConstraint(self.table, self.key(schema))]
 
 
 @register
@@ -139,9 +137,6 @@ class RenameConstraint(Operation):
             raise PymigError(f'constraint "{self.new_name}" already exists')
         return schema.with_table(replace(t, constraints=tuple(
             replace(c, name=self.new_name) if c.name == self.name else c for c in t.constraints)))
-
-    def forward(self, schema, dialect):
-        return [Sql(s) for s in dialect.rename_constraint(self.table, self.name, self.new_name)]
 
     def inverse(self, schema, added):
         return [RenameConstraint(self.table, self.new_name, self.name)]

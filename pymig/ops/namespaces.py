@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ..errors import PymigError
 from ..schema import Extension, Namespace
-from ..steps import Check, Sql
+from ..steps import Check
 from .base import Operation, register
 
 
@@ -23,9 +23,6 @@ class CreateExtension(Operation):
         if schema.get("extension", self.extension.name):
             raise PymigError(f'extension "{self.extension.name}" is already installed')
         return schema.with_object(self.extension)
-
-    def forward(self, schema, dialect):
-        return [Sql(s) for s in dialect.create_extension(self.extension)]
 
     def inverse(self, schema, added):
         return [DropExtension(self.extension.name)]
@@ -47,9 +44,6 @@ class DropExtension(Operation):
         schema.object("extension", self.name)
         return schema.without_object("extension", self.name)
 
-    def forward(self, schema, dialect):
-        return [Sql(s) for s in dialect.drop_extension(self.name)]
-
     def inverse(self, schema, added):
         return [CreateExtension(schema.object("extension", self.name))]
 
@@ -67,9 +61,6 @@ class CreateSchema(Operation):
         if schema.get("schema", self.namespace.name):
             raise PymigError(f'schema "{self.namespace.name}" already exists')
         return schema.with_object(self.namespace)
-
-    def forward(self, schema, dialect):
-        return [Sql(s) for s in dialect.create_schema(self.namespace)]
 
     def inverse(self, schema, added):
         return [DropSchema(self.namespace.name)]
@@ -90,9 +81,6 @@ class DropSchema(Operation):
     def state_forwards(self, schema):
         schema.object("schema", self.name)
         return schema.without_object("schema", self.name)
-
-    def forward(self, schema, dialect):
-        return [Sql(s) for s in dialect.drop_schema(self.name)]
 
     def inverse(self, schema, added):
         return [CreateSchema(schema.object("schema", self.name))]
