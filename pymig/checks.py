@@ -86,10 +86,13 @@ class Refusals:
     def skip(self, i: int, op, why: str) -> None:
         self.unchecked.append((i, op.describe(), why))
 
-    def error(self) -> PreflightError:
+    def error(self, committed: bool = False) -> PreflightError:
+        """`committed`: steps of the migration before the refused one had committed (the caller's
+        hint says what became of them), so "nothing was changed" would not be true."""
         n = len(self.failures)
         what = "rolling back " + self.label if self.direction == "down" else self.label
-        lines = [f"{what}: refused by {n} preflight check{'s' if n > 1 else ''}; nothing was changed"]
+        outcome = "earlier steps of it had committed" if committed else "nothing was changed"
+        lines = [f"{what}: refused by {n} preflight check{'s' if n > 1 else ''}; {outcome}"]
         for i, f in self.failures:
             c = f.check
             text = _fill(c.message, f.count, c.noun, f.groups) if "{count}" in c.message else \

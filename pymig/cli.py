@@ -6,6 +6,7 @@ import functools
 import json
 import signal
 import sys
+import threading
 import traceback
 
 import click
@@ -81,14 +82,16 @@ def up(config, to):
               help="How long to wait for another runner's lock: 60 (seconds), 30s, 2min (default 60).")
 @click.option("--lock-timeout", "lock_timeout", default=None, metavar="DURATION",
               help="lock_timeout for statements that block traffic, e.g. 500ms, 2s (default 1s); retried on timeout.")
+@click.option("--allow-data-loss", is_flag=True, default=False,
+              help="Revert even where the inverses drop tables with rows or columns with values.")
 @common
-def down(config, steps, to):
+def down(config, steps, to, allow_data_loss):
     """Undo applied migrations with the inverses stored when they were applied."""
     from . import commands
 
     if steps is not None and to is not None:
         raise click.UsageError("give --steps or --to, not both")
-    commands.down(config, steps, to, echo=_progress_echo())
+    commands.down(config, steps, to, echo=_progress_echo(), allow_data_loss=allow_data_loss)
 
 
 @cli.command("sql")
@@ -221,6 +224,16 @@ def verify(config, from_, to, scratch_url, seeds):
 
 
 @cli.command()
+@click.argument("version", type=int)
+@common
+def repair(config, version):
+    """Re-record an applied migration from its edited file: checksum and stored inverse (logged)."""
+    from .repair import repair as run
+
+    run(config, version, echo=click.echo)
+
+
+@cli.command()
 @click.argument("name", default="baseline")
 @click.option("--version", "version", type=int, default=None, metavar="V",
               help="Version of the written migration (default: 1, or the next free number).")
@@ -347,7 +360,8 @@ def main(argv=None) -> None:
     """Entry point: user errors print one line (no traceback unless --debug) and exit non-zero.
     SIGTERM is handled like Ctrl-C (what committed is recorded; exit status 143)."""
     argv = sys.argv[1:] if argv is None else argv
-    signal.signal(signal.SIGTERM, _terminate)
+    previous = signal.signal(signal.SIGTERM, _terminate) if threading.current_thread() is threading.main_thread() \
+        else None
     try:
         cli.main(args=argv, prog_name="pymig", standalone_mode=False)
     except (click.exceptions.Abort, KeyboardInterrupt) as e:
@@ -377,6 +391,9 @@ def main(argv=None) -> None:
         if not debug:
             click.echo("run again with --debug for the traceback", err=True)
         sys.exit(3)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _clear_progress() -> None:

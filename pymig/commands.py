@@ -115,7 +115,7 @@ def up(config: Config, to: int | None, echo) -> None:
         echo(f"{len(pending)} migration{'s' if len(pending) != 1 else ''} applied")
 
 
-def down(config: Config, steps: int | None, to: int | None, echo) -> None:
+def down(config: Config, steps: int | None, to: int | None, echo, allow_data_loss: bool = False) -> None:
     by_version = {f.version: f for f in discover_if_present(config)}
     with connected(config, lock=True, echo=echo) as (dialect, db):
         chosen = plan_down(_records(db, dialect), steps, to, lambda r: _label(r, by_version))
@@ -123,11 +123,28 @@ def down(config: Config, steps: int | None, to: int | None, echo) -> None:
             echo("nothing to undo")
             return
         executor = _executor(config, dialect, db, echo)
+        if not (allow_data_loss or config.allow_data_loss):
+            _refuse_data_loss(executor, chosen, by_version, db, dialect)
         for r in chosen:
             executor.revert(r, _label(r, by_version))
             done = "aborted" if r.progress is not None and not r.reverting else "reverted"
             echo(f"{done} {_label(r, by_version)}")
         echo(f"{len(chosen)} migration{'s' if len(chosen) != 1 else ''} reverted")
+
+
+def _refuse_data_loss(executor, chosen, by_version, db, dialect) -> None:
+    """Before anything runs: every table with rows and column with values the whole plan drops."""
+    from .engine.dataloss import data_loss
+    from .errors import PreflightError
+
+    plans = [(_label(r, by_version), executor.revert_plan(r)[3]) for r in chosen]
+    losses = data_loss(plans, executor.before(), db, dialect)
+    if losses:
+        lines = "\n".join(f"  {loss}" for loss in losses)
+        raise PreflightError(
+            f"pymig down would delete data; nothing was changed:\n{lines}",
+            hint="back it up if it matters, then run the same command with --allow-data-loss "
+            "([tool.pymig] allow_data_loss = true allows it for a development database)")
 
 
 def discover_if_present(config: Config) -> list[MigrationFile]:
@@ -222,7 +239,7 @@ def status(config: Config) -> list[dict]:
             state = r.state
         elif f is None:
             state = "missing"
-        elif f.checksum() != r.checksum:
+        elif not f.matches(r.checksum):
             state = "modified"
         else:
             state = "applied"

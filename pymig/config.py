@@ -31,6 +31,7 @@ class Config:
     out_of_order: bool = False  # apply a pending migration older than the newest applied one
     scratch_prefix: str = DEFAULT_SCRATCH_PREFIX  # names of the databases `pymig verify` creates
     migrations_configured: bool = False  # the directory was named (--dir or [tool.pymig]), not the default
+    allow_data_loss: bool = False  # `down` may drop tables with rows and columns with values (dev databases)
 
 
 # key -> (what it holds, for messages; the check)
@@ -42,6 +43,7 @@ _KEYS = {
     "lock_wait": "a duration",
     "backfill_pause": "a duration",
     "out_of_order": "true or false",
+    "allow_data_loss": "true or false",
     "scratch_prefix": "a database name prefix string",
     "schema": "the path of an SQL schema file (pymig diff)",
     "drift_ignore": "a list of object names (pymig drift)",
@@ -83,7 +85,7 @@ def _check_key(key: str, value) -> None:
         duration(value, f"[tool.pymig] {key}", where="pyproject.toml: ")
     if key == "drift_ignore" and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
         raise ConfigError(f"{where} = {value!r}: must be {_KEYS[key]}, e.g. [\"spatial_ref_sys\"]")
-    if key == "out_of_order" and not isinstance(value, bool):
+    if key in ("out_of_order", "allow_data_loss") and not isinstance(value, bool):
         raise ConfigError(f"{where} = {value!r}: must be true or false")
     if key == "scratch_prefix":
         scratch_prefix(value, f"[tool.pymig] {key}", where="pyproject.toml: ")
@@ -144,7 +146,8 @@ def load_config(database_url: str | None = None, directory: str | None = None,
                   duration(settings.get("lock_retry_for", "5min"), "lock_retry_for"),
                   duration(settings.get("backfill_pause", "50ms"), "backfill_pause"),
                   out_of_order or settings.get("out_of_order", False),
-                  scratch_prefix(prefix, "--scratch-prefix"), bool(named))
+                  scratch_prefix(prefix, "--scratch-prefix"), bool(named),
+                  settings.get("allow_data_loss", False))
 
 
 _SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*):")

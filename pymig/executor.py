@@ -76,9 +76,10 @@ class Executor:
         run.execute(migration.operations)
         self.last_duration = time.monotonic() - started
 
-    def revert(self, record, label: str, resolve_callable=None) -> None:
-        """Revert an applied migration with its stored inverse; resume a revert that was stopped;
-        or abort a partial migration (take back what it committed)."""
+    def revert_plan(self, record, resolve_callable=None) -> tuple[str, dict, object, tuple]:
+        """(direction, stored plan, record to resume, operations) of reverting `record`: its stored
+        inverse; the rest of a revert that was stopped; or, for a partial migration, what takes
+        back its committed part (an abort)."""
         resolve = resolve_callable or self.resolve_callable
         progress = record.progress
         if progress is None:
@@ -88,11 +89,15 @@ class Executor:
         else:
             committed = stored(record, "progress", lambda: Progress.resumed(record, resolve))
             direction, plan, resume = "abort", encode_plan(undo_plan(committed)), None
-        if self.preview:
-            what = {"down": "revert", "abort": "abort (take back the committed part of)"}.get(direction, "revert")
-            self.session.lines.append(f"-- {what} {label}" + (" (resumed)" if resume else ""))
         ops = stored(record, "inverse", lambda: decode(plan["operations"], resolve))
-        plan = encode_plan(ops)  # as stored again with the progress: the same text online and offline
+        return direction, encode_plan(ops), resume, ops  # re-encoded: the same text online and offline
+
+    def revert(self, record, label: str, resolve_callable=None) -> None:
+        """Revert an applied migration, resume a stopped revert, or abort a partial migration."""
+        direction, plan, resume, ops = self.revert_plan(record, resolve_callable)
+        if self.preview:
+            what = "abort (take back the committed part of)" if direction == "abort" else "revert"
+            self.session.lines.append(f"-- {what} {label}" + (" (resumed)" if resume else ""))
         MigrationRun(self, label, record.version, record.name, record.checksum, direction, resume, plan).execute(ops)
 
     def ticking(self, what: str):

@@ -23,6 +23,7 @@ RULES = {
     "PM203": ("info", "volatile default: added without it, then backfilled in batches"),
     "PM301": ("warning", "rename breaks application code that still uses the old name"),
     "PM302": ("warning", "drop breaks application code that still uses the object"),
+    "PM303": ("warning", "run_sql / run_python after a drop on an existing table runs under the drop's lock"),
     "PM401": ("error", "non-IMMUTABLE function in an index predicate"),
     "PM402": ("warning", "json instead of jsonb"),
 }
@@ -54,6 +55,7 @@ def lint(files: list[MigrationFile], dialect, sizes: dict[str, tuple[int, int]] 
             continue
         created: set[str] = set()
         added: set[tuple[str, str]] = set()
+        dropped_live: str | None = None  # a drop on an existing table earlier in this migration
         for i, op in enumerate(migration.operations, 1):
             where = f"operation {i} ({op.describe()})"
 
@@ -69,6 +71,13 @@ def lint(files: list[MigrationFile], dialect, sizes: dict[str, tuple[int, int]] 
             live = _live_table(op)
             is_live = live is not None and live not in created and (sizes is None or live in existing)
             _rules(op, schema, dialect, is_live, added, sizes or {}, add)
+            if op.opaque and dropped_live:
+                add("PM303", f"it runs in the transaction of the drop on {dropped_live} (pymig cannot commit the drop "
+                    "first: undoing a committed drop could not bring its data back), so reads and writes of "
+                    f"{dropped_live} wait until it finishes",
+                    "move it into a migration of its own, before or after this one")
+            if isinstance(op, (DropColumn, DropTable)) and is_live:
+                dropped_live = live
             if isinstance(op, CreateTable):
                 created.add(op.table.name)
                 added.update((op.table.name, c.name) for c in op.table.columns)

@@ -5,6 +5,7 @@ Listing and checksumming never import a file (so `pymig status` stays fast on lo
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib.util
 import re
@@ -30,7 +31,43 @@ class MigrationFile:
         return display_path(self.path)
 
     def checksum(self) -> str:
-        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+        return checksum(self.path.read_bytes())
+
+    def matches(self, recorded: str) -> bool:
+        """The file still says what it said when `recorded` was taken. The bytes are compared first
+        (cheap, and the usual case); only a file whose bytes changed is parsed. A checksum of 0.1,
+        over the bytes alone, is compared as such."""
+        source = self.path.read_bytes()
+        digest = hashlib.sha256(source).hexdigest()
+        if not recorded.startswith(CHECKSUM_PREFIX):
+            return recorded == digest
+        syntax, _, raw = recorded[len(CHECKSUM_PREFIX):].partition(":")
+        return raw == digest or syntax == _syntax_digest(source)
+
+
+CHECKSUM_PREFIX = "ast1:"
+
+
+def checksum(source: bytes) -> str:
+    """A migration's checksum: that of its syntax tree without docstrings, which is what counts, and
+    that of its bytes, which is quick to compare. Comments, layout and quoting (a formatter run over
+    migrations/) change nothing that runs, so they do not make an applied migration "modified"; any
+    change to operations or to run_python code does. Parsing needs no import."""
+    return f"{CHECKSUM_PREFIX}{_syntax_digest(source)}:{hashlib.sha256(source).hexdigest()}"
+
+
+def _syntax_digest(source: bytes) -> str:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return hashlib.sha256(source).hexdigest()  # it will not load anyway
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and body
+                and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)):
+            node.body = body[1:] or [ast.Pass()]
+    return hashlib.sha256(ast.dump(tree, include_attributes=False).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -125,7 +162,7 @@ def load(mf: MigrationFile, validate: bool = True) -> Migration:
             raise MigrationFileError(f"{mf.label}: operation {i} ({op.describe()}): {e.message}", e.hint) from e
     doc = (module.__doc__ or "").strip()
     description = doc.splitlines()[0] if doc else mf.name.replace("_", " ")
-    return Migration(mf, description, tuple(ops), hashlib.sha256(source).hexdigest(), module)
+    return Migration(mf, description, tuple(ops), checksum(source), module)
 
 
 class FunctionFinder:

@@ -53,11 +53,11 @@ def plan_up(files: list[MigrationFile], applied: dict[int, Record], to: int | No
     by_version = {f.version: f for f in files}
     for version, record in applied.items():
         f = by_version.get(version)
-        if f is not None and f.checksum() != record.checksum:
+        if f is not None and not f.matches(record.checksum):
             raise MigrationFileError(
                 f"{f.label} was changed after it was applied (checksum differs)",
-                hint="restore the file and write a new migration for the change; "
-                "`pymig status` lists modified migrations",
+                hint="restore the file and write a new migration for the change; after an edit that "
+                f"keeps its operations (an added down= or reverse=), `pymig repair {version}` records it",
             )
     if to is not None and to not in by_version and to not in applied and to != 0:
         raise PymigError(f"no migration with version {to}")

@@ -583,7 +583,7 @@ def test_backfill_of_a_column_added_in_the_same_migration_rolls_back_by_dropping
     ''')
     project.up()
     assert project.sql("SELECT upper_name FROM u ORDER BY id") == [("A",), ("B",)]
-    project.down()
+    project.down("--allow-data-loss")  # its values go with it
     assert project.sql("SELECT count(*) FROM pg_attribute WHERE attrelid = 'u'::regclass "
                        "AND attname = 'upper_name' AND NOT attisdropped") == [(0,)]
 

@@ -203,7 +203,7 @@ def test_deleted_applied_migration_rolls_back_from_history(project):
         (1, "users", "applied"), (2, "avatar", "missing"), (3, "other_branch", "pending")]
     assert "missing" in project.ok("status")
 
-    out = project.ok("down")
+    out = project.ok("down", "--allow-data-loss")
     assert "avatar" in out
     assert catalog(project.url) == at_1  # name is back with its exact definition; index gone
     assert versions(project.url) == [1]
@@ -237,7 +237,7 @@ def test_down_refuses_to_cross_an_irreversible_migration(project, case):
     for command in (("down", "--steps", "3"), ("down", "--to", "0"), ("sql", "--down", "--to", "1")):
         message = assert_fails_cleanly(project, command, "irreversible", "operation 1", *needles)
         assert versions(project.url) == [1, 2, 3, 4]
-    project.ok("down", "--steps", "2")  # up to the irreversible one is fine
+    project.ok("down", "--steps", "2", "--allow-data-loss")  # up to the irreversible one is fine
     assert versions(project.url) == [1, 2]
     assert not any(r[1] in ("users.bio", "users.score") for r in catalog(project.url))
     assert "irreversible" in message
@@ -252,7 +252,7 @@ def test_backfill_of_a_column_added_alongside_is_reversible(project):
     project.ok("up")
     with connect(project.url) as conn:
         assert conn.execute("SELECT DISTINCT slug FROM users").fetchall() == [("ann",)]
-    project.ok("down")
+    project.ok("down", "--allow-data-loss")
     assert catalog(project.url) == at_1
 
 

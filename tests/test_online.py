@@ -108,7 +108,7 @@ def test_recipes_keep_data_and_roll_back(project):
         # (contype 'c': PostgreSQL 18 also lists NOT NULL itself in pg_constraint, named *_not_null)
         assert not conn.execute("SELECT 1 FROM pg_constraint WHERE contype = 'c' AND conname LIKE '%pymig_not_null'"
                                 ).fetchall()
-    project.ok("down")
+    project.ok("down", "--allow-data-loss")
     with connect(project.url) as conn:
         cols = {r[0] for r in conn.execute("SELECT attname FROM pg_attribute WHERE attrelid = 'users'::regclass "
                                            "AND attnum > 0 AND NOT attisdropped")}

@@ -371,7 +371,7 @@ def test_example_project_on_the_embedded_default(project):
                          ("o@x.org", "regular_user"), ("m@x.org", "moderator")]
     assert user_objects(db) == first
 
-    ok(project, "down", "--to", "0")
+    ok(project, "down", "--to", "0", "--allow-data-loss")
     assert user_objects(db) == []
     ok(project, "up")
     assert user_objects(db) == first

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from ..errors import ConfigError, PymigError
 from .object_steps import ObjectSteps
+from .runsql import RunSql
 from .statements import Statements
 from .steps import OperationSteps
 
@@ -46,7 +47,7 @@ class Database(Protocol):
     def close(self) -> None: ...
 
 
-class Dialect(Statements, OperationSteps, ObjectSteps):
+class Dialect(Statements, OperationSteps, ObjectSteps, RunSql):
     """What a database must implement besides its Database: `connect`, `introspect`, the history
     statements; and what it spells differently from the defaults here."""
 
@@ -71,23 +72,6 @@ class Dialect(Statements, OperationSteps, ObjectSteps):
     def forget(self, version: int) -> list[str]:
         """Drop the progress record of a migration whose committed steps were undone."""
         return [f"DELETE FROM pymig_migrations WHERE version = {int(version)}"]
-
-    def log_entry(self, version: int, name: str, direction: str, user: str, elapsed_ms: float = 0.0) -> str:
-        """A row of pymig_log: what was done to a migration ("abort", "repair", ...), by whom."""
-        lit = self.literal
-        return ("INSERT INTO pymig_log (version, name, direction, by, duration_ms) "
-                f"VALUES ({int(version)}, {lit(name)}, {lit(direction)}, {lit(user)}, {float(elapsed_ms):.3f})")
-
-    def record_aborted(self, version: int, name: str, user: str, elapsed_ms: float = 0.0) -> list[str]:
-        """A partial migration whose committed part was taken back on request: gone, and logged."""
-        return [*self.forget(version), self.log_entry(version, name, "abort", user, elapsed_ms)]
-
-    def record_repaired(self, version: int, name: str, checksum: str, user: str, inverse_json: str) -> list[str]:
-        """`pymig repair`: the stored inverse and checksum of an applied migration replaced, and logged."""
-        lit = self.literal
-        return [f"UPDATE pymig_migrations SET checksum = {lit(checksum)}, inverse = {lit(inverse_json)} "
-                f"WHERE version = {int(version)} AND progress IS NULL",
-                self.log_entry(version, name, "repair", user)]
 
     # -- what `pymig check` and `pymig verify` ask, and the runner ------------------------------
     def table_sizes(self, db) -> dict[str, tuple[int, int]] | None:
@@ -160,17 +144,3 @@ class Dialect(Statements, OperationSteps, ObjectSteps):
         """(setup statements, condition on a row of `table`) that is true where converting `expr`
         to `type` fails, the way ALTER COLUMN ... TYPE converts it; None when the dialect cannot tell."""
         return None
-
-    # -- transactions (pymig.engine.transaction) --------------------------------------------------
-    commit = "COMMIT"
-
-    def lock_timeout_sql(self, value: str) -> str | None:
-        """What sets the lock timeout of the open transaction; None when the database has none."""
-        return f"SET LOCAL lock_timeout = {self.literal(value)}" if self.lock_timeout else None
-
-    def with_commit(self, statements: list[str]) -> list[str]:
-        """A transaction's last statements and its COMMIT as they are sent: one message where the
-        database takes several statements at once (a history record and its COMMIT, one round trip)."""
-        if self.multi_statement and statements:
-            return [*statements[:-1], f"{statements[-1]};\n{self.commit}"]
-        return [*statements, self.commit]

@@ -131,6 +131,11 @@ class PostgresDialect(OnlineRecipes, PostgresObjects, VerifySupport, Dialect):
         return frozenset(db.rows("SELECT format_type(castsource, NULL), format_type(casttarget, NULL) "
                                  "FROM pg_cast WHERE castcontext IN ('a', 'i')"))
 
+    transaction_id_query = "SELECT txid_current()"
+
+    def transaction_status_query(self, xid):
+        return f"SELECT txid_status({int(xid)})"
+
     def rewrite_cost(self, old_type, new_type, using):
         return rewrite_warning(old_type, new_type, using)
 
@@ -372,12 +377,30 @@ class PostgresDatabase:
             return None
         diag = getattr(error, "diag", None)
         text = (diag.message_primary if diag and diag.message_primary else _first_line(error))
+        if self.conn.closed and not (diag and diag.message_primary):
+            text = self._server_reason() or text
         if diag and diag.message_detail:
             text += f" ({diag.message_detail})"
         return text
 
     def is_lock_timeout(self, error: Exception) -> bool:
         return isinstance(error, self._psycopg.errors.LockNotAvailable)
+
+    def transaction_state(self) -> str:
+        """"open", "failed" (a statement failed: only ROLLBACK is accepted) or "idle" (no transaction)."""
+        status = self.conn.info.transaction_status
+        states = self._psycopg.pq.TransactionStatus
+        return {states.INTRANS: "open", states.ACTIVE: "open", states.INERROR: "failed"}.get(status, "idle")
+
+    def _server_reason(self) -> str | None:
+        """Why the server ended the session (its FATAL message), when the error psycopg raised
+        only says that the connection closed."""
+        try:
+            raw = self.conn.pgconn.error_message.decode(errors="replace")
+        except self._psycopg.Error:
+            return None
+        fatal = [line[len("FATAL:"):].strip() for line in raw.splitlines() if line.startswith("FATAL:")]
+        return fatal[0] if fatal else None
 
     def connection_lost(self, error: Exception) -> bool:
         """The error ended the session (terminated backend, server restart, idle_session_timeout)."""
@@ -388,7 +411,12 @@ class PostgresDatabase:
         if self.conn.closed:
             return  # the server ended the session: it rolled back the open transaction itself
         if self.conn.info.transaction_status != self._psycopg.pq.TransactionStatus.IDLE:
-            self.conn.execute("ROLLBACK")
+            try:
+                self.conn.execute("ROLLBACK")
+            except self._psycopg.OperationalError:
+                # Ctrl-C or SIGTERM landed inside a query psycopg could not cancel cleanly: the session
+                # is unusable, and ending it rolls the transaction back on the server
+                self.conn.close()
 
     def acquire_lock(self, timeout: float, on_wait=None) -> None:
         """A session advisory lock, taken outside any transaction, on the connection the migrations

@@ -327,6 +327,9 @@ class SqliteDatabase:
             text += f" (another connection held the write lock for more than {BUSY_TIMEOUT:g} s)"
         return text
 
+    def transaction_state(self) -> str:
+        return "open" if self.conn.in_transaction else "idle"
+
     def connection_lost(self, error: Exception) -> bool:
         return False  # a file: there is no session to lose
 

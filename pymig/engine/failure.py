@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..errors import ConnectionLost, ExecutionError, Interrupted, PreflightError, PymigError
 from ..ops.base import encode_plan
 from ..ops.data import UndoSteps
-from .sessions import UserCodeError
+from .sessions import TransactionEnded, UserCodeError
 
 
 def interrupted(run, signal: KeyboardInterrupt) -> BaseException:
@@ -35,12 +35,17 @@ def describe_failure(run, e: Exception, i: int, op) -> Exception:
         where = f"{label}: operation {i} ({op.describe()})" if op is not None else f"{label}: history record"
         if db is not None and db.connection_lost(e):
             return lost(run, where, text)
+        if isinstance(e, TransactionEnded):
+            return ExecutionError(f"{where}: {text}", hint=(
+                "pymig commits a migration with its history record: a run_python function must not call "
+                "commit() or rollback(); `pymig status` shows what the history knows"))
         err = ExecutionError(f"{where}: {text}", hint="the migration was rolled back; nothing was changed")
     if run.ex.preview:
         return err
     if run.direction == "up" and (run.tx.segments or run.resumed):
         return undo_committed(run, err)
     if run.direction != "up" and (run.tx.segments or run.resumed):
+        i = i or min((n for n, _ in run.refusals.failures), default=0)  # refused: the first refused one
         err.hint = (f"the revert stopped at operation {i}; what it committed before stays done and recorded "
                     "(`pymig status`: partial (reverting)): fix the cause and run `pymig down` again to finish it")
     return err

@@ -7,10 +7,12 @@ from ..errors import PymigError
 from ..steps import Batched, Python, Sql
 
 
-def check_after_refusal(run, i, op, schema) -> None:
-    """Check operation `i` after an earlier one was refused. Its transactional steps run in a
-    savepoint of the transaction that is rolled back at the end; steps that would commit are skipped."""
-    s, d, refusals = run.s, run.d, run.refusals
+def check_after_refusal(run, i, op, schema, refusals=None) -> None:
+    """Check operation `i` after an earlier one was refused (or before anything commits, see
+    precheck). Its transactional steps run in a savepoint of the transaction that is rolled back
+    at the end; steps that would commit are skipped."""
+    s, d = run.s, run.d
+    refusals = run.refusals if refusals is None else refusals
     try:
         if refusals.add(i, [f for c in op.checks(schema, d) if (f := s.check(c))]):
             return

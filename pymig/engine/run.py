@@ -18,6 +18,8 @@ from ..ops.tables import DropTable
 from ..steps import Batched, Check, Commit, Failure, Python, Sql, Warning
 from .backfill import OnlineBackfill
 from .failure import describe_failure, interrupted
+from .leftovers import finished_by_server
+from .precheck import needs_precheck, precheck
 from .progress import Progress, to_json
 from .refused import check_after_refusal
 from .transaction import Transaction
@@ -64,6 +66,14 @@ class MigrationRun:
         self.deferred_at = None  # (i, op) whose last statement travels with the final record
         i, op = 0, None
         try:
+            if not self.resumed and needs_precheck(self, ops, start_tables):
+                if self.ex.preview:
+                    self.s.note("a step below commits before a later check: pymig first runs every check of this "
+                                "migration in a transaction that it rolls back, so that a refusal changes nothing")
+                else:
+                    refused = precheck(self, ops, start_tables)
+                    if refused:
+                        raise refused.error()
             for i, op in enumerate(ops, 1):
                 if i < start_op:
                     continue
@@ -80,7 +90,7 @@ class MigrationRun:
             i, op = self.deferred_at or (0, None)  # a failure of the final message names that operation
             if self.refusals:
                 self.ex.schema = None  # the state followed steps that are rolled back now
-                raise self.refusals.error()
+                raise self.refusals.error(committed=bool(self.tx.segments or self.resumed))
             self._finish()
         except KeyboardInterrupt as stop:
             self.tx.rollback()
@@ -101,9 +111,17 @@ class MigrationRun:
         try:
             after = self.ex.after(op, schema)
         except PymigError:
-            if not (self.resumed and i == self.start_op):
+            after = finished_by_server(op, schema, self.direction in REVERTING)
+            if after is None and not (self.resumed and i == self.start_op):
                 raise
-            after = None  # the interrupted run made part of this change: re-read the catalog
+            # else the interrupted run made (part of) this change: adopted, or re-read from the catalog
+        if op.opaque and self.d.online_recipes and self.tx.open and self.tx.holds_live_lock \
+                and not self.tx.holds_loss and not self.p.irreversible:
+            # run_sql / run_python after DDL on a table in use: in a segment of their own, once the
+            # DDL has committed, not under its ACCESS EXCLUSIVE lock for as long as they take (not
+            # when a failure could not undo the committed part: after a drop, or past an irreversible
+            # step; nor on SQLite, whose readers a writer does not block until it commits)
+            self._commit()
         with self.ex.ticking(f"{self.label}: operation {i} ({op.describe()})"):
             steps = self._forward(op, schema)
             for j, step in enumerate(steps):

@@ -11,6 +11,10 @@ class UserCodeError(Exception):
     """An exception raised by a run_python function (reported as the user's, not as pymig's)."""
 
 
+class TransactionEnded(UserCodeError):
+    """A run_python function committed or rolled back the migration's transaction itself."""
+
+
 class Live:
     def __init__(self, db, dialect):
         self.db, self.dialect = db, dialect
@@ -25,12 +29,33 @@ class Live:
         return bool(rows and rows[0][0])
 
     def python(self, step: Python) -> None:
+        """Call a run_python function in the migration's transaction, and hold it to that transaction."""
+        conn = self.db.raw
+        xid_query = self.dialect.transaction_id_query
+        xid = self.db.rows(xid_query)[0][0] if xid_query else None
         try:
-            step.fn(self.db.raw)
+            step.fn(conn)
         except Exception as e:
-            if self.db.error_text(e) is not None:
+            if self.db.error_text(e) is not None and self.db.transaction_state() != "idle":
                 raise
-            raise UserCodeError(f"{type(e).__name__}: {e}") from e
+            raise UserCodeError(f"{step.label} raised {type(e).__name__}: {e}") from e
+        state = self.db.transaction_state()
+        if state == "failed":
+            raise UserCodeError(f"{step.label}: a statement inside it failed and the function went on (it caught "
+                                "the error), so the migration's transaction is aborted")
+        if state == "idle":
+            raise TransactionEnded(f"{step.label} ended the migration's transaction itself (commit() or rollback() "
+                                   f"on the connection): {self._ended(xid)}")
+
+    def _ended(self, xid) -> str:
+        query = self.dialect.transaction_status_query(xid) if xid is not None else None
+        status = self.db.rows(query)[0][0] if query else None
+        if status == "aborted":
+            return "it rolled back what the migration had done in it; nothing of it is committed"
+        if status == "committed":
+            return ("it committed what the migration had done in it, without the history record: "
+                    "the migration's steps up to it are in the database, and pymig does not know it")
+        return "what it did is committed or rolled back without the history record"
 
     def batch(self, text: str) -> list:
         return [r[0] for r in self.db.rows(text)]
