@@ -115,7 +115,8 @@ def plan_down(applied: list[Record], steps: int | None, to: int | None, label=No
         raise IrreversibleError(
             f"cannot roll back {label(r)}: {why}",
             hint="nothing was changed; add down= (run_sql / run_python) or reverse= (backfill) to the "
-            f"operation in its file, then `pymig repair {r.version}` stores the inverse it derives")
+            f"operation in its file (restored, if it is gone), then `pymig repair {r.version}` stores the inverse "
+            "it derives")
     return chosen
 
 
