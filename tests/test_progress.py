@@ -130,7 +130,7 @@ def test_a_slow_step_and_verify_show_how_long_they_have_been_running(project):
     assert code == 0, out
     assert re.search(r"migrations/002_slow\.py: operation 1 \(run_python slow\): running for [23] s", out), out
     assert "applied migrations/002_slow.py" in out
-    project.ok("down", "--to", "0")
+    project.ok("down", "--to", "0", "--allow-data-loss")
     code, out = in_terminal(project, "verify")
     assert code == 0, out
     assert re.search(r"verifying migrations/002_slow\.py \(2 of 2\): running for \d s", out), out
