@@ -200,7 +200,9 @@ def test_each_migration_is_applied_exactly_once_when_the_lock_session_dies(proje
         sleeper = wait_until(lambda: running(project.url, "pg_sleep(4)"), what="the first run inside its migration")
         if how == "terminate_lock_holder":
             with connect(project.url) as conn:
-                holder = conn.execute("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted").fetchone()[0]
+                holder = conn.execute(  # this database's runner lock only: others run on the same server
+                    "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = "
+                    "(SELECT oid FROM pg_database WHERE datname = current_database())").fetchone()[0]
                 conn.execute("SELECT pg_terminate_backend(%s)", (holder,))
         else:
             time.sleep(3)  # past the idle timeout of a lock session that sits idle
