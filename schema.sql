@@ -1,4 +1,6 @@
--- The schema the example project's migrations build (migrations/001-007).
+-- The schema the example project's migrations build (migrations/001-008).
+
+CREATE TYPE user_role AS ENUM ('administrator', 'regular_user', 'moderator');
 
 CREATE TABLE users (
     id serial PRIMARY KEY,
@@ -8,8 +10,7 @@ CREATE TABLE users (
     updated_at timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP,
     avatar_url varchar(500),
     last_login_at timestamp,
-    role varchar(50) NOT NULL DEFAULT 'regular_user',
-    CONSTRAINT check_role CHECK (role IN ('administrator', 'regular_user', 'moderator'))
+    role user_role NOT NULL DEFAULT 'regular_user'
 );
 CREATE INDEX idx_users_last_login ON users (last_login_at DESC) WHERE last_login_at IS NOT NULL;
 
@@ -68,6 +69,7 @@ CREATE TABLE user_profiles (
 );
 CREATE INDEX idx_user_profiles_user_id ON user_profiles (user_id);
 CREATE INDEX idx_user_profiles_experience_level ON user_profiles (experience_level);
+GRANT SELECT, INSERT, UPDATE ON user_profiles TO authenticated_user;
 
 CREATE TABLE reading_progress (
     id serial PRIMARY KEY,

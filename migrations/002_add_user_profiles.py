@@ -1,12 +1,12 @@
 """Add user profiles with background information.
 
-The seed's version also ran `GRANT SELECT, INSERT, UPDATE ON user_profiles TO authenticated_user`.
-That role exists only on some deployments and the GRANT fails where it does not, so it is left
-out here: grant privileges where the role is managed, or in a run_sql(up=..., down=...) migration
-of its own on databases that have the role.
+The seed's version ends with `GRANT SELECT, INSERT, UPDATE ON user_profiles TO authenticated_user`.
+pymig does not create roles (they belong to the whole server, not to one database): the role
+must exist where this runs, and pymig refuses the migration, naming the role, where it does not.
+`pymig down` revokes only what this grant added. SQLite has no roles: there the grant does nothing.
 """
 
-from pymig import column, create_index, create_table, sql
+from pymig import column, create_index, create_table, grant, sql
 
 operations = [
     create_table(
@@ -23,4 +23,5 @@ operations = [
     ),
     create_index("user_profiles", ["user_id"], name="idx_user_profiles_user_id"),
     create_index("user_profiles", ["experience_level"], name="idx_user_profiles_experience_level"),
+    grant(["SELECT", "INSERT", "UPDATE"], "user_profiles", "authenticated_user"),
 ]

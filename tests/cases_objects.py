@@ -9,7 +9,7 @@ go to roles the tests create once per server (tests/helpers.py TEST_ROLES)."""
 
 from __future__ import annotations
 
-from pymig import (add_check, add_column, add_enum_value, add_primary_key, alter_sequence, column, comment_on,
+from pymig import (add_check, add_column, add_enum_value, alter_column, add_primary_key, alter_sequence, column, comment_on,
                    create_enum, create_extension, create_function, create_index, create_schema, create_sequence,
                    create_table, create_trigger, create_view, drop_enum, drop_extension, drop_function,
                    drop_primary_key, drop_schema, drop_sequence, drop_trigger, drop_view, grant,
@@ -432,6 +432,35 @@ OBJECT_CASES = [
             'CREATE TRIGGER "users_touch" AFTER INSERT OR DELETE ON "users" FOR EACH STATEMENT EXECUTE FUNCTION "users_touch"()',
         ]},
         refused={SQLITE: 'create_function has no SQLite meaning: SQLite has no stored functions (its triggers hold their statements inline)'},
+    ),
+
+    # a type change back from an enum sets the default again: converted, it would still name the
+    # enum, which could not be dropped then
+    Case(
+        "alter_column_to_enum_with_default",
+        setup=[USERS],
+        ops=[add_column("users", "role", "varchar(20)", nullable=False, default="member"), create_enum("user_role", ["member", "admin"]), alter_column("users", "role", type="user_role", using="role::user_role", default="member")],
+        sql={PG: [
+            'ALTER TABLE "users" ADD COLUMN "role" character varying(20) DEFAULT \'member\' NOT NULL',
+            'CREATE TYPE "user_role" AS ENUM (\'member\', \'admin\')',
+            '-- WARNING: alter_column users.role: changing the type from character varying(20) to user_role rewrites the table and its indexes under an ACCESS EXCLUSIVE lock: reads and writes wait until it finishes',
+            'ALTER TABLE "users" ALTER COLUMN "role" DROP DEFAULT, ALTER COLUMN "role" TYPE user_role USING role::user_role, ALTER COLUMN "role" SET DEFAULT \'member\'',
+        ]},
+        down_sql={PG: [
+            '-- WARNING: alter_column users.role: changing the type from user_role to character varying(20) rewrites the table and its indexes under an ACCESS EXCLUSIVE lock: reads and writes wait until it finishes',
+            'ALTER TABLE "users" ALTER COLUMN "role" DROP DEFAULT, ALTER COLUMN "role" TYPE character varying(20), ALTER COLUMN "role" SET DEFAULT \'member\'',
+            'DROP TYPE "user_role"',
+            'ALTER TABLE "users" DROP COLUMN "role"',
+        ]},
+        checks={PG: [
+            'column "users.role" has {count} {noun} that cannot be converted to user_role with using=\'role::user_role\'',
+        ]},
+        down_checks={PG: [
+            'column "users.role" has {count} {noun} longer than 20 characters, which character varying(20) cannot hold',
+            'column "users.role" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ]},
+        rows=SOME_USERS,
+        refused={SQLITE: 'create_enum has no SQLite meaning: SQLite has no enum types (a CHECK (value IN (...)) constraint does the job there)'},
     ),
 
     # -- keys, constraint renames, extensions, schemas --

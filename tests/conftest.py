@@ -30,9 +30,22 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"pymig test server: {redact_url(url) if url else mode}"
 
 
+_servers_with_roles: set[str] = set()
+
+
 @pytest.fixture
 def db_url(pymig_database_url: str) -> str:
-    """URL of a fresh empty database, dropped after the test."""
+    """URL of a fresh empty database, dropped after the test. The roles the tests grant to
+    (helpers.TEST_ROLES) exist on its server."""
+    import psycopg
+
+    from helpers import ensure_test_roles
+
+    server = pymig_database_url.rsplit("/", 1)[0]
+    if server not in _servers_with_roles:
+        with psycopg.connect(pymig_database_url, autocommit=True) as conn:
+            ensure_test_roles(conn)
+        _servers_with_roles.add(server)
     return pymig_database_url
 
 

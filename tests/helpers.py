@@ -186,11 +186,12 @@ def wait_until(predicate, timeout: float = 30, what: str = "condition"):
         time.sleep(0.05)
 
 
-# Roles the tests grant to. Roles belong to the whole server, which other test runs share at the
-# same time: each is created once, if missing, by whichever run gets there first (a concurrent
-# CREATE ROLE of the same name fails with one of the two errors caught), and never dropped (it
-# owns nothing; its privileges go with each test's database).
-TEST_ROLES = ("pymig_test_reader", "pymig_test_writer")
+# Roles the tests grant to (authenticated_user: the example project's migration 002). Roles belong
+# to the whole server, which other test runs share at the same time: each is created once, if
+# missing, by whichever run gets there first (a concurrent CREATE ROLE of the same name fails with
+# one of the two errors caught), and never dropped (it owns nothing; its privileges go with each
+# test's database).
+TEST_ROLES = ("pymig_test_reader", "pymig_test_writer", "authenticated_user")
 
 
 def ensure_test_roles(db) -> None:

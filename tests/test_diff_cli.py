@@ -96,9 +96,9 @@ def test_example_project_edited_schema_gives_a_migration_that_round_trips(tmp_pa
     (tmp_path / "schema.sql").write_text(schema + ADDED)
     res = p.run("diff", "add comments", "--rename", "users.name=users.full_name")
     assert res.returncode == 0, res.stderr
-    assert res.stdout.strip() == "wrote migrations/008_add_comments.py: 13 operations"
+    assert res.stdout.strip() == "wrote migrations/009_add_comments.py: 13 operations"
     assert "varying(255) -> uuid is not an implicit cast" in res.stderr
-    written = (p.migrations / "008_add_comments.py").read_text()
+    written = (p.migrations / "009_add_comments.py").read_text()
     for line in ['    rename_column("users", "name", "full_name"),',
                  '    create_enum("chapter_status", ["draft", "published"]),', '    create_view(',
                  '    alter_column("sessions", "token", type="uuid", using="token::uuid"),',
@@ -106,9 +106,9 @@ def test_example_project_edited_schema_gives_a_migration_that_round_trips(tmp_pa
                  '    alter_column("chapters", "position", type="bigint"),']:
         assert line in written, written
     assert subprocess.run([sys.executable, "-m", "ruff", "format", "--check", "--diff",
-                           str(p.migrations / "008_add_comments.py")], capture_output=True).returncode == 0
+                           str(p.migrations / "009_add_comments.py")], capture_output=True).returncode == 0
     out = p.ok("verify")
-    assert "ok    migrations/008_add_comments.py" in out
+    assert "ok    migrations/009_add_comments.py" in out
     assert p.ok("diff", "--check").startswith("ok:")
     p.ok("up")
     assert p.ok("diff").startswith("no changes")

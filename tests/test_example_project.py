@@ -48,6 +48,17 @@ def catalog(conn) -> list[tuple]:
     """).fetchall()
 
 
+def grants_and_types(conn) -> tuple[list, list]:
+    """Migration 002's grant (to a role the tests create, helpers.TEST_ROLES) and 008's enum type."""
+    grants = conn.execute("""
+        SELECT grantee::text, privilege_type::text FROM information_schema.role_table_grants
+        WHERE table_schema = 'public' AND grantee = 'authenticated_user' ORDER BY 2""").fetchall()
+    types = conn.execute("""
+        SELECT t.typname::text, e.enumlabel::text FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid
+        WHERE t.typnamespace = 'public'::regnamespace ORDER BY t.typname, e.enumsortorder""").fetchall()
+    return grants, types
+
+
 def roles(conn) -> list[tuple]:
     return conn.execute("SELECT email, role FROM users ORDER BY id").fetchall()
 
@@ -70,12 +81,16 @@ def test_example_round_trips_schema_and_role_data(db_url, pg_conn):
     assert roles(pg_conn) == [("a@x.org", "administrator"), ("u@x.org", "regular_user"),
                               ("o@x.org", "regular_user"), ("m@x.org", "moderator")]
 
+    assert grants_and_types(pg_conn) == ([("authenticated_user", "INSERT"), ("authenticated_user", "SELECT"),
+                                           ("authenticated_user", "UPDATE")], [("user_role", "administrator"),
+                                                                               ("user_role", "regular_user"),
+                                                                               ("user_role", "moderator")])
     # 007 carries role_new back into role first, so only the end loses data: the tables with rows
     refused = pymig(db_url, "down", "--to", "0")
     assert refused.returncode == 1 and "007" not in refused.stderr, refused.stderr
     assert "001_initial_schema.py: drop_table users: 4 rows" in refused.stderr, refused.stderr
     ok(db_url, "down", "--to", "0", "--allow-data-loss")
-    assert catalog(pg_conn) == []
+    assert catalog(pg_conn) == [] and grants_and_types(pg_conn) == ([], [])
     ok(db_url, "up")
     assert catalog(pg_conn) == first
     assert ("index", "sessions", "CREATE INDEX idx_active_sessions ON public.sessions USING btree "

@@ -20,7 +20,6 @@ from pymig.history import ensure_tables, read_records
 from pymig.loader import Migration, MigrationFile
 from pymig.ops import decode
 from pymig.snapshot import take
-from helpers import ensure_test_roles
 
 DIALECT = PostgresDialect()
 
@@ -28,7 +27,6 @@ DIALECT = PostgresDialect()
 @pytest.fixture
 def db(db_url):
     database = DIALECT.connect(db_url)
-    ensure_test_roles(database)
     ensure_tables(database, DIALECT)
     yield database
     database.close()

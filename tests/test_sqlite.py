@@ -335,12 +335,28 @@ def test_introspection_reads_a_table_pymig_did_not_write():
 
 # -- the command line, with no database URL anywhere -----------------------------------------------
 
+POSTGRESQL_ONLY = "008_convert_user_role_to_enum.py"  # an enum type, which SQLite does not have
+
+
 @pytest.fixture
 def project(tmp_path) -> Path:
-    """The repository's example project (pyproject.toml and migrations/) in a fresh directory."""
+    """The repository's example project (pyproject.toml and migrations/) in a fresh directory,
+    without its migration 008, which pymig refuses on SQLite (see the test after this one)."""
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    shutil.copytree(ROOT / "migrations", tmp_path / "migrations", ignore=shutil.ignore_patterns(POSTGRESQL_ONLY))
+    return tmp_path
+
+
+def test_the_whole_example_is_refused_on_sqlite_at_its_enum_naming_it(tmp_path):
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     shutil.copytree(ROOT / "migrations", tmp_path / "migrations")
-    return tmp_path
+    done = pymig(tmp_path, "up")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert (f"error: migrations/{POSTGRESQL_ONLY}: operation 1 (create_enum user_role): create_enum has no "
+            "SQLite meaning: SQLite has no enum types") in done.stderr
+    assert user_objects(tmp_path / "pymig.db") == []  # nothing ran, not even 001-007
+    ok(tmp_path, "up", "--to", "7")
+    assert "7 applied, 1 pending" in ok(tmp_path, "status")
 
 
 def roles(db: Path) -> list[tuple]:

@@ -73,10 +73,10 @@ def test_example_project_verifies_and_leaves_the_target_untouched(tmp_path, db_u
     out = project.ok("verify", *target)
 
     lines = [line for line in out.splitlines() if line.startswith("ok ")]
-    assert [re.search(r"(\d{3})_", line)[1] for line in lines] == ["001", "002", "003", "004", "005", "006", "007"]
+    assert [re.search(r"(\d{3})_", line)[1] for line in lines] == ["001", "002", "003", "004", "005", "006", "007", "008"]
     assert "007_convert_user_roles.py (up: +1 constraint, ~1 column)" in out
     assert "note: table users: column order" in out  # the role column comes back last
-    assert out.rstrip().endswith("7 migrations verified: each one's down restores the schema, "
+    assert out.rstrip().endswith("8 migrations verified: each one's down restores the schema, "
                                  "and up again rebuilds it")
     assert (take_url(db_url), snapshot(db_url)) == before
     with connect(db_url) as conn:

@@ -213,7 +213,9 @@ class AlterColumn(Operation):
             type=type_back,
             nullable=before.nullable if after.nullable != before.nullable else None,
             default=before.default,
-            change_default=after.default != before.default,
+            # a type change converts the default too, and the converted one would still name the
+            # type it came from (an enum dropped next): the default is set again as it was
+            change_default=after.default != before.default or (type_back is not None and before.default is not None),
             # without USING when a cast does it by itself: the check that refuses values that do not
             # fit then applies (an explicit ::varchar(n) would cut them silently)
             using=f"{_quote(self.name)}::{SERIAL_BASE.get(before.type, before.type)}"
