@@ -34,9 +34,10 @@ _servers_with_roles: set[str] = set()
 
 
 @pytest.fixture
-def db_url(pymig_database_url: str) -> str:
-    """URL of a fresh empty database, dropped after the test. The roles the tests grant to
-    (helpers.TEST_ROLES) exist on its server."""
+def pymig_database_url(pymig_database_url: str) -> str:
+    """The plugin's fresh database (for `db_url` and the `migrator` fixture alike), on a server
+    where the roles the tests grant to exist (helpers.TEST_ROLES: the example project's 002 grants
+    to authenticated_user)."""
     import psycopg
 
     from helpers import ensure_test_roles
@@ -46,6 +47,12 @@ def db_url(pymig_database_url: str) -> str:
         with psycopg.connect(pymig_database_url, autocommit=True) as conn:
             ensure_test_roles(conn)
         _servers_with_roles.add(server)
+    return pymig_database_url
+
+
+@pytest.fixture
+def db_url(pymig_database_url: str) -> str:
+    """URL of a fresh empty database, dropped after the test."""
     return pymig_database_url
 
 

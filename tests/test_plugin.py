@@ -45,18 +45,18 @@ def test_up_down_and_applied_follow_the_cli(migrator):
     migrator.up(steps=2)
     assert migrator.applied == [1, 2]
     migrator.up()
-    assert migrator.version == 7
+    assert migrator.version == 8
     migrator.down()
-    assert migrator.version == 6
-    migrator.down(steps=3)
+    assert migrator.version == 7
+    migrator.down(steps=4)
     assert migrator.applied == [1, 2, 3]
     migrator.migrate_to(0)
     assert migrator.applied == []
     assert migrator.connection.execute(
         "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE 'pymig%'"
     ).fetchone()[0] == 0
-    with pytest.raises(PymigError, match=r"up\(steps=8\): only 7 migration\(s\) pending"):
-        migrator.up(steps=8)
+    with pytest.raises(PymigError, match=r"up\(steps=9\): only 8 migration\(s\) pending"):
+        migrator.up(steps=9)
     with pytest.raises(PymigError, match="no migration with version 42"):
         migrator.migrate_to(42)
 
