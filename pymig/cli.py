@@ -103,10 +103,12 @@ def down(config, steps, to, allow_data_loss):
 @click.option("--offline", is_flag=True, help="Render from the migration files alone; no database.")
 @click.option("--allow-out-of-order", "out_of_order", is_flag=True, default=False,
               help="As for `up`: include pending migrations older than the newest applied one.")
+@click.option("--script", is_flag=True,
+              help="Print a psql script that runs on its own: checks that refuse, backfill loops, history writes.")
 @click.option("--lock-timeout", "lock_timeout", default=None, metavar="DURATION",
               help="lock_timeout for statements that block traffic, e.g. 500ms, 2s (default 1s); retried on timeout.")
 @common
-def sql_(config, down_, steps, to, from_, offline):
+def sql_(config, down_, steps, to, from_, offline, script):
     """Print the SQL that `up` (or `down`) would run, without changing anything."""
     from . import commands
 
@@ -116,7 +118,7 @@ def sql_(config, down_, steps, to, from_, offline):
         raise click.UsageError("--steps goes with --down")
     if from_ is not None and not offline:
         raise click.UsageError("--from goes with --offline (online, the database says where it is)")
-    click.echo(commands.sql(config, down_, steps, to, from_, offline))
+    click.echo(commands.sql(config, down_, steps, to, from_, offline, script))
 
 
 @cli.command()

@@ -68,7 +68,7 @@ def missing_label(version: int, name: str) -> str:
     return f"migration {version} ({name}; its file is missing)"
 
 
-def _executor(config: Config, dialect, db, echo=None, preview=False):
+def _executor(config: Config, dialect, db, echo=None, preview=False, script=False):
     from .executor import Executor
 
     report = None
@@ -78,7 +78,7 @@ def _executor(config: Config, dialect, db, echo=None, preview=False):
     elif echo is not None:
         def report(text, final=False):
             echo(text, err=True)
-    return Executor(dialect, db, preview=preview, lock_timeout=config.lock_timeout,
+    return Executor(dialect, db, preview=preview, script=script, lock_timeout=config.lock_timeout,
                     retry_for=config.lock_retry_for, backfill_pause=config.backfill_pause,
                     report=report, progress=progress, resolve_callable=FunctionFinder(config.migrations))
 
@@ -155,14 +155,15 @@ def discover_if_present(config: Config) -> list[MigrationFile]:
     return []
 
 
-def sql(config: Config, down_: bool, steps, to, from_, offline: bool) -> str:
+def sql(config: Config, down_: bool, steps, to, from_, offline: bool, script: bool = False) -> str:
+    """What `up` (or `down`) would run: for reading, or (`script`) as a psql script that runs on its own."""
     files = _discover(config) if not down_ or offline else discover_if_present(config)
     if offline:
-        return _offline_sql(config, files, down_, steps, to, from_ or 0)
+        return _offline_sql(config, files, down_, steps, to, from_ or 0, script)
     by_version = {f.version: f for f in files}
     with connected(config, lock=False) as (dialect, db):
         records = _records(db, dialect)
-        executor = _executor(config, dialect, db, preview=True)
+        executor = _executor(config, dialect, db, preview=True, script=script)
         if down_:
             for r in plan_down(records, steps, to, lambda r: _label(r, by_version)):
                 executor.revert(r, _label(r, by_version))
@@ -178,11 +179,10 @@ def sql(config: Config, down_: bool, steps, to, from_, offline: bool) -> str:
 def _show_history_setup(executor, dialect) -> None:
     """`up` creates the history tables before the first migration; so does the script it prints,
     or its first history record would fail when run by hand on a fresh database."""
-    for ddl in dialect.history_ddl:
-        executor.session.sql(ddl)
+    executor.session.history(list(dialect.history_ddl), "pymig creates its history tables, pymig_migrations and pymig_log")
 
 
-def _offline_sql(config, files, down_, steps, to, from_) -> str:
+def _offline_sql(config, files, down_, steps, to, from_, script) -> str:
     """Render from the files alone: the schema at `from_` is rebuilt by replaying the operations."""
     from .dialects import for_url
     from .schema import Schema
@@ -203,7 +203,7 @@ def _offline_sql(config, files, down_, steps, to, from_) -> str:
         records.append(_replayed_record(m, state))
     if not down_:
         pending = [f for f in files if f.version > from_ and (to is None or f.version <= to)]
-        executor = _executor(config, dialect, None, preview=True)
+        executor = _executor(config, dialect, None, preview=True, script=script)
         executor.schema = state.schema
         pending = _load_all(pending, dialect)
         if pending and not from_:
@@ -211,7 +211,7 @@ def _offline_sql(config, files, down_, steps, to, from_) -> str:
         for m in pending:
             executor.apply(m, m.file.label)
         return executor.output() or "-- nothing to do"
-    executor = _executor(config, dialect, None, preview=True)
+    executor = _executor(config, dialect, None, preview=True, script=script)
     executor.schema = state.schema
     by_version = {f.version: f for f in files}
     for r in plan_down(records, steps, to, lambda r: _label(r, by_version)):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from .engine.failure import undo_plan
 from .engine.progress import Progress
 from .engine.run import MigrationRun
-from .engine.sessions import Live, Preview, UserCodeError
+from .engine.sessions import Live, Preview, Script, UserCodeError
 from .errors import PymigError
 from .history import current_user
 from .ops import decode
@@ -54,9 +54,13 @@ class Executor:
     report: Callable[[str], None] | None = None  # progress lines (backfills, lock retries)
     progress: object = None  # a pymig.engine.progress.Display: also shows how long a slow step runs
     resolve_callable: Callable | None = None  # finds run_python functions of stored inverses
+    script: bool = False  # a preview as a psql script that runs on its own (`pymig sql --script`)
 
     def __post_init__(self):
-        self.session = Preview(self.dialect, self.db) if self.preview else Live(self.db, self.dialect)
+        if self.preview:
+            self.session = (Script if self.script else Preview)(self.dialect, self.db)
+        else:
+            self.session = Live(self.db, self.dialect)
         self.trusted = True  # a preview cannot follow run_sql; it then stops deriving state
         self.last_plan: dict | None = None
         self.last_duration = 0.0
@@ -70,6 +74,7 @@ class Executor:
         """Apply one migration; `resume` is its partial history record from an interrupted run."""
         if self.preview:
             self.session.lines.append(f"-- {label}: {migration.description}")
+            self.session.label = label
         started = time.monotonic()
         run = stored(resume, "progress", lambda: MigrationRun(
             self, label, migration.version, migration.name, migration.checksum, "up", resume))
@@ -98,6 +103,7 @@ class Executor:
         if self.preview:
             what = "abort (take back the committed part of)" if direction == "abort" else "revert"
             self.session.lines.append(f"-- {what} {label}" + (" (resumed)" if resume else ""))
+            self.session.label = label
         MigrationRun(self, label, record.version, record.name, record.checksum, direction, resume, plan).execute(ops)
 
     def ticking(self, what: str):

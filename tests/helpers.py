@@ -101,6 +101,12 @@ def run_script(url: str, script: str) -> None:
             conn.execute(statement)
 
 
+def run_psql(url: str, script: str) -> subprocess.CompletedProcess:
+    """Run a `pymig sql --script` with psql, as a DBA would (stopping at the first error)."""
+    return subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f", "-"],
+                          input=script, capture_output=True, text=True, timeout=300)
+
+
 def clean_env(**extra: str) -> dict:
     """The environment for a `pymig` process: no DATABASE_URL unless given, unbuffered output."""
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from helpers import (Project, catalog, clean_env, connect, history, log, run_script, snapshot, statements,
+from helpers import (Project, catalog, clean_env, connect, history, log, run_psql, snapshot, statements,
                      versions)
 
 USERS = '''
@@ -150,27 +150,32 @@ def test_status_lists_every_state(project):
 
 
 def test_sql_prints_exactly_what_up_and_down_run(project, other_db_url):
-    """Running the printed SQL by hand on one database gives the same catalog and history as
-    `pymig up` on another; printing it changes nothing."""
+    """Running the printed script with psql on one database gives the same catalog and history as
+    `pymig up` on another; printing it changes nothing. The reading form is the same statements
+    with the history writes said in comments."""
     write_example(project)
     before = snapshot(project.url)
-    script = project.ok("sql")
+    script = project.ok("sql", "--script")
     assert snapshot(project.url) == before
-    assert statements(script).count("BEGIN") == statements(script).count("COMMIT") >= 3
-    assert script.index("001_users.py") < script.index("002_posts.py") < script.index("003_profile.py")
+    reading = project.ok("sql")
+    assert statements(reading).count("BEGIN") == statements(reading).count("COMMIT") >= 3
+    assert reading.index("001_users.py") < reading.index("002_posts.py") < reading.index("003_profile.py")
+    assert all(s in script for s in statements(reading))  # the script adds checks, loops and history
+    assert "pymig_migrations (" in script and "pymig_migrations (" not in reading
 
-    run_script(other_db_url, script)
+    assert run_psql(other_db_url, script).returncode == 0
     project.ok("up")
     assert catalog(other_db_url) == catalog(project.url)
     assert history(other_db_url) == history(project.url)
     assert log(other_db_url) == log(project.url)
 
     before = snapshot(project.url)
-    script = project.ok("sql", "--down", "--steps", "2")
+    script = project.ok("sql", "--down", "--steps", "2", "--script")
     assert snapshot(project.url) == before
-    assert statements(script).count("BEGIN") == statements(script).count("COMMIT") >= 2
+    reading = project.ok("sql", "--down", "--steps", "2")
+    assert statements(reading).count("BEGIN") == statements(reading).count("COMMIT") >= 2
     assert script.index("003_profile.py") < script.index("002_posts.py")
-    run_script(other_db_url, script)
+    assert run_psql(other_db_url, script).returncode == 0
     project.ok("down", "--steps", "2")
     assert versions(project.url) == [1]
     assert catalog(other_db_url) == catalog(project.url)
@@ -197,7 +202,7 @@ def test_sql_offline_needs_no_database(project, other_db_url):
     assert statements(offline_down) == statements(project.ok("sql", "--down", "--to", "1"))
 
     # from zero, the offline script builds a fresh database exactly like `pymig up`
-    run_script(other_db_url, project.ok("sql", "--offline", "--from", "0", url=bogus))
+    assert run_psql(other_db_url, project.ok("sql", "--offline", "--from", "0", "--script", url=bogus)).returncode == 0
     assert catalog(other_db_url) == catalog(project.url)
     assert history(other_db_url) == history(project.url)
 
@@ -325,9 +330,9 @@ def test_sql_after_run_sql_prints_what_up_runs(project, other_db_url):
             drop_column("users", "name", allow_data_loss=True),
         ]
     ''')
-    script = project.run("sql")
+    script = project.run("sql", "--script")
     assert script.returncode == 0, script.stderr
-    run_script(other_db_url, script.stdout)
+    assert run_psql(other_db_url, script.stdout).returncode == 0
     project.ok("up")
     assert catalog(other_db_url) == catalog(project.url)
     assert history(other_db_url) == history(project.url)

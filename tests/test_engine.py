@@ -14,7 +14,7 @@ from pymig.engine.backfill import MAX_BATCH, OnlineBackfill, next_batch_size
 import io
 
 from pymig.engine.progress import Display, Meter, Progress, duration_text
-from pymig.engine.sessions import Live, Preview
+from pymig.engine.sessions import Live, Preview, Script
 from pymig.engine.transaction import Transaction, retry_delay
 from pymig.errors import LockError
 from pymig.ops import DropColumn
@@ -122,16 +122,25 @@ def test_with_commit_is_one_message_where_the_dialect_takes_several():
     assert SqliteDialect().lock_timeout_sql("1s") is None
 
 
-def test_preview_transaction_prints_what_live_sends():
+def test_script_transaction_prints_what_live_sends():
+    d = PostgresDialect()
+    s = Script(d)
+    tx = Transaction(s, d, "001_x", "1s", retry_for=1)
+    tx.sql("ALTER TABLE t ADD COLUMN a integer")
+    assert tx.commit(["INSERT INTO h VALUES (1)"]) and not tx.commit([])
+    assert s.lines[3:] == ["BEGIN;", "SET LOCAL lock_timeout = '1s';", "ALTER TABLE t ADD COLUMN a integer;",
+                           "INSERT INTO h VALUES (1);", "COMMIT;"]
+    assert tx.segments == 1
+
+
+def test_preview_transaction_says_the_history_write_in_one_line():
     d = PostgresDialect()
     s = Preview(d)
     tx = Transaction(s, d, "001_x", "1s", retry_for=1)
     tx.sql("ALTER TABLE t ADD COLUMN a integer")
-    assert tx.commit(["INSERT INTO h VALUES (1)"]) and not tx.commit([])
-    assert "\n".join(s.lines).splitlines() == ["BEGIN;", "SET LOCAL lock_timeout = '1s';",
-                                              "ALTER TABLE t ADD COLUMN a integer;", "INSERT INTO h VALUES (1);",
-                                              "COMMIT;"]
-    assert tx.segments == 1
+    assert tx.commit(["INSERT INTO h VALUES (1)"])
+    assert s.lines == ["BEGIN;", "SET LOCAL lock_timeout = '1s';", "ALTER TABLE t ADD COLUMN a integer;",
+                       "-- (history: pymig records how far the migration got, in the same transaction)", "COMMIT;"]
 
 
 # -- on PostgreSQL ------------------------------------------------------------------------------

@@ -60,6 +60,7 @@ class Dialect(Statements, OperationSteps, ObjectSteps, RunSql):
     canonical_definitions = False  # the catalog spells constraint/index text itself, so the text compares
     sqlglot_name = "postgres"  # how sqlglot names this SQL dialect (splitting schema files)
     log_select = "SELECT version, name, direction, at, by, duration_ms FROM pymig_log ORDER BY id"
+    script_form = None  # renders what only a script run by hand needs (`pymig sql --script`)
 
     def check_url(self, url: str) -> None:
         """Refuse a URL this dialect cannot connect to (ConfigError), before anything runs."""

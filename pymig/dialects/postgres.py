@@ -13,6 +13,7 @@ from .base import Dialect
 from .postgres_online import OnlineRecipes, rewrite_warning
 from .postgres_verify import VerifySupport
 from .postgres_objects import PostgresObjects, read_objects
+from .postgres_script import PsqlScript
 
 LOCK_KEY = 0x706D6967  # "pmig": one advisory lock per database
 
@@ -113,6 +114,7 @@ class PostgresDialect(OnlineRecipes, PostgresObjects, VerifySupport, Dialect):
     canonical_definitions = True  # pg_get_constraintdef / pg_get_indexdef
     online_recipes = True
     multi_statement = True
+    script_form = PsqlScript
     lock_timeout = True
 
     def constraint_body(self, c):

@@ -39,6 +39,8 @@ class OnlineBackfill:
             meter = Meter(self.s.scalar(step.count) if step.count else 0)
         last = self.s.scalar(step.last) if step.last else None
         if self.preview:
+            if self.s.backfill_loop(step, self.tx.lock_timeout):
+                return  # a script: all the batches in one loop
             self.s.note(f"backfill {step.table}: batches of up to {step.batch_size} rows (resized to take "
                         f"about {self.budget * 1000:.0f} ms), each committed with the progress, "
                         f'repeated with "{step.key}" > the last key until no row changes')

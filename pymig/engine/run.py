@@ -260,13 +260,17 @@ class MigrationRun:
             self.ex.last_plan = self.p.plan()
             texts = self.d.record_applied(self.version, self.name, self.checksum, self.ex.user,
                                           to_json(self.p.plan()), elapsed_ms=self.tx.elapsed_ms())
+            what = "pymig records the migration in pymig_migrations and pymig_log"
         elif self.direction == "down":
             texts = self.d.record_reverted(self.version, self.name, self.ex.user, elapsed_ms=self.tx.elapsed_ms())
+            what = "pymig deletes the migration's record and logs the revert"
         elif self.direction == "abort":  # a partial migration taken back on request: logged, by whom
             texts = self.d.record_aborted(self.version, self.name, self.ex.user, elapsed_ms=self.tx.elapsed_ms())
+            what = "pymig deletes the partial record and logs the abort"
         else:  # undoing a migration that failed: it leaves no trace in the history
             texts = self.d.forget(self.version)
-        self.tx.finish(texts)
+            what = "pymig removes the record of the migration's committed part"
+        self.tx.finish(texts, what)
 
 
 def op_table(op) -> str | None:

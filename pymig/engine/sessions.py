@@ -1,9 +1,11 @@
-"""The two sessions a plan runs through: Live sends each statement to the database, Preview writes
-it out for `pymig sql`. Everything else is the same code for both, so the preview cannot drift."""
+"""The sessions a plan runs through: Live sends each statement to the database; Preview writes it
+out for reading (`pymig sql`), Script as a psql script that is safe on its own (`pymig sql
+--script`). Everything else is the same code for all three, so the preview cannot drift."""
 
 from __future__ import annotations
 
 from ..checks import describe_check, run_check
+from ..errors import PymigError
 from ..steps import Batched, Check, Failure, Python
 
 
@@ -73,6 +75,10 @@ class Live:
     def check(self, check: Check) -> Failure | None:
         return run_check(self.db, self.dialect, check)
 
+    def history(self, statements: list[str], what: str) -> None:
+        for text in statements:
+            self.sql(text)
+
     def note(self, text: str) -> None:
         pass
 
@@ -84,9 +90,13 @@ class Live:
 
 
 class Preview:
+    """For reading: what runs, with the history writes and the catalog queries of the dependency
+    checks said in one line each (a DBA reviews the changes, not pymig's bookkeeping)."""
+
     def __init__(self, dialect, db=None):
         self.dialect, self.db = dialect, db
         self.lines: list[str] = []
+        self.label = ""  # the migration being rendered
 
     def sql(self, text: str, last: bool = False) -> None:
         self.lines.append(text.rstrip() + ";")
@@ -102,7 +112,7 @@ class Preview:
         self.note(f"{step.label}: Python code, runs here with the migration's connection")
 
     def batch(self, text: str) -> list:
-        self.sql(text)
+        self.sql(text.rpartition(" RETURNING ")[0] or text)  # the keys are for pymig, not for the reader
         return []
 
     def scalar(self, query: str):
@@ -110,11 +120,22 @@ class Preview:
 
     def batched(self, step: Batched) -> None:
         self.note(f'repeated with "{step.key}" > the last key updated, until no row changes:')
-        self.sql(step.first.replace("{limit}", str(step.batch_size)))
+        self.batch(step.first.replace("{limit}", str(step.batch_size)))
 
     def check(self, check: Check) -> None:
-        self.note(describe_check(check))
+        if check.noun == "object":  # the dependency checks: a long catalog query, said in one line
+            self.note(describe_check(check).splitlines()[0] + " (pymig reads pg_depend; `pymig sql --script` has the query)")
+        else:
+            self.note(describe_check(check))
         return None
+
+    def history(self, statements: list[str], what: str) -> None:
+        if statements:
+            self.note(f"(history: {what})")
+
+    def backfill_loop(self, step: Batched, lock_timeout: str | None) -> bool:
+        """Print an online backfill as one loop of its own; False: print its first batch instead."""
+        return False
 
     def note(self, text: str) -> None:
         self.lines.append(self.dialect.comment(text))
@@ -124,3 +145,43 @@ class Preview:
 
     def is_lock_timeout(self, error: Exception) -> bool:
         return False
+
+
+class Script(Preview):
+    """A psql script that is safe on its own: the checks refuse with the count (RAISE EXCEPTION),
+    backfills loop over all their batches, and the history is written as `pymig up` writes it, so
+    `pymig status`, `up` and `down` carry on from where the script got."""
+
+    def __init__(self, dialect, db=None):
+        if dialect.script_form is None:
+            raise PymigError(f"pymig sql --script writes a psql script, which {dialect.name} has no use for",
+                             hint="use pymig up, or pymig sql to read what it runs")
+        super().__init__(dialect, db)
+        self.form = dialect.script_form(dialect)
+        self.lines = [
+            "-- pymig sql --script: run it with psql (it stops at the first error; a rerun of the",
+            "-- script or `pymig up` goes on from the history it has written)",
+            "\\set ON_ERROR_STOP on",
+        ]
+
+    def python(self, step: Python) -> None:
+        raise PymigError(f"{step.label} is Python code, which a psql script cannot run",
+                         hint="apply this migration with pymig up")
+
+    def batched(self, step: Batched) -> None:
+        self.sql(self.form.backfill_block(step, commit=False))
+
+    def backfill_loop(self, step: Batched, lock_timeout: str | None) -> bool:
+        self.note(f"backfill {step.table}: batches of {step.batch_size} rows, each committed on its own, "
+                  f'repeated with "{step.key}" > the last key until no row changes')
+        self.sql(self.form.backfill_block(step, commit=True, lock_timeout=lock_timeout))
+        return True
+
+    def check(self, check: Check) -> None:
+        for text in self.form.check_block(check, self.label):
+            self.sql(text)
+        return None
+
+    def history(self, statements: list[str], what: str) -> None:
+        for text in statements:
+            self.sql(text)

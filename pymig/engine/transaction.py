@@ -8,6 +8,9 @@ import time
 from collections.abc import Callable
 
 from ..errors import LockError
+from .sessions import Live
+
+PROGRESS = "pymig records how far the migration got, in the same transaction"
 
 
 def retry_delay(attempt: int, jitter: float = 1.0) -> float:
@@ -93,8 +96,7 @@ class Transaction:
         if not self.open and not self.dirty:
             return False
         self.begin()
-        for text in self.d.with_commit(record):  # the record and COMMIT in one round trip where possible
-            self.do(lambda text=text: self.s.sql(text))
+        self._record_and_commit(record, PROGRESS)
         self.open = self.dirty = False
         self.segments += 1
         return True
@@ -105,13 +107,23 @@ class Transaction:
             self.s.sql(self.d.commit)
             self.open = False
 
-    def finish(self, record: list[str]) -> None:
-        """The migration's last transaction: its history record and COMMIT, in one round trip where
-        the dialect takes several statements at once."""
+    def finish(self, record: list[str], what: str) -> None:
+        """The migration's last transaction: its history record (`what` says what it records) and
+        COMMIT, in one round trip where the dialect takes several statements at once."""
         self.begin()
-        for text in self.d.with_commit(record):
-            self.do(lambda text=text: self.s.sql(text))
+        self._record_and_commit(record, what)
         self.open = self.dirty = False
+
+    def _record_and_commit(self, record: list[str], what: str) -> None:
+        """Live: the record and COMMIT in one round trip where possible. A preview prints them apart
+        (the history write as `what` says it, in the form for reading)."""
+        if isinstance(self.s, Live):
+            for text in self.d.with_commit(record):
+                self.do(lambda text=text: self.s.sql(text))
+            return
+        if record:
+            self.do(lambda: self.s.history(record, what))
+        self.s.sql(self.d.commit)
 
     def rollback(self) -> None:
         self.s.rollback()
