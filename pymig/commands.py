@@ -337,7 +337,7 @@ def new(config: Config, name: str) -> str:
 
 
 def check(config: Config, offline: bool, pending: bool = False, since: int | None = None):
-    """Lint every migration file; with a reachable database, table sizes enrich the findings.
+    """Lint every migration file; with a database, the pending ones against its live catalog.
     `pending` / `since` report only the newer files (the older ones still give the schema)."""
     from .dialects import for_url
     from .lint import lint
@@ -352,7 +352,11 @@ def check(config: Config, offline: bool, pending: bool = False, since: int | Non
         findings = lint(files, for_url(config.database_url or DEFAULT_DATABASE_URL))
     else:
         with connected(config, lock=False) as (dialect, db):
-            sizes = dialect.table_sizes(db)
-            findings = lint(files, dialect, sizes)
+            from .lint import Database
+
+            applied = {r.version for r in _records(db, dialect) if r.progress is None}
+            database = Database(dialect.introspect(db), applied, dialect.table_sizes(db),
+                                lambda types: dialect.unknown_types(db, types))
+            findings = lint(files, dialect, database=database)
     labels = {f.label for f in chosen}
     return [f for f in findings if f.file in labels]

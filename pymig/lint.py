@@ -1,7 +1,10 @@
 """`pymig check`: a static lint of the migrations, with a stable rule code per finding.
 
-It needs no database: the schema is followed by replaying the operations. With a database it also
-knows which tables already exist and how big they are, so it can say what a lock would cost."""
+It needs no database: the schema is followed by replaying the operations. With a database, the
+migrations not applied yet start from the live catalog instead, so a table that exists there (made
+by hand, or before pymig) gets the same findings as one a migration created, and a table, column
+or type that does not exist is reported before `pymig up` meets it; table sizes say what a lock
+would cost."""
 
 from __future__ import annotations
 
@@ -17,6 +20,8 @@ from .schema import Schema
 RULES = {
     "PM001": ("error", "the migration file does not load"),
     "PM002": ("error", "an operation is invalid"),
+    "PM003": ("error", "an operation does not fit the database: a table or column it names is missing, or one it creates exists"),
+    "PM004": ("error", "a column type the database does not know"),
     "PM101": ("warning", "irreversible operation"),
     "PM201": ("warning", "type change rewrites the table under an ACCESS EXCLUSIVE lock"),
     "PM202": ("error", "NOT NULL column without a default on an existing table"),
@@ -42,12 +47,29 @@ class Finding:
         return asdict(self)
 
 
-def lint(files: list[MigrationFile], dialect, sizes: dict[str, tuple[int, int]] | None = None) -> list[Finding]:
+@dataclass
+class Database:
+    """What `pymig check` reads from a database: the live schema, the versions applied, table sizes
+    (rows, bytes) and `unknown_types(types) -> the ones the database does not know`."""
+
+    schema: Schema
+    applied: set
+    sizes: dict
+    unknown_types: object
+
+
+def lint(files: list[MigrationFile], dialect, sizes: dict[str, tuple[int, int]] | None = None,
+         database: Database | None = None) -> list[Finding]:
     """Findings for every file, oldest first. `sizes` maps existing tables to (rows, bytes)."""
     findings: list[Finding] = []
     schema = Schema()
+    sizes = database.sizes if database is not None else sizes
     existing = set(sizes or ())
+    started = live = False  # the live catalog is followed from the first migration not applied
     for mf in files:
+        if database is not None and not started and mf.version not in database.applied:
+            schema, existing = database.schema, set(database.schema.tables) | existing
+            started = live = True
         try:
             migration = load(mf, validate=False)
         except PymigError as e:
@@ -68,8 +90,10 @@ def lint(files: list[MigrationFile], dialect, sizes: dict[str, tuple[int, int]] 
             except PymigError as e:
                 code = "PM401" if isinstance(op, CreateIndex) and "IMMUTABLE" in e.message else "PM002"
                 add(code, e.message, e.hint or "fix the operation")
-            live = _live_table(op)
-            is_live = live is not None and live not in created and (sizes is None or live in existing)
+            target = _live_table(op)
+            is_live = target is not None and target not in created and (sizes is None or target in existing)
+            if live:
+                _against_database(op, schema, database, add)
             _rules(op, schema, dialect, is_live, added, sizes or {}, add)
             if op.opaque and dropped_live:
                 add("PM303", f"it runs in the transaction of the drop on {dropped_live} (pymig cannot commit the drop "
@@ -83,12 +107,32 @@ def lint(files: list[MigrationFile], dialect, sizes: dict[str, tuple[int, int]] 
                 added.update((op.table.name, c.name) for c in op.table.columns)
             elif isinstance(op, AddColumn):
                 added.add((op.table, op.column.name))
-            if not op.opaque:
+            if op.opaque:
+                live = False  # run_sql: what it leaves is not known, so nothing is missing for sure
+            elif not op.opaque:
                 # a table from run_sql or an adopted database: nothing to follow
                 with contextlib.suppress(PymigError):
                     schema = op.state_forwards(schema)
         existing |= created
     return findings
+
+
+def _against_database(op, schema, database: Database, add) -> None:
+    """What `pymig up` would refuse in the live catalog: missing tables and columns (a foreign key's
+    too), a table created twice, a type the database does not know."""
+    if isinstance(op, CreateTable) and op.table.name in schema.tables:
+        add("PM003", f'table "{op.table.name}" already exists in the database',
+            "drop it first, or leave create_table out (`pymig baseline` records an existing schema)")
+    else:
+        try:
+            op.state_forwards(schema)
+        except PymigError as e:
+            add("PM003", f"{e.message} in the database", "check the name against the database (psql \\d), "
+                "or create what is missing in an earlier operation")
+    for name in sorted(database.unknown_types(_types(op))):
+        add("PM004", f'type "{name}" does not exist in the database',
+            "use a type the database has (text, integer, timestamptz, ...), or create it first "
+            "(run_sql(\"CREATE TYPE ...\", down=\"DROP TYPE ...\"))")
 
 
 def _rules(op, schema, dialect, is_live, added, sizes, add) -> None:

@@ -252,11 +252,19 @@ class Schema:
         return [i for i in self.indexes.values() if i.table == table]
 
     def resolve_references(self, c: Constraint) -> Constraint:
-        """`references="users"` means the users primary key; fill it in once the schema knows it."""
-        if c.kind != "foreign_key" or c.ref_columns or c.definition:
+        """`references="users"` means the users primary key; fill it in once the schema knows it. A
+        foreign key to a table or column that does not exist is refused here, naming it (PostgreSQL
+        would name it too, but only once the preflight check's query meets it)."""
+        if c.kind != "foreign_key" or c.definition:
             return c
         ref = self.tables.get(c.ref_table)
-        if ref is None or not ref.primary_key:
+        if ref is None:
+            raise OperationError(f'foreign key "{c.name}" references table "{c.ref_table}", which does not exist')
+        for column in c.ref_columns:
+            if not ref.has_column(column):
+                raise OperationError(f'foreign key "{c.name}" references column "{column}", which does not exist '
+                                     f'on table "{c.ref_table}"')
+        if c.ref_columns or not ref.primary_key:
             return c
         return replace(c, ref_columns=ref.primary_key)
 

@@ -101,6 +101,10 @@ class Dialect(Statements, OperationSteps, ObjectSteps, RunSql):
         the casts to string types and between numbers every database makes (pymig diff asks)."""
         return frozenset()
 
+    def unknown_types(self, db, types) -> set[str]:
+        """The column types the database does not know; a dialect that cannot tell knows them all."""
+        return set()
+
     def is_volatile(self, expression: str) -> bool:
         from ..sqltext import is_volatile
 

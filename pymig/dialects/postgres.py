@@ -141,6 +141,13 @@ class PostgresDialect(OnlineRecipes, PostgresObjects, VerifySupport, Dialect):
     def rewrite_cost(self, old_type, new_type, using):
         return rewrite_warning(old_type, new_type, using)
 
+    def unknown_types(self, db, types) -> set[str]:
+        """The types PostgreSQL does not know (`pymig check`); serial is a pseudo-type of integer."""
+        names = sorted({SERIAL_BASE.get(t, t) for t in types})
+        return {t for t, (known,) in zip(names, db.rows(
+            "SELECT to_regtype(t) IS NOT NULL FROM unnest(%s::text[]) WITH ORDINALITY u(t, n) ORDER BY n",
+            (names,))) if not known} if names else set()
+
     def table_sizes(self, db) -> dict[str, tuple[int, int]]:
         return {name: (int(rows), int(size)) for name, rows, size in db.rows(
             "SELECT relname, reltuples::bigint, pg_total_relation_size(oid) FROM pg_class "

@@ -64,6 +64,7 @@ class AddConstraint(Operation):
     def checks(self, schema, dialect):
         from ..dialects.checks import constraint_checks
 
+        schema.resolve_references(self.constraint)  # a missing parent is named before a check queries it
         return constraint_checks(self.table, self.constraint, self.describe(), schema, dialect)
 
 
