@@ -83,8 +83,8 @@ def test_script_run_by_psql_does_what_up_does(projects):
 
     # pymig carries on from what the script wrote: nothing to apply, and down works
     assert "nothing to apply" in by_script.ok("up")
-    by_script.ok("down")
-    by_up.ok("down")
+    by_script.ok("down", "--allow-data-loss")
+    by_up.ok("down", "--allow-data-loss")
     assert catalog(by_script.url) == catalog(by_up.url)
 
 
@@ -94,7 +94,7 @@ def test_down_script_run_by_psql_does_what_down_does(projects):
         p.ok("up")
     ran = run_psql(by_script.url, by_script.ok("sql", "--script", "--down"))
     assert ran.returncode == 0, ran.stderr
-    by_up.ok("down")
+    by_up.ok("down", "--allow-data-loss")
     assert catalog(by_script.url) == catalog(by_up.url)
     assert history(by_script.url) == history(by_up.url)
     assert [r[:3] for r in log(by_script.url)] == [r[:3] for r in log(by_up.url)]
