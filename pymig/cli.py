@@ -105,10 +105,12 @@ def down(config, steps, to, allow_data_loss):
               help="As for `up`: include pending migrations older than the newest applied one.")
 @click.option("--script", is_flag=True,
               help="Print a psql script that runs on its own: checks that refuse, backfill loops, history writes.")
+@click.option("--allow-data-loss", is_flag=True, default=False,
+              help="With --script --down: let the script drop tables with rows and columns with values.")
 @click.option("--lock-timeout", "lock_timeout", default=None, metavar="DURATION",
               help="lock_timeout for statements that block traffic, e.g. 500ms, 2s (default 1s); retried on timeout.")
 @common
-def sql_(config, down_, steps, to, from_, offline, script):
+def sql_(config, down_, steps, to, from_, offline, script, allow_data_loss):
     """Print the SQL that `up` (or `down`) would run, without changing anything."""
     from . import commands
 
@@ -118,7 +120,9 @@ def sql_(config, down_, steps, to, from_, offline, script):
         raise click.UsageError("--steps goes with --down")
     if from_ is not None and not offline:
         raise click.UsageError("--from goes with --offline (online, the database says where it is)")
-    click.echo(commands.sql(config, down_, steps, to, from_, offline, script))
+    if allow_data_loss and not (script and down_):
+        raise click.UsageError("--allow-data-loss goes with --script --down")
+    click.echo(commands.sql(config, down_, steps, to, from_, offline, script, allow_data_loss))
 
 
 @cli.command()

@@ -132,7 +132,7 @@ def down(config: Config, steps: int | None, to: int | None, echo, allow_data_los
         echo(f"{len(chosen)} migration{'s' if len(chosen) != 1 else ''} reverted")
 
 
-def _refuse_data_loss(executor, chosen, by_version, db, dialect) -> None:
+def _refuse_data_loss(executor, chosen, by_version, db, dialect, what: str = "pymig down") -> None:
     """Before anything runs: every table with rows and column with values the whole plan drops."""
     from .engine.dataloss import data_loss
     from .errors import PreflightError
@@ -142,7 +142,7 @@ def _refuse_data_loss(executor, chosen, by_version, db, dialect) -> None:
     if losses:
         lines = "\n".join(f"  {loss}" for loss in losses)
         raise PreflightError(
-            f"pymig down would delete data; nothing was changed:\n{lines}",
+            f"{what} would delete data; nothing was changed:\n{lines}",
             hint="back it up if it matters, then run the same command with --allow-data-loss "
             "([tool.pymig] allow_data_loss = true allows it for a development database)")
 
@@ -155,8 +155,12 @@ def discover_if_present(config: Config) -> list[MigrationFile]:
     return []
 
 
-def sql(config: Config, down_: bool, steps, to, from_, offline: bool, script: bool = False) -> str:
-    """What `up` (or `down`) would run: for reading, or (`script`) as a psql script that runs on its own."""
+def sql(config: Config, down_: bool, steps, to, from_, offline: bool, script: bool = False,
+        allow_data_loss: bool = False) -> str:
+    """What `up` (or `down`) would run: for reading, or (`script`) as a psql script that runs on its own.
+
+    A down script is held to `pymig down`'s rule: it deletes no data without --allow-data-loss, since
+    whoever runs it with psql gets no second chance to refuse."""
     files = _discover(config) if not down_ or offline else discover_if_present(config)
     if offline:
         return _offline_sql(config, files, down_, steps, to, from_ or 0, script)
@@ -165,7 +169,10 @@ def sql(config: Config, down_: bool, steps, to, from_, offline: bool, script: bo
         records = _records(db, dialect)
         executor = _executor(config, dialect, db, preview=True, script=script)
         if down_:
-            for r in plan_down(records, steps, to, lambda r: _label(r, by_version)):
+            chosen = plan_down(records, steps, to, lambda r: _label(r, by_version))
+            if script and chosen and not (allow_data_loss or config.allow_data_loss):
+                _refuse_data_loss(executor, chosen, by_version, db, dialect, "the down script")
+            for r in chosen:
                 executor.revert(r, _label(r, by_version))
         else:
             pending = _load_all(plan_up(files, {r.version: r for r in records}, to, config.out_of_order), dialect)

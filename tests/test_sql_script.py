@@ -92,7 +92,10 @@ def test_down_script_run_by_psql_does_what_down_does(projects):
     by_script, by_up = projects
     for p in (by_script, by_up):
         p.ok("up")
-    ran = run_psql(by_script.url, by_script.ok("sql", "--script", "--down"))
+    refused = by_script.run("sql", "--script", "--down")
+    assert refused.returncode == 1 and "the down script would delete data; nothing was changed" in refused.stderr
+    assert "--allow-data-loss" in refused.stderr and not refused.stdout
+    ran = run_psql(by_script.url, by_script.ok("sql", "--script", "--down", "--allow-data-loss"))
     assert ran.returncode == 0, ran.stderr
     by_up.ok("down", "--allow-data-loss")
     assert catalog(by_script.url) == catalog(by_up.url)
