@@ -44,6 +44,9 @@ SLOW = '''
     operations = [run_python(slow, down=slow)]
 '''
 
+# long enough that a Ctrl-C sent once "running for" shows (after 2 s) lands inside it, even on a busy machine
+SLOWER = SLOW.replace("time.sleep(3)", "time.sleep(12)")
+
 LINE = re.compile(r"backfill items: ([\d,]+)/([\d,]+) rows")
 
 
@@ -89,7 +92,9 @@ def counts(text: str) -> list[tuple[int, int]]:
 
 
 def test_backfill_on_a_terminal_is_one_line_that_counts_on_after_a_resume(project):
-    (project.root / "pyproject.toml").write_text('[tool.pymig]\nbackfill_pause = "300ms"\n')
+    # batches grow to fill their time budget: 8,000 rows take about 7 batches, so a 1 s pause leaves the
+    # Ctrl-C sent after the third a few seconds to land before the backfill ends, even on a busy machine
+    (project.root / "pyproject.toml").write_text('[tool.pymig]\nbackfill_pause = "1s"\n')
     project.write("002_fill.py", BACKFILL)
     code, first = in_terminal(project, "up", interrupt_when=lambda out: len(counts(out)) >= 3)
     assert code == 130, first
@@ -138,12 +143,12 @@ def test_a_slow_step_and_verify_show_how_long_they_have_been_running(project):
 
 
 def test_interrupting_a_down_says_how_to_go_on(project):
-    project.write("002_slow.py", SLOW)
+    project.write("002_slow.py", SLOWER)
     project.ok("up")
     code, out = in_terminal(project, "down", interrupt_when=lambda out: "running for" in out)
     assert code == 130, out
     assert "interrupted" in out and "`pymig down` goes on" in out and "pymig up" not in out, out
-    project.write("003_slow.py", SLOW)
+    project.write("003_slow.py", SLOWER)
     code, out = in_terminal(project, "up", interrupt_when=lambda out: "running for" in out)
     assert code == 130, out
     assert "`pymig up` goes on" in out, out
