@@ -15,6 +15,7 @@ import logging
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from .dialects.adoption import drop_created
 from .errors import PymigError
 from .ops.base import object_name
 from .sqltext import Token, tokens
@@ -681,4 +682,4 @@ def derived_down(text: str) -> str | None:
     obj = created(text)
     if obj is None or obj.replaces or obj.kind in ("FUNCTION", "PROCEDURE"):
         return None
-    return f"DROP {obj.kind} {obj.name}" + (f" ON {obj.table}" if obj.table else "")
+    return drop_created(obj.kind, obj.name, obj.table)

@@ -246,25 +246,20 @@ def _admin(admin_url: str):
 
 
 def create_database(admin_url: str, name: str) -> str:
-    """Create database ``name``; return its URL."""
-    from psycopg import sql
+    """Create database ``name``; return its URL (the statement is the PostgreSQL dialect's, as verify's)."""
+    from .dialects.postgres_verify import create_database as statement
 
     with _admin(admin_url) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        conn.execute(statement(name))
     return database_url(admin_url, name)
 
 
 def drop_database(admin_url: str, name: str) -> None:
-    """Drop database ``name`` if it exists, even if a test left connections open."""
-    from psycopg import sql
+    """Drop database ``name`` if it exists, even if a test left connections open (FORCE, PostgreSQL 13+)."""
+    from .dialects.postgres_verify import drop_database as statement
 
     with _admin(admin_url) as conn:
-        if conn.info.server_version >= 130000:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-            return
-        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                     " WHERE datname = %s AND pid <> pg_backend_pid()", (name,))
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        conn.execute(statement(name, conn.info.server_version))
 
 
 @contextlib.contextmanager

@@ -13,6 +13,11 @@ FOREIGN_HISTORY = {
 }
 
 
+def drop_created(kind: str, name: str, table: str | None) -> str:
+    """What undoes a CREATE kept as SQL by `pymig import` (name and table as the file wrote them)."""
+    return f"DROP {kind} {name}" + (f" ON {table}" if table else "")
+
+
 def record_marked(dialect, version, name, checksum, user, inverse_json) -> list[str]:
     """A history row for a migration that was not run, and a `mark` log row."""
     lit = dialect.literal
