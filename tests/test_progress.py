@@ -60,12 +60,18 @@ def project(tmp_path, db_url):
     return project
 
 
+def _ctrl_c_as_on_a_terminal() -> None:
+    """A suite started in the background (`cmd &` in a script) ignores SIGINT, and a child inherits
+    that; on a user's terminal Ctrl-C is not ignored, so the child gets the default back."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def in_terminal(project: Project, *args: str, interrupt_when=None, timeout: float = 120) -> tuple[int, str]:
     """Run `pymig ARGS` with a pseudo-terminal as its stdout and stderr; send Ctrl-C (SIGINT) once
     `interrupt_when(output so far)` is true."""
     master, slave = pty.openpty()
     proc = subprocess.Popen(project.command(*args), cwd=project.root, env=clean_env(), stdin=slave,
-                            stdout=slave, stderr=slave, start_new_session=True)
+                            stdout=slave, stderr=slave, start_new_session=True, preexec_fn=_ctrl_c_as_on_a_terminal)
     os.close(slave)
     out, sent, deadline = b"", False, time.monotonic() + timeout
     while time.monotonic() < deadline:
