@@ -11,6 +11,8 @@ import traceback
 
 import click
 
+from .errors import Terminated
+
 
 class State:
     debug = False
@@ -290,8 +292,8 @@ def unmark(config, versions):
 
 
 def _terminate(signum, frame):
-    from .errors import Terminated
-
+    # Terminated is imported with this module: a SIGTERM that lands while pymig.errors is being imported
+    # must not make the handler import it half-initialised
     raise Terminated()
 
 
