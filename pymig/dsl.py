@@ -224,8 +224,10 @@ def drop_table(name: str, *, allow_data_loss: bool = False) -> DropTable:
     return DropTable(_name(name, "table"), allow_data_loss)
 
 
-def rename_table(old: str, new: str) -> RenameTable:
-    return RenameTable(_name(old, "table"), _name(new, "table"))
+def rename_table(old: str, new: str, *, compatible: bool = True) -> RenameTable:
+    """compatible=True: on a table in use (PostgreSQL), the old name stays served by a view until
+    `pymig complete` (docs/expand-contract.md); False: the plain instant rename."""
+    return RenameTable(_name(old, "table"), _name(new, "table"), compatible=compatible)
 
 
 def add_column(table: str, name: str, type: str, *, nullable: bool = True, default=NOT_GIVEN,
@@ -244,8 +246,10 @@ def drop_column(table: str, name: str, *, allow_data_loss: bool = False) -> Drop
     return DropColumn(_name(table, "table"), _name(name, "column"), allow_data_loss)
 
 
-def rename_column(table: str, old: str, new: str) -> RenameColumn:
-    return RenameColumn(_name(table, "table"), _name(old, "column"), _name(new, "column"))
+def rename_column(table: str, old: str, new: str, *, compatible: bool = True) -> RenameColumn:
+    """compatible=True: on a table in use (PostgreSQL), the old name stays served until
+    `pymig complete` (docs/expand-contract.md); False: the plain instant rename."""
+    return RenameColumn(_name(table, "table"), _name(old, "column"), _name(new, "column"), compatible=compatible)
 
 
 def alter_column(table: str, name: str, *, type: str | None = None, nullable: bool | None = None,

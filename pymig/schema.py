@@ -167,6 +167,9 @@ class Namespace:
     comment: str | None = None
 
 
+# The comment that marks the view a compatible rename leaves until contract (pymig/ops/compat.py).
+COMPAT_MARK = "pymig compatibility view:"
+
 OBJECT_KINDS = {View: "view", EnumType: "enum", Sequence: "sequence", Function: "function",
                 Extension: "extension", Namespace: "schema"}
 
@@ -219,6 +222,10 @@ class Schema:
         try:
             return self.tables[name]
         except KeyError:
+            view = self.get("view", name)
+            if view is not None and (view.comment or "").startswith(COMPAT_MARK):
+                raise OperationError(f'table "{name}" is served by the compatibility view of a rename that is '
+                                     "still expanded: run `pymig complete` first") from None
             raise OperationError(f'table "{name}" does not exist') from None
 
     def index(self, name: str) -> Index:

@@ -11,6 +11,7 @@ from ..schema import Column, Constraint, Index, Schema, Table
 from ..types import SERIAL_BASE
 from .base import Dialect
 from .postgres_online import OnlineRecipes, rewrite_warning
+from .postgres_renames import CompatibleRenames
 from .postgres_verify import VerifySupport
 from .postgres_objects import PostgresObjects, read_objects
 from .postgres_script import PsqlScript
@@ -109,7 +110,7 @@ def _as_read_back(definition: str) -> str:
     return without_array_coercions(definition)
 
 
-class PostgresDialect(OnlineRecipes, PostgresObjects, VerifySupport, Dialect):
+class PostgresDialect(CompatibleRenames, OnlineRecipes, PostgresObjects, VerifySupport, Dialect):
     name = "postgresql"
     canonical_definitions = True  # pg_get_constraintdef / pg_get_indexdef
     online_recipes = True

@@ -104,13 +104,40 @@ class DropColumn(Operation):
 @register
 @dataclass(frozen=True)
 class RenameColumn(Operation):
+    """compatible=True: on a live table, on a database that can, the old name stays served (a view
+    under the table's name shows the column under both names) until contract (pymig/ops/compat.py);
+    False: the plain instant rename."""
+
     kind = "rename_column"
     table: str
     old: str
     new: str
+    compatible: bool = True
 
     def describe(self):
         return f"rename_column {self.table}.{self.old} -> {self.new}"
+
+    def compat_phases(self, schema, dialect):
+        """The compatible form's phases (ops.compat.RenamePhases), or None when the plain rename runs."""
+        from .compat import RenamePhases, base_name, refuse_on_compat_view, view_of
+        from .tables import RenameTable
+        from .views import DropView
+
+        if not (self.compatible and getattr(dialect, "compatible_renames", False) and schema.is_live(self.table)):
+            return None
+        refuse_on_compat_view(self, schema, self.table)
+        base = base_name(self.table)
+        if base in schema.relation_names():
+            raise PymigError(f'{self.describe()}: a table or view "{base}" already exists, and the compatible '
+                             "rename moves the table there until contract", hint="pass compatible=False")
+        moved = RenameTable(self.table, base, compatible=False).state_forwards(schema)
+        after = RenameColumn(base, self.old, self.new, compatible=False).state_forwards(moved)
+        view = view_of(after.table(base), self.table, ((self.old, self.new),),
+                       f'table "{base}" with column "{self.new}" also under its old name "{self.old}"')
+        back = RenameTable(base, self.table, compatible=False)
+        final = RenameColumn(self.table, self.new, self.old, compatible=False)
+        return RenamePhases(after.with_object(view), view, base, contract=(DropView(self.table), back),
+                            undo=(DropView(self.table), back, final), final_inverse=(final,))
 
     def state_forwards(self, schema):
         old, new = self.old, self.new
@@ -150,7 +177,7 @@ class RenameColumn(Operation):
         return Schema(tables, indexes, objects=schema.objects)
 
     def inverse(self, schema, added):
-        return [RenameColumn(self.table, self.new, self.old)]
+        return [RenameColumn(self.table, self.new, self.old, compatible=self.compatible)]
 
 
 @register

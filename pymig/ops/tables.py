@@ -68,12 +68,30 @@ class DropTable(Operation):
 @register
 @dataclass(frozen=True)
 class RenameTable(Operation):
+    """compatible=True: on a live table, on a database that can, the old name stays served by a view
+    until contract (pymig/ops/compat.py); False: the plain instant rename."""
+
     kind = "rename_table"
     old: str
     new: str
+    compatible: bool = True
 
     def describe(self):
         return f"rename_table {self.old} -> {self.new}"
+
+    def compat_phases(self, schema, dialect):
+        """The compatible form's phases (ops.compat.RenamePhases), or None when the plain rename runs."""
+        from .compat import RenamePhases, refuse_on_compat_view, view_of
+        from .views import DropView
+
+        if not (self.compatible and getattr(dialect, "compatible_renames", False) and schema.is_live(self.old)):
+            return None
+        refuse_on_compat_view(self, schema, self.old)
+        after = RenameTable(self.old, self.new, compatible=False).state_forwards(schema)
+        view = view_of(after.table(self.new), self.old, (), f'the old name of table "{self.new}"')
+        back = RenameTable(self.new, self.old, compatible=False)
+        return RenamePhases(after.with_object(view), view, self.new, contract=(DropView(self.old),),
+                            undo=(DropView(self.old), back), final_inverse=(back,))
 
     def state_forwards(self, schema):
         old, new = self.old, self.new
@@ -94,5 +112,5 @@ class RenameTable(Operation):
         return Schema(tables, indexes, objects=schema.objects)
 
     def inverse(self, schema, added):
-        return [RenameTable(self.new, self.old)]
+        return [RenameTable(self.new, self.old, compatible=self.compatible)]
 

@@ -1,0 +1,78 @@
+"""Compatible renames (docs/expand-contract.md, "Renames"): the shape of the expanded state of a
+`rename_table` / `rename_column` on a live table, and the operations that leave it.
+
+Expand, in one short transaction: the rename itself, and a simple view under the name the running
+application still uses, which PostgreSQL keeps automatically updatable (SELECT, INSERT, UPDATE,
+DELETE, RETURNING and ON CONFLICT go through it to the table):
+
+- `rename_table(old, new)`: the table is renamed; view `old` selects every column from `new`.
+- `rename_column(t, old, new)`: the table moves aside to `t_pymig` with the column renamed;
+  view `t` selects every column of it and the renamed one a second time under its old name, so
+  both names read and write the same stored value.
+
+Nothing is copied, so the expand is catalog-only whatever the table's size. Contract drops the
+view (and moves the table back to its name); undoing the expand drops the view and renames back.
+All three are ordinary operations (DropView, RenameTable, RenameColumn with compatible=False); the
+rename operations build their RenamePhases themselves (`compat_phases`), from the helpers here.
+
+The view is marked with a comment that starts with MARK, so that a later migration meeting it
+is told what it is (Schema.table)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from ..errors import PymigError
+from ..schema import COMPAT_MARK, Schema, Table, View
+from .base import MAX_IDENTIFIER
+
+MARK = COMPAT_MARK
+
+
+def base_name(table: str) -> str:
+    """Where a table whose column is renamed compatibly lives until contract: `users_pymig`."""
+    name = f"{table}_pymig"
+    if len(name.encode()) <= MAX_IDENTIFIER:
+        return name
+    digest = hashlib.sha1(table.encode()).hexdigest()[:8]
+    return f"{table.encode()[: MAX_IDENTIFIER - 16].decode(errors='ignore')}_{digest}_pymig"
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def view_of(table: Table, name: str, aliases: tuple[tuple[str, str], ...], what: str) -> View:
+    """The compatibility view `name` over `table`: all its columns in order, then each
+    (old, new) of `aliases` as `new AS old`; the table's privileges, a renamed column's column
+    privileges also on its old name."""
+    select = [_quote(c.name) for c in table.columns]
+    select += [f"{_quote(new)} AS {_quote(old)}" for old, new in aliases]
+    query = f"SELECT {', '.join(select)} FROM {_quote(table.name)}"
+    grants = list(table.grants)
+    for old, new in aliases:
+        grants += [(role, p, old, g) for role, p, col, g in table.grants if col == new]
+    comment = f"{MARK} {what}, until `pymig complete` drops it"
+    return View(name, query, comment=comment, grants=tuple(sorted(grants, key=lambda p: (p[0], p[1], p[2] or "", p[3]))))
+
+
+@dataclass(frozen=True)
+class RenamePhases:
+    """What a compatible rename leaves and how it ends (Operation.phases for a rename)."""
+
+    expanded: Schema  # the catalog while both names are served
+    view: View  # the compatibility view the expand creates
+    base: str  # the table the view selects from
+    contract: tuple  # operations that end it: the old name goes
+    undo: tuple  # operations that take the expand back: the new name goes
+    final_inverse: tuple  # after contract: the ordinary inverse
+
+
+def refuse_on_compat_view(op, schema: Schema, table: str) -> None:
+    view = schema.get("view", table)
+    if view is not None and (view.comment or "").startswith(MARK):
+        raise PymigError(
+            f'{op.describe()}: "{table}" is the compatibility view of a rename that is still expanded',
+            hint="run the compatible renames of one table in separate migrations, with `pymig complete` "
+            "between them, or pass compatible=False")
