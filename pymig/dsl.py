@@ -27,7 +27,7 @@ __all__ = [  # what `from pymig import ...` offers
     "column", "create_table", "drop_table", "rename_table",
     "add_column", "drop_column", "rename_column", "alter_column",
     "create_index", "drop_index", "rename_index",
-    "add_foreign_key", "add_unique", "add_check", "drop_constraint",
+    "add_foreign_key", "add_unique", "add_check", "add_exclusion", "drop_constraint",
     "run_sql", "run_python", "backfill", "preflight", "sql", "literal",
     "create_view", "drop_view", "replace_view", "refresh_materialized_view",
     "create_enum", "drop_enum", "add_enum_value", "rename_enum_value",
@@ -309,6 +309,25 @@ def add_unique(table: str, columns, *, name: str | None = None) -> AddConstraint
 
 def add_check(table: str, name: str, expression: str) -> AddConstraint:
     return AddConstraint(_name(table, "table"), Constraint(_name(name, "constraint"), "check", (), expression=expression))
+
+
+def add_exclusion(table: str, name: str, using: str, elements, *, where: str | None = None) -> AddConstraint:
+    """EXCLUDE USING <using> (<element> WITH <operator>, ...) [WHERE (<where>)]: no two rows for
+    which every operator holds, e.g. `[("room_id", "="), ("during", "&&")]`, no two bookings of a
+    room that overlap (`=` on an integer with gist needs the btree_gist extension)."""
+    from .sqltext import is_bare_name
+
+    if isinstance(elements, tuple) and len(elements) == 2 and all(isinstance(e, str) for e in elements):
+        elements = [elements]  # one pair given without its list
+    pairs = []
+    for item in elements:
+        if isinstance(item, str) or len(item) != 2:
+            raise PymigError(f"add_exclusion {name}: element {item!r} is not a (column or expression, operator) pair")
+        pairs.append((str(item[0]), str(item[1]).strip()))
+    columns = tuple(e for e, _ in pairs if is_bare_name(e))
+    return AddConstraint(_name(table, "table"), Constraint(
+        _name(name, "constraint"), "exclusion", columns, method=(using or "").strip().lower() or None,
+        elements=tuple(pairs), where=where))
 
 
 def drop_constraint(table: str, name: str) -> DropConstraint:

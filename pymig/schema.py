@@ -27,7 +27,7 @@ class Column:
 
 @dataclass(frozen=True)
 class Constraint:
-    """A table constraint; kind is one of primary key, unique, check, foreign key."""
+    """A table constraint; kind is one of primary key, unique, check, foreign key, exclusion."""
 
     name: str
     kind: str  # "primary_key" | "unique" | "check" | "foreign_key"
@@ -39,6 +39,11 @@ class Constraint:
     definition: str | None = None  # exact catalog text (pg_get_constraintdef), when read from a database
     validated: bool = True
     comment: str | None = None
+    # exclusion: its index method, its (column or expression, operator) pairs and its predicate;
+    # `columns` then holds the elements that are bare column names, as the catalog's conkey does
+    method: str | None = None
+    elements: tuple[tuple[str, str], ...] = ()
+    where: str | None = None
 
 
 @dataclass(frozen=True)

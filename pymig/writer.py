@@ -440,6 +440,8 @@ def _add_constraint(op: AddConstraint) -> Call:
                     {"name": c.name if c.name != default else None})
     if c.kind == "check":
         return Call("add_check", [op.table, c.name, c.expression])
+    if c.kind == "exclusion" and not c.definition:
+        return Call("add_exclusion", [op.table, c.name, c.method, [list(e) for e in c.elements]], {"where": c.where})
     if c.kind == "primary_key" and not c.definition:
         default = object_name(op.table, suffix="pkey")
         return Call("add_primary_key", [op.table, _one_or_list(c.columns)],

@@ -9,7 +9,7 @@ go to roles the tests create once per server (tests/helpers.py TEST_ROLES)."""
 
 from __future__ import annotations
 
-from pymig import (add_check, add_column, add_enum_value, alter_column, add_primary_key, alter_sequence, column, comment_on,
+from pymig import (add_check, add_column, add_exclusion, drop_constraint, add_enum_value, alter_column, add_primary_key, alter_sequence, column, comment_on,
                    create_enum, create_extension, create_function, create_index, create_schema, create_sequence,
                    create_table, create_trigger, create_view, drop_enum, drop_extension, drop_function,
                    drop_primary_key, drop_schema, drop_sequence, drop_trigger, drop_view, grant,
@@ -17,6 +17,21 @@ from pymig import (add_check, add_column, add_enum_value, alter_column, add_prim
                    revoke)
 
 from cases import PG, SOME_USERS, SQLITE, USERS, Case
+
+BOOKINGS = create_table(
+    "bookings",
+    column("id", "serial", primary_key=True),
+    column("room_id", "integer", nullable=False),
+    column("during", "tsrange", nullable=False),
+    column("cancelled", "boolean", nullable=False, default=False),
+)
+SOME_BOOKINGS = [
+    "INSERT INTO bookings (room_id, during, cancelled) VALUES "
+    "(1, '[2024-01-01 10:00, 2024-01-01 11:00)', false), (1, '[2024-01-01 11:00, 2024-01-01 12:00)', false), "
+    "(2, '[2024-01-01 10:00, 2024-01-01 11:00)', false), (1, '[2024-01-01 10:30, 2024-01-01 11:30)', true)",
+]
+NO_OVERLAP = add_exclusion("bookings", "bookings_no_overlap", "gist", [("room_id", "="), ("during", "&&")],
+                           where="NOT cancelled")
 
 OBJECT_CASES = [
     Case(
@@ -744,4 +759,56 @@ OBJECT_CASES = [
         refused={SQLITE: 'create_schema has no SQLite meaning: SQLite has no schemas (an attached database file is the nearest thing)'},
     ),
 
+    Case(
+        "add_exclusion",
+        setup=[create_extension("btree_gist"), BOOKINGS],
+        ops=[NO_OVERLAP],
+        sql={PG: [
+            '-- WARNING: add_exclusion bookings_no_overlap on bookings: PostgreSQL builds its index under an ACCESS EXCLUSIVE lock (an exclusion constraint cannot be added from an index built concurrently): reads and writes of bookings wait until it finishes',
+            'ALTER TABLE "bookings" ADD CONSTRAINT "bookings_no_overlap" EXCLUDE USING gist ("room_id" WITH =, "during" WITH &&) WHERE (NOT cancelled)',
+        ]},
+        down_sql={PG: [
+            'ALTER TABLE "bookings" DROP CONSTRAINT "bookings_no_overlap"',
+        ]},
+        checks={PG: [
+            '{count} {noun} of "bookings" conflict with another row under exclusion "bookings_no_overlap" (room_id WITH =, during WITH &&)',
+        ]},
+        rows=SOME_BOOKINGS,
+        data="SELECT id, room_id, during::text FROM bookings ORDER BY id",
+        refused={SQLITE: 'create_extension has no SQLite meaning: SQLite has no extensions'},
+    ),
+    Case(
+        "add_exclusion_expression",
+        setup=[USERS],
+        ops=[add_exclusion("users", "users_email_excl", "btree", [("lower(email)", "=")])],
+        sql={PG: [
+            '-- WARNING: add_exclusion users_email_excl on users: PostgreSQL builds its index under an ACCESS EXCLUSIVE lock (an exclusion constraint cannot be added from an index built concurrently): reads and writes of users wait until it finishes',
+            'ALTER TABLE "users" ADD CONSTRAINT "users_email_excl" EXCLUDE USING btree (lower(email) WITH =)',
+        ]},
+        down_sql={PG: [
+            'ALTER TABLE "users" DROP CONSTRAINT "users_email_excl"',
+        ]},
+        checks={PG: [
+            '{count} {noun} of "users" conflict with another row under exclusion "users_email_excl" (lower(email) WITH =)',
+        ]},
+        rows=SOME_USERS,
+        refused={SQLITE: 'add_exclusion has no SQLite meaning: SQLite has no exclusion constraints (a trigger that refuses conflicting rows is the nearest thing, with run_sql)'},
+    ),
+    Case(
+        "drop_constraint_exclusion",
+        setup=[create_extension("btree_gist"), BOOKINGS, NO_OVERLAP],
+        ops=[drop_constraint("bookings", "bookings_no_overlap")],
+        sql={PG: [
+            'ALTER TABLE "bookings" DROP CONSTRAINT "bookings_no_overlap"',
+        ]},
+        down_sql={PG: [
+            '-- WARNING: add_exclusion bookings_no_overlap on bookings: PostgreSQL builds its index under an ACCESS EXCLUSIVE lock (an exclusion constraint cannot be added from an index built concurrently): reads and writes of bookings wait until it finishes',
+            'ALTER TABLE "bookings" ADD CONSTRAINT "bookings_no_overlap" EXCLUDE USING gist ("room_id" WITH =, "during" WITH &&) WHERE (NOT cancelled)',
+        ]},
+        down_checks={PG: [
+            '{count} {noun} of "bookings" conflict with another row under exclusion "bookings_no_overlap" (room_id WITH =, during WITH &&)',
+        ]},
+        rows=SOME_BOOKINGS,
+        refused={SQLITE: 'create_extension has no SQLite meaning: SQLite has no extensions'},
+    ),
 ]

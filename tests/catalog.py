@@ -19,6 +19,8 @@ text; each normalisation below absorbs one such difference and says why it exist
   operations (renamed, say) keeps its text and must still match.
 - The default index method needs no normalisation: the DSL and introspection both store btree
   as None.
+- Exclusion constraints: their elements and predicate as PostgreSQL prints them, read back from
+  the same constraint added to the scratch table.
 - Views and triggers: a view's query and a trigger's WHEN condition as PostgreSQL prints them
   (`users.id`, `new.name`), read back from a scratch temporary view / a trigger on the scratch
   table; a view's explicit column names show in that text as aliases. A function's and a
@@ -50,6 +52,13 @@ SELECT con.conname, pg_get_expr(con.conbin, con.conrelid, true),
        ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(n, i)
              JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.i)
 FROM pg_constraint con WHERE con.conrelid = %s AND con.contype = 'c'
+"""
+_EXCLUSIONS = """
+SELECT con.conname, pg_get_expr(ix.indpred, ix.indrelid, true),
+       ARRAY(SELECT pg_get_indexdef(con.conindid, k.n::int, true) FROM unnest(con.conexclop) WITH ORDINALITY k(op, n)
+             ORDER BY k.n)
+FROM pg_constraint con JOIN pg_index ix ON ix.indexrelid = con.conindid
+WHERE con.conrelid = %s AND con.contype = 'x'
 """
 _INDEXES = """
 SELECT i.relname, pg_get_expr(ix.indpred, ix.indrelid, true),
@@ -96,6 +105,8 @@ def spelled_by_catalog(db, dialect, schema: Schema) -> Schema:
                 if c.kind == "check":
                     db.execute(f"ALTER TABLE pg_temp.{SCRATCH} ADD CONSTRAINT {dialect.quote(c.name)} "
                                f"CHECK ({c.expression})")
+                if c.kind == "exclusion" and not c.definition:
+                    db.execute(f"ALTER TABLE pg_temp.{SCRATCH} ADD {dialect.constraint_sql(c)}")
             own = schema.indexes_on(table.name)
             for index in own:
                 scratch_index = replace(index, table=SCRATCH, definition=None, comment=None)
@@ -109,6 +120,7 @@ def spelled_by_catalog(db, dialect, schema: Schema) -> Schema:
                                                                   definition).condition))
             defaults = dict(db.rows(_DEFAULTS, (oid,)))
             checks = {name: (expr, tuple(cols)) for name, expr, cols in db.rows(_CHECKS, (oid,))}
+            exclusions = {name: (where, tuple(elements)) for name, where, elements in db.rows(_EXCLUSIONS, (oid,))}
             spelled = {name: (where, tuple(cols)) for name, where, cols in db.rows(_INDEXES, (oid,))}
         finally:
             db.execute("ROLLBACK")
@@ -117,7 +129,8 @@ def spelled_by_catalog(db, dialect, schema: Schema) -> Schema:
             columns=tuple(replace(c, generated=defaults.get(c.name)) if c.generated
                           else replace(c, default=defaults.get(c.name)) for c in table.columns),
             constraints=tuple(
-                replace(c, expression=checks[c.name][0], columns=checks[c.name][1]) if c.kind == "check" else c
+                replace(c, expression=checks[c.name][0], columns=checks[c.name][1]) if c.kind == "check"
+                else _exclusion(c, *exclusions[c.name]) if c.name in exclusions else c
                 for c in table.constraints
             ),
         )
@@ -129,6 +142,11 @@ def spelled_by_catalog(db, dialect, schema: Schema) -> Schema:
         if isinstance(view, View):
             objects[key] = replace(view, query=_view_query(db, dialect, view), columns=())
     return Schema(tables, indexes, objects=objects)
+
+
+def _exclusion(c, where, elements):
+    """An exclusion constraint's elements and predicate as the catalog prints them."""
+    return replace(c, where=where, elements=tuple((e, op) for e, (_, op) in zip(elements, c.elements)))
 
 
 def _view_query(db, dialect, view: View) -> str:

@@ -140,6 +140,10 @@ class Dialect(Statements, OperationSteps, ObjectSteps, RunSql):
         """A query that returns a row when `role` does not exist; None where there are no roles."""
         return None
 
+    def extension_missing_query(self, name: str) -> str | None:
+        """A query that returns a row when extension `name` is not installed; None without extensions."""
+        return None
+
     def dependents_query(self, table: str, column: str | None = None) -> str | None:
         """Objects that would stop a DROP of the table (or column) without CASCADE, one per row;
         None when the dialect cannot tell."""

@@ -392,3 +392,42 @@ def enum_value_checks(op, columns, dialect) -> list[Check]:
             f"where=\"{column} = '{op.value}'\"))",
             count_query=f"SELECT count(*) FROM {q(table)} WHERE {where}"))
     return out
+
+
+# -- exclusion constraints ------------------------------------------------------------------------
+
+# Types that have a gist operator class only through the btree_gist extension (`=` and `<` on them).
+_BTREE_GIST = (*_INTEGERS, *_FLOATS, *_STRINGS, "numeric", "uuid", "date", "time without time zone",
+               "time with time zone", "timestamp without time zone", "timestamp with time zone", "interval",
+               "boolean", "bytea", "inet", "cidr", "macaddr", "money", "bit", "bit varying", "oid")
+
+
+def exclusion_checks(table_name, c, label, schema, dialect) -> list[Check]:
+    """An exclusion constraint about to be added: the btree_gist extension when gist compares a
+    plain scalar column, and the rows that conflict with another row under it."""
+    table = schema.tables.get(table_name)
+    out = []
+    if c.method == "gist" and schema.get("extension", "btree_gist") is None and table is not None:
+        scalar = [col for col in c.columns if table.has_column(col)
+                  and family(table.column(col).type)[0] in _BTREE_GIST]
+        if scalar and dialect.extension_missing_query("btree_gist"):
+            col = table.column(scalar[0])
+            out.append(Check(
+                label, f'table "{table_name}"', dialect.extension_missing_query("btree_gist"),
+                f'exclusion "{c.name}" compares column "{col.name}" ({col.type}) under gist, which needs the '
+                "btree_gist extension, and this database does not have it",
+                hint='create_extension("btree_gist") first (in this migration or an earlier one)', noun="extension"))
+    if not c.validated:
+        return out
+    t = dialect.quote(table_name)
+    items = ", ".join(f"{_bare(e, dialect)} AS pymig_e{i}" for i, (e, _) in enumerate(c.elements))
+    rows = f"(SELECT {dialect.row_id} AS pymig_ctid, {items} FROM {t}" + (f" WHERE ({c.where})" if c.where else "") + ")"
+    both = " AND ".join(f"a.pymig_e{i} {op} b.pymig_e{i}" for i, (_, op) in enumerate(c.elements))
+    where = f"{dialect.row_id} IN (SELECT a.pymig_ctid FROM {rows} AS a JOIN {rows} AS b ON b.pymig_ctid <> a.pymig_ctid AND {both})"
+    shown = [_label(e, dialect) for e, _ in c.elements]
+    spelled = ", ".join(f"{e} WITH {op}" for e, op in c.elements)
+    return out + [Check(
+        label, f'table "{table_name}"', _rows_where(table, table_name, dialect, where, *dict.fromkeys(shown)),
+        f'{{count}} {{noun}} of "{table_name}" conflict with another row under exclusion "{c.name}" ({spelled})',
+        hint="change or delete the conflicting rows first, or narrow the constraint with where=",
+    )]

@@ -61,11 +61,18 @@ SELECT c.relname, con.conname, con.contype, con.convalidated, pg_get_constraintd
        fc.relname,
        ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(n, i)
              JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.i),
-       con.confdeltype, pg_get_expr(con.conbin, con.conrelid, true)
+       con.confdeltype, pg_get_expr(con.conbin, con.conrelid, true),
+       xi.amname, pg_get_expr(xi.indpred, xi.indrelid, true),
+       ARRAY(SELECT pg_get_indexdef(con.conindid, k.n::int, true) FROM unnest(con.conexclop) WITH ORDINALITY k(op, n)
+             ORDER BY k.n),
+       ARRAY(SELECT o.oprname::text FROM unnest(con.conexclop) WITH ORDINALITY k(op, n)
+             JOIN pg_operator o ON o.oid = k.op ORDER BY k.n)
 FROM pg_constraint con
 JOIN pg_class c ON c.oid = con.conrelid
 LEFT JOIN pg_class fc ON fc.oid = con.confrelid
-WHERE c.relnamespace = current_schema()::regnamespace AND con.contype IN ('p', 'u', 'c', 'f')
+LEFT JOIN LATERAL (SELECT am.amname, ix.indpred, ix.indrelid FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid
+                   JOIN pg_am am ON am.oid = i.relam WHERE ix.indexrelid = con.conindid) xi ON con.contype = 'x'
+WHERE c.relnamespace = current_schema()::regnamespace AND con.contype IN ('p', 'u', 'c', 'f', 'x')
   AND c.relname NOT LIKE 'pymig\\_%'
 ORDER BY c.relname, con.conname
 """
@@ -89,7 +96,7 @@ WHERE t.relnamespace = current_schema()::regnamespace AND t.relname NOT LIKE 'py
 ORDER BY i.relname
 """
 
-_KINDS = {"p": "primary_key", "u": "unique", "c": "check", "f": "foreign_key"}
+_KINDS = {"p": "primary_key", "u": "unique", "c": "check", "f": "foreign_key", "x": "exclusion"}
 
 _BLOCKERS = """
 SELECT DISTINCT a.pid, a.state, date_trunc('second', now() - a.xact_start)::text,
@@ -117,6 +124,7 @@ class PostgresDialect(CompatibleRenames, OnlineRecipes, PostgresObjects, VerifyS
     multi_statement = True
     script_form = PsqlScript
     lock_timeout = True
+    row_id = "ctid"
 
     def constraint_body(self, c):
         body = super().constraint_body(c)
@@ -293,11 +301,13 @@ class PostgresDialect(CompatibleRenames, OnlineRecipes, PostgresObjects, VerifyS
                 default if generated else None,
             ))
         constraints: dict[str, list[Constraint]] = {}
-        for table, name, kind, valid, definition, cols, ref, ref_cols, fk_del, expr in db.rows(_CONSTRAINTS):
+        for (table, name, kind, valid, definition, cols, ref, ref_cols, fk_del, expr, method, where, elements,
+             operators) in db.rows(_CONSTRAINTS):
             constraints.setdefault(table, []).append(Constraint(
                 name, _KINDS[kind], tuple(cols), expr if kind == "c" else None,
                 ref, tuple(ref_cols or ()), _FK_ACTIONS.get(fk_del) if kind == "f" else None,
-                definition, valid,
+                definition, valid, method=method, elements=tuple(zip(elements or (), operators or ())),
+                where=where,
             ))
         tables = {
             t: Table(t, tuple(cols), tuple(constraints.get(t, ())))

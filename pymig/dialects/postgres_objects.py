@@ -248,6 +248,10 @@ class PostgresObjects:
             return None
         return f"SELECT {self.literal(role)} WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = {self.literal(role)})"
 
+    def extension_missing_query(self, name: str) -> str:
+        return (f"SELECT {self.literal(name)} WHERE NOT EXISTS "
+                f"(SELECT 1 FROM pg_extension WHERE extname = {self.literal(name)})")
+
     def grantee(self, role: str) -> str:
         return "PUBLIC" if role.lower() == "public" else self.quote(role)
 

@@ -64,6 +64,11 @@ class OnlineRecipes:
         return [Sql(f"DROP INDEX CONCURRENTLY IF EXISTS {self.quote(op.name)}", transactional=False)]
 
     def constraint_steps(self, table, c, live):
+        if live and c.kind == "exclusion":  # no USING INDEX for an exclusion: its index is built under the lock
+            return [Warning(f"add_exclusion {c.name} on {table}: PostgreSQL builds its index under an ACCESS "
+                            f"EXCLUSIVE lock (an exclusion constraint cannot be added from an index built "
+                            f"concurrently): reads and writes of {table} wait until it finishes"),
+                    *super().constraint_steps(table, c, live)]
         if not live or c.kind not in ("foreign_key", "check", "unique", "primary_key") or (
                 c.definition and not c.validated):
             return super().constraint_steps(table, c, live)

@@ -61,6 +61,8 @@ NO_SQLITE = {
                       "(run_sql can create a SQLite trigger with its statements inline)",
     "drop_trigger": "pymig creates triggers on PostgreSQL only",
     "refresh_materialized_view": "SQLite has no materialized views",
+    "add_exclusion": "SQLite has no exclusion constraints (a trigger that refuses conflicting rows is the "
+                     "nearest thing, with run_sql)",
     "create_extension": "SQLite has no extensions", "drop_extension": "SQLite has no extensions",
     "create_schema": "SQLite has no schemas (an attached database file is the nearest thing)",
     "drop_schema": "SQLite has no schemas (an attached database file is the nearest thing)",

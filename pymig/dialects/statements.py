@@ -12,6 +12,7 @@ _ON_DELETE = {"cascade": "CASCADE", "set null": "SET NULL", "set default": "SET 
 
 
 class Statements:
+    row_id = "rowid"  # the column that tells a table's rows apart when nothing else does (PostgreSQL: ctid)
     # -- quoting -------------------------------------------------------------------------------
     @staticmethod
     def quote(name: str) -> str:
@@ -77,6 +78,10 @@ class Statements:
             return f"UNIQUE ({self.quote_list(c.columns)})"
         if c.kind == "check":
             return f"CHECK ({c.expression})"
+        if c.kind == "exclusion":
+            elements = ", ".join(f"{self.index_column(e)} WITH {op}" for e, op in c.elements)
+            where = f" WHERE ({c.where})" if c.where else ""
+            return f"EXCLUDE USING {c.method} ({elements}){where}"
         refs = f" ({self.quote_list(c.ref_columns)})" if c.ref_columns else ""
         body = f"FOREIGN KEY ({self.quote_list(c.columns)}) REFERENCES {self.quote(c.ref_table)}{refs}"
         if c.on_delete:

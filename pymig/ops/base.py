@@ -14,7 +14,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, fields
 from typing import ClassVar
 
-from ..errors import IrreversibleError
+from ..errors import IrreversibleError, PymigError
 from ..schema import (Column, Constraint, EnumType, Extension, Function, Index, Namespace, Schema, Sequence,
                       Table, Trigger, View)
 from ..steps import Sql
@@ -86,11 +86,27 @@ def validate_column(c: Column) -> None:
         check_expression(c.generated)
 
 
+OPERATOR_CHARACTERS = frozenset("+-*/<>=~!@#%^&|`?")  # what PostgreSQL spells an operator with
+
+
 def validate_constraint(c: Constraint) -> None:
-    from ..sqltext import check_expression
+    from ..sqltext import check_expression, is_bare_name
 
     if c.expression:
         check_expression(c.expression)
+    if c.kind != "exclusion":
+        return
+    if not c.method or not c.method.isidentifier():
+        raise PymigError(f'exclusion "{c.name}": using={c.method!r} is not an index method (gist, spgist, btree, ...)')
+    if not c.elements:
+        raise PymigError(f'exclusion "{c.name}" has no elements: give (column or expression, operator) pairs')
+    for element, operator in c.elements:
+        if not operator or not set(operator) <= OPERATOR_CHARACTERS:
+            raise PymigError(f'exclusion "{c.name}": {operator!r} is not an operator (such as =, && or <>)')
+        if not is_bare_name(element):
+            check_expression(element)
+    if c.where:
+        check_expression(c.where)
 
 
 # -- JSON form -------------------------------------------------------------------------------------

@@ -12,7 +12,8 @@ from .base import Operation, register, validate_column, validate_constraint
 
 
 def _touches(c: Constraint, column: str) -> bool:
-    return column in c.columns or mentions(c.expression, column)
+    return (column in c.columns or mentions(c.expression, column) or mentions(c.where, column)
+            or any(mentions(e, column) for e, _ in c.elements if e not in c.columns))
 
 
 @register
@@ -147,7 +148,9 @@ class RenameColumn(Operation):
         def fix(c: Constraint) -> Constraint:
             cols = tuple(new if x == old else x for x in c.columns)
             return replace(c, columns=cols, expression=rename_column_in(c.expression, old, new),
-                           definition=rename_column_in(c.definition, old, new))
+                           definition=rename_column_in(c.definition, old, new),
+                           elements=tuple((rename_column_in(e, old, new), op) for e, op in c.elements),
+                           where=rename_column_in(c.where, old, new))
 
         t = replace(
             t,

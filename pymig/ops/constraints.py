@@ -9,7 +9,7 @@ from ..schema import Constraint
 from .base import Operation, register, validate_constraint
 
 _DSL_NAME = {"foreign_key": "add_foreign_key", "unique": "add_unique", "check": "add_check",
-             "primary_key": "add_primary_key"}
+             "primary_key": "add_primary_key", "exclusion": "add_exclusion"}
 
 
 @register
@@ -32,6 +32,13 @@ class AddConstraint(Operation):
 
     def values(self):
         return [self.constraint]
+
+    def expressions(self):
+        from ..sqltext import is_bare_name
+
+        c = self.constraint
+        return [*((f'element of exclusion "{c.name}"', e) for e, _ in c.elements if not is_bare_name(e)),
+                *([(f'predicate of exclusion "{c.name}"', c.where)] if c.where else [])]
 
     def state_forwards(self, schema):
         t = schema.table(self.table)
@@ -65,6 +72,10 @@ class AddConstraint(Operation):
         from ..dialects.checks import constraint_checks
 
         schema.resolve_references(self.constraint)  # a missing parent is named before a check queries it
+        if self.constraint.kind == "exclusion":
+            from ..dialects.checks import exclusion_checks
+
+            return exclusion_checks(self.table, self.constraint, self.describe(), schema, dialect)
         return constraint_checks(self.table, self.constraint, self.describe(), schema, dialect)
 
 
