@@ -64,6 +64,12 @@ class Index:
 Privilege = tuple[str, str, "str | None", bool]
 
 
+def privilege_key(p: Privilege) -> tuple:
+    """The order grants are kept in (a table-wide privilege has column None)."""
+    role, privilege, column, grantable = p
+    return role, privilege, column or "", grantable
+
+
 @dataclass(frozen=True)
 class Trigger:
     name: str

@@ -6,6 +6,10 @@ own privileges and row security on the table, as if the table were used directly
 from __future__ import annotations
 
 from ..schema import View
+from ..steps import Sql
+
+# security_invoker exists from PostgreSQL 15 on; before, the view checks its owner's privileges
+_HAS_SECURITY_INVOKER = "SELECT current_setting('server_version_num')::int >= 150000"
 
 
 class CompatibleRenames:
@@ -17,18 +21,18 @@ class CompatibleRenames:
         phases = op.compat_phases(change.before, self)
         if phases is None:
             return super().rename_table_steps(op, change)
-        return self._sql([*self.rename_table(op.old, op.new), *self.compat_view(phases.view)])
+        return self._sql(self.rename_table(op.old, op.new)) + self.compat_view(phases.view)
 
     def rename_column_steps(self, op, change):
         phases = op.compat_phases(change.before, self)
         if phases is None:
             return super().rename_column_steps(op, change)
-        return self._sql([*self.rename_table(op.table, phases.base),
-                          *self.rename_column(phases.base, op.old, op.new),
-                          *self.compat_view(phases.view)])
+        return self._sql([*self.rename_table(op.table, phases.base), *self.rename_column(phases.base, op.old, op.new)]) \
+            + self.compat_view(phases.view)
 
-    def compat_view(self, view: View) -> list[str]:
-        out = [f"CREATE VIEW {self.quote(view.name)} WITH (security_invoker = true) AS\n{view.query}",
-               self.comment_on("view", view.name, view.comment)]
-        return out + self.grant_all(view.name, view.grants)
+    def compat_view(self, view: View) -> list:
+        name = self.quote(view.name)
+        return [Sql(f"CREATE VIEW {name} AS\n{view.query}"),
+                Sql(f"ALTER VIEW {name} SET (security_invoker = true)", only_if=_HAS_SECURITY_INVOKER),
+                *self._sql([self.comment_on("view", view.name, view.comment), *self.grant_all(view.name, view.grants)])]
 

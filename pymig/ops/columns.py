@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ..errors import PymigError
-from ..schema import Column, Constraint, Schema
+from ..schema import Column, Constraint, Schema, privilege_key
 from ..types import SERIAL_BASE, converts_without_using
 from ..sqltext import mentions, rename_column_in
 from .base import Operation, register, validate_column, validate_constraint
@@ -156,6 +156,8 @@ class RenameColumn(Operation):
             t,
             columns=tuple(replace(c, name=new) if c.name == old else c for c in t.columns),
             constraints=tuple(fix(c) if _touches(c, old) else c for c in t.constraints),
+            # a column privilege follows its column (PostgreSQL keeps it by the column's number)
+            grants=tuple(sorted(((r, p, new if col == old else col, g) for r, p, col, g in t.grants), key=privilege_key)),
         )
         tables = dict(schema.tables)
         tables[t.name] = t

@@ -24,7 +24,7 @@ import hashlib
 from dataclasses import dataclass
 
 from ..errors import PymigError
-from ..schema import COMPAT_MARK, Schema, Table, View
+from ..schema import COMPAT_MARK, Schema, Table, View, privilege_key
 from .base import MAX_IDENTIFIER
 
 MARK = COMPAT_MARK
@@ -54,7 +54,7 @@ def view_of(table: Table, name: str, aliases: tuple[tuple[str, str], ...], what:
     for old, new in aliases:
         grants += [(role, p, old, g) for role, p, col, g in table.grants if col == new]
     comment = f"{MARK} {what}, until `pymig complete` drops it"
-    return View(name, query, comment=comment, grants=tuple(sorted(grants, key=lambda p: (p[0], p[1], p[2] or "", p[3]))))
+    return View(name, query, comment=comment, grants=tuple(sorted(grants, key=privilege_key)))
 
 
 @dataclass(frozen=True)
