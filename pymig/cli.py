@@ -31,10 +31,13 @@ def common(fn):
                   help="Database to migrate (else $DATABASE_URL, else [tool.pymig] database_url).")
     @click.option("--dir", "directory", metavar="PATH", default=None,
                   help="Migrations directory (else [tool.pymig] migrations, else ./migrations).")
+    @click.option("--schema", "schema", metavar="NAME", default=None,
+                  help="PostgreSQL: the default schema of unqualified names, and of the history tables "
+                  "(else [tool.pymig] schema).")
     @click.option("--debug", is_flag=True, default=False, help="Show tracebacks.")
     @click.pass_context
     @functools.wraps(fn)
-    def wrapper(ctx, database_url, directory, debug, **kwargs):
+    def wrapper(ctx, database_url, directory, schema, debug, **kwargs):
         parent = ctx.find_object(dict) or {}
         from .config import load_config
 
@@ -42,7 +45,8 @@ def common(fn):
         State.command = ctx.info_name
         overrides = {k: kwargs.pop(k) for k in _CONFIG_OPTIONS if k in kwargs}
         config = load_config(database_url or parent.get("database_url"),
-                             directory or parent.get("directory"), **overrides)
+                             directory or parent.get("directory"), schema=schema or parent.get("schema"),
+                             **overrides)
         State.url = config.database_url
         return fn(config, **kwargs)
 
@@ -52,12 +56,13 @@ def common(fn):
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--database-url", "database_url", metavar="URL", default=None, help="Database to migrate.")
 @click.option("--dir", "directory", metavar="PATH", default=None, help="Migrations directory.")
+@click.option("--schema", "schema", metavar="NAME", default=None, help="PostgreSQL: the default schema.")
 @click.option("--debug", is_flag=True, default=False, help="Show tracebacks.")
 @click.version_option(package_name="pymig-db")
 @click.pass_context
-def cli(ctx, database_url, directory, debug):
+def cli(ctx, database_url, directory, schema, debug):
     """Database migrations written as Python operations; inverses derived, never hand-written."""
-    ctx.obj = {"database_url": database_url, "directory": directory, "debug": debug}
+    ctx.obj = {"database_url": database_url, "directory": directory, "schema": schema, "debug": debug}
     State.debug = debug
 
 

@@ -35,19 +35,29 @@ def _discover(config: Config) -> list[MigrationFile]:
     return discover(config.migrations, notice=_to_stderr)
 
 
+def dialect_for(config: Config, url: str | None = None):
+    """The dialect of the configured database (or `url`), with the config's default schema and
+    history schema (Dialect.configured)."""
+    from .dialects import for_url
+
+    return for_url(url or config.database_url or DEFAULT_DATABASE_URL, config.schema, config.history_in)
+
+
 @contextmanager
 def connected(config: Config, lock: bool, echo=None):
-    """A connection (and, for commands that change things, the runner lock and history tables)."""
-    from .dialects import for_url
+    """A connection (and, for commands that change things, the runner lock and history tables).
+    With a default schema (config.schema), search_path is set to it on this connection."""
     from .history import ensure_tables
 
     url = _database_url(config, echo)
-    dialect = for_url(url)
+    dialect = dialect_for(config, url)
     db = dialect.connect(url)
     try:
         if lock:
             db.acquire_lock(config.lock_wait, on_wait=lambda: echo and echo("waiting for another pymig run to finish ..."))
-            ensure_tables(db, dialect)
+            created = ensure_tables(db, dialect)
+            if created:
+                (echo or _to_stderr)(f'created schema "{created}" for pymig\'s history tables')
         yield dialect, db
     finally:
         db.close()
@@ -86,14 +96,21 @@ def _executor(config: Config, dialect, db, echo=None, preview=False, script=Fals
 def _load_all(files: list[MigrationFile], dialect) -> list[Migration]:
     """Import and validate every migration that will run before running any of them, for the
     database they will run on (a type SQLite has no meaning for fails here, not halfway)."""
+    from dataclasses import replace
+
+    from .names import canonical
+
     migrations = [load(f) for f in files]
-    for m in migrations:
+    for n, m in enumerate(migrations):
+        ops = []
         for i, op in enumerate(m.operations, 1):
             try:
                 dialect.check_operation(op)
+                ops.append(canonical(op, dialect.default_schema))
             except PymigError as e:
                 raise MigrationFileError(f"{m.file.label}: operation {i} ({op.describe()}): {e.message}",
                                          e.hint) from e
+        migrations[n] = replace(m, operations=tuple(ops))
     return migrations
 
 
@@ -191,10 +208,9 @@ def _show_history_setup(executor, dialect) -> None:
 
 def _offline_sql(config, files, down_, steps, to, from_, script) -> str:
     """Render from the files alone: the schema at `from_` is rebuilt by replaying the operations."""
-    from .dialects import for_url
     from .schema import Schema
 
-    dialect = for_url(config.database_url or DEFAULT_DATABASE_URL)
+    dialect = dialect_for(config)
     if down_:
         if steps is None and to is None:
             raise ConfigError("offline --down needs --to VERSION or --steps N (from the version given by --from)")
@@ -346,7 +362,6 @@ def new(config: Config, name: str) -> str:
 def check(config: Config, offline: bool, pending: bool = False, since: int | None = None):
     """Lint every migration file; with a database, the pending ones against its live catalog.
     `pending` / `since` report only the newer files (the older ones still give the schema)."""
-    from .dialects import for_url
     from .lint import lint
 
     files = _discover(config)
@@ -356,7 +371,7 @@ def check(config: Config, offline: bool, pending: bool = False, since: int | Non
             done = {r.version for r in _records(db, dialect) if r.progress is None}
         chosen = [f for f in files if f.version not in done]
     if offline or not config.database_url:
-        findings = lint(files, for_url(config.database_url or DEFAULT_DATABASE_URL))
+        findings = lint(files, dialect_for(config))
     else:
         with connected(config, lock=False) as (dialect, db):
             from .lint import Database

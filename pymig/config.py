@@ -32,6 +32,24 @@ class Config:
     scratch_prefix: str = DEFAULT_SCRATCH_PREFIX  # names of the databases `pymig verify` creates
     migrations_configured: bool = False  # the directory was named (--dir or [tool.pymig]), not the default
     allow_data_loss: bool = False  # `down` may drop tables with rows and columns with values (dev databases)
+    # PostgreSQL: the default schema of unqualified names (the migrations' search_path), and where
+    # pymig's history tables are (history_schema, else schema). None: the connection's own
+    # search_path decides, and the history tables are unqualified, as before schemas were settings.
+    schema: str | None = None
+    history_schema: str | None = None
+
+    def for_target(self, database_url: str, schema: str | None = None) -> "Config":
+        """This configuration for another database and default schema (a target of a group): the
+        history goes with the schema unless history_schema is set."""
+        from dataclasses import replace
+
+        return replace(self, database_url=normalize_url(database_url),
+                       schema=schema_name(schema, "schema") if schema is not None else self.schema)
+
+    @property
+    def history_in(self) -> str | None:
+        """The schema of the history tables (None: unqualified, wherever search_path puts them)."""
+        return self.history_schema or self.schema
 
 
 # key -> (what it holds, for messages; the check)
@@ -45,10 +63,12 @@ _KEYS = {
     "out_of_order": "true or false",
     "allow_data_loss": "true or false",
     "scratch_prefix": "a database name prefix string",
-    "schema": "the path of an SQL schema file (pymig diff)",
+    "schema": "a PostgreSQL schema name (the default schema of unqualified names)",
+    "history_schema": "a PostgreSQL schema name (where pymig's history tables are)",
+    "schema_file": "the path of an SQL schema file (pymig diff)",
     "drift_ignore": "a list of object names (pymig drift)",
 }
-_STRINGS = {"database_url", "migrations", "scratch_prefix", "schema"}
+_STRINGS = {"database_url", "migrations", "scratch_prefix", "schema", "history_schema", "schema_file"}
 _DURATIONS = {"lock_timeout", "lock_retry_for", "lock_wait", "backfill_pause"}
 
 
@@ -89,6 +109,24 @@ def _check_key(key: str, value) -> None:
         raise ConfigError(f"{where} = {value!r}: must be true or false")
     if key == "scratch_prefix":
         scratch_prefix(value, f"[tool.pymig] {key}", where="pyproject.toml: ")
+    if key == "schema" and value.strip().lower().endswith(".sql"):
+        raise ConfigError(f"{where} = {value!r}: `schema` names the default PostgreSQL schema now; the SQL "
+                          f"schema file of pymig diff is `schema_file = {value!r}`")
+    if key in ("schema", "history_schema"):
+        schema_name(value, f"[tool.pymig] {key}", where="pyproject.toml: ")
+
+
+def schema_name(value, name: str, where: str = "") -> str:
+    """A schema name as pymig takes it: one part (pymig reads "a.b" as schema a, object b), at most
+    63 bytes (PostgreSQL would cut it)."""
+    given = f"{name} {value}" if name.startswith("--") else f"{where}{name} = {value!r}"
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{given}: must be a schema name")
+    if "." in value:
+        raise ConfigError(f"{given}: a schema name cannot hold a dot (pymig reads \"a.b\" as schema a, object b)")
+    if len(value.encode()) > 63:
+        raise ConfigError(f"{given}: PostgreSQL keeps only the first 63 bytes of a name")
+    return value
 
 
 def _shown(key: str, value) -> str:
@@ -132,7 +170,8 @@ def scratch_prefix(value, name: str, where: str = "") -> str:
 
 def load_config(database_url: str | None = None, directory: str | None = None,
                 lock_wait: str | float | None = None, lock_timeout: str | None = None,
-                out_of_order: bool = False, scratch_prefix_: str | None = None) -> Config:
+                out_of_order: bool = False, scratch_prefix_: str | None = None,
+                schema: str | None = None) -> Config:
     settings = pyproject_settings()
     url = database_url or os.environ.get("DATABASE_URL") or settings.get("database_url")
     url = normalize_url(url) if url else None
@@ -147,7 +186,9 @@ def load_config(database_url: str | None = None, directory: str | None = None,
                   duration(settings.get("backfill_pause", "50ms"), "backfill_pause"),
                   out_of_order or settings.get("out_of_order", False),
                   scratch_prefix(prefix, "--scratch-prefix"), bool(named),
-                  settings.get("allow_data_loss", False))
+                  settings.get("allow_data_loss", False),
+                  schema_name(schema, "--schema") if schema is not None else settings.get("schema"),
+                  settings.get("history_schema"))
 
 
 _SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*):")

@@ -22,8 +22,10 @@ def current_user() -> str:
 
 def ensure_tables(db, dialect) -> None:
     """Create the history tables; called under the runner lock, so concurrent runners cannot race."""
+    created = dialect.ensure_schemas(db)
     for ddl in dialect.history_ddl:
         db.execute(ddl)
+    return created
 
 
 def read_records(db, dialect) -> list[Record]:

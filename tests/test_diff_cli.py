@@ -52,7 +52,7 @@ def _files(p: Project) -> list[str]:
 def _example(tmp_path, db_url) -> Project:
     shutil.copytree(ROOT / "migrations", tmp_path / "migrations")
     shutil.copy(ROOT / "schema.sql", tmp_path / "schema.sql")
-    (tmp_path / "pyproject.toml").write_text('[tool.pymig]\nschema = "schema.sql"\n')
+    (tmp_path / "pyproject.toml").write_text('[tool.pymig]\nschema_file = "schema.sql"\n')
     return Project(tmp_path, db_url)
 
 

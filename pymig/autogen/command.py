@@ -40,10 +40,10 @@ def desired_source(schema_file: str | None, from_url: str | None) -> Desired:
 
         for_url(from_url)
         return Desired(None, from_url)
-    configured = pyproject_settings().get("schema")
+    configured = pyproject_settings().get("schema_file")
     path = schema_file or configured
     if not path:
-        raise ConfigError("no desired schema: pass --schema-file FILE (e.g. schema.sql), set schema = \"schema.sql\" "
+        raise ConfigError("no desired schema: pass --schema-file FILE (e.g. schema.sql), set schema_file = \"schema.sql\" "
                           "under [tool.pymig], or --from-url URL of a database to copy the schema from")
     return Desired(Path(path), None)
 

@@ -20,7 +20,9 @@ def register(scheme: str, target: str) -> None:
     REGISTRY[scheme.lower()] = target
 
 
-def for_url(url: str):
+def for_url(url: str, schema: str | None = None, history_schema: str | None = None):
+    """The dialect of `url`; with `schema` / `history_schema` (PostgreSQL), configured for that
+    default schema and history schema (Dialect.configured), as one target of a run uses it."""
     target = REGISTRY.get(url.partition(":")[0].lower())
     if target is None:
         from ..config import url_scheme
@@ -29,4 +31,4 @@ def for_url(url: str):
     module, name = target.split(":")
     dialect = getattr(importlib.import_module(module), name)()
     dialect.check_url(url)  # a malformed URL fails here, with the forms it takes
-    return dialect
+    return dialect.configured(schema, history_schema)

@@ -22,9 +22,9 @@ def record_marked(dialect, version, name, checksum, user, inverse_json) -> list[
     """A history row for a migration that was not run, and a `mark` log row."""
     lit = dialect.literal
     return [
-        "INSERT INTO pymig_migrations (version, name, checksum, duration_ms, applied_by, inverse) "
+        f"INSERT INTO {dialect.migrations_table} (version, name, checksum, duration_ms, applied_by, inverse) "
         f"VALUES ({int(version)}, {lit(name)}, {lit(checksum)}, 0, {lit(user)}, {lit(inverse_json)})",
-        "INSERT INTO pymig_log (version, name, direction, by, duration_ms) "
+        f"INSERT INTO {dialect.log_table} (version, name, direction, by, duration_ms) "
         f"VALUES ({int(version)}, {lit(name)}, 'mark', {lit(user)}, 0)",
     ]
 
@@ -32,7 +32,7 @@ def record_marked(dialect, version, name, checksum, user, inverse_json) -> list[
 def record_unmarked(dialect, version, name, user) -> list[str]:
     """Forget a migration without running its inverse, with an `unmark` log row."""
     return [
-        f"DELETE FROM pymig_migrations WHERE version = {int(version)}",
-        "INSERT INTO pymig_log (version, name, direction, by, duration_ms) "
+        f"DELETE FROM {dialect.migrations_table} WHERE version = {int(version)}",
+        f"INSERT INTO {dialect.log_table} (version, name, direction, by, duration_ms) "
         f"VALUES ({int(version)}, {dialect.literal(name)}, 'unmark', {dialect.literal(user)}, 0)",
     ]

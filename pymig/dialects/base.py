@@ -59,7 +59,45 @@ class Dialect(Statements, OperationSteps, ObjectSteps, RunSql):
     enforces_types = True  # a column refuses values its type cannot hold (preflight checks the data)
     canonical_definitions = False  # the catalog spells constraint/index text itself, so the text compares
     sqlglot_name = "postgres"  # how sqlglot names this SQL dialect (splitting schema files)
-    log_select = "SELECT version, name, direction, at, by, duration_ms FROM pymig_log ORDER BY id"
+    # The default schema of unqualified names (None: the connection's current schema) and the
+    # schema of the history tables (None: unqualified); `configured` sets them for one connection.
+    schema: str | None = None
+    history_schema: str | None = None
+    # The schema unqualified names are in, as far as known: `schema`, else what a connection said
+    # (current_schema()); names qualified with it are taken as unqualified (names.canonical).
+    default_schema: str | None = None
+    migrations_table = "pymig_migrations"  # as statements name them: "app".pymig_migrations
+    log_table = "pymig_log"
+
+    def configured(self, schema: str | None = None, history_schema: str | None = None):
+        """This dialect for a default schema and a history schema (the `schema` and
+        `history_schema` settings); the dialect itself is not changed."""
+        if schema is None and history_schema is None:
+            return self
+        import copy
+
+        d = copy.copy(self)
+        d.schema, d.history_schema = schema, history_schema
+        d.default_schema = schema
+        if history_schema is not None:
+            d.migrations_table = f"{self.quote(history_schema)}.pymig_migrations"
+            d.log_table = f"{self.quote(history_schema)}.pymig_log"
+        return d
+
+    def ensure_schemas(self, db) -> str | None:
+        """Make the schemas the history and the migrations need exist (before the history
+        tables); the name of one it created, or None."""
+        return None
+
+    @property
+    def log_select(self) -> str:
+        return f"SELECT version, name, direction, at, by, duration_ms FROM {self.log_table} ORDER BY id"
+
+    def qname(self, name: str) -> str:
+        """A table's (view's, index's, ...) name as SQL: each part of "schema.name" quoted on its own."""
+        from ..names import quote
+
+        return quote(name, self.quote)
     script_form = None  # renders what only a script run by hand needs (`pymig sql --script`)
 
     def check_url(self, url: str) -> None:
@@ -72,7 +110,7 @@ class Dialect(Statements, OperationSteps, ObjectSteps, RunSql):
 
     def forget(self, version: int) -> list[str]:
         """Drop the progress record of a migration whose committed steps were undone."""
-        return [f"DELETE FROM pymig_migrations WHERE version = {int(version)}"]
+        return [f"DELETE FROM {self.migrations_table} WHERE version = {int(version)}"]
 
     # -- what `pymig check` and `pymig verify` ask, and the runner ------------------------------
     def table_sizes(self, db) -> dict[str, tuple[int, int]] | None:

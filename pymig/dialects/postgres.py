@@ -224,11 +224,51 @@ class PostgresDialect(CompatibleRenames, OnlineRecipes, PostgresObjects, VerifyS
 
     # -- connection ----------------------------------------------------------------------------
     def connect(self, url: str) -> PostgresDatabase:
-        return PostgresDatabase(url)
+        """With a default schema: search_path is that schema, then public (where extensions
+        usually are), so unqualified names are created and found there."""
+        db = PostgresDatabase(url, self.history_schema)
+        if self.schema is None:
+            self.default_schema = db.rows("SELECT current_schema()")[0][0]
+        else:
+            try:
+                self.use_schema(db)
+            except Exception:
+                db.close()
+                raise
+        return db
+
+    def use_schema(self, db) -> bool:
+        """Set search_path to the default schema; whether it exists. A schema that does not exist
+        yet stays alone on the path, so that nothing lands in public meanwhile (current_schema()
+        is then NULL: the schema read is empty)."""
+        exists = self.schema_exists(db, self.schema)
+        path = self.quote(self.schema) + (", public" if exists and self.schema != "public" else "")
+        db.execute(f"SET search_path TO {path}")
+        return exists
+
+    @staticmethod
+    def schema_exists(db, name: str) -> bool:
+        return bool(db.rows("SELECT to_regnamespace(%s) IS NOT NULL", (Dialect.quote(name),))[0][0])
+
+    def ensure_schemas(self, db) -> str | None:
+        """Before the history tables: the history schema is created when missing (it is pymig's, as
+        its tables are); the default schema must exist. What was created, to say so."""
+        if self.schema is not None and self.schema != self.history_schema and not self.schema_exists(db, self.schema):
+            raise ConfigError(f'the default schema "{self.schema}" (the schema setting, [tool.pymig] schema or '
+                              "--schema) does not exist in this database",
+                              hint=f'create it (CREATE SCHEMA {self.quote(self.schema)}), or leave history_schema '
+                              "unset so that pymig creates it with its history tables")
+        if self.history_schema is None or self.schema_exists(db, self.history_schema):
+            return None
+        db.execute(f"CREATE SCHEMA {self.quote(self.history_schema)}")
+        if self.schema is not None:
+            self.use_schema(db)  # now with public after it
+        return self.history_schema
 
     # -- history -------------------------------------------------------------------------------
-    history_ddl = [
-        """CREATE TABLE IF NOT EXISTS pymig_migrations (
+    @property
+    def history_ddl(self) -> list[str]:
+        return [f"""CREATE TABLE IF NOT EXISTS {self.migrations_table} (
     version bigint PRIMARY KEY,
     name text NOT NULL,
     checksum text NOT NULL,
@@ -238,7 +278,7 @@ class PostgresDialect(CompatibleRenames, OnlineRecipes, PostgresObjects, VerifyS
     inverse jsonb NOT NULL,
     progress jsonb
 )""",
-        """CREATE TABLE IF NOT EXISTS pymig_log (
+        f"""CREATE TABLE IF NOT EXISTS {self.log_table} (
     id bigserial PRIMARY KEY,
     version bigint NOT NULL,
     name text NOT NULL,
@@ -247,13 +287,14 @@ class PostgresDialect(CompatibleRenames, OnlineRecipes, PostgresObjects, VerifyS
     by text NOT NULL,
     duration_ms double precision NOT NULL
 )""",
-    ]
+        ]
+
     _elapsed = "1000 * extract(epoch FROM clock_timestamp() - now())"
 
     def _upsert(self, version, name, checksum, user, inverse_json, progress_json) -> str:
         lit = self.literal
         return (
-            "INSERT INTO pymig_migrations "
+            f"INSERT INTO {self.migrations_table} AS pymig_migrations "
             "(version, name, checksum, duration_ms, applied_by, inverse, progress) VALUES "
             f"({version}, {lit(name)}, {lit(checksum)}, {self._elapsed}, {lit(user)}, {lit(inverse_json)}, "
             f"{lit(progress_json)}) ON CONFLICT (version) DO UPDATE SET inverse = EXCLUDED.inverse, "
@@ -266,7 +307,7 @@ class PostgresDialect(CompatibleRenames, OnlineRecipes, PostgresObjects, VerifyS
         return [
             f"WITH m AS ({self._upsert(version, name, checksum, user, inverse_json, None)} "
             "RETURNING version, name, applied_by, duration_ms) "
-            "INSERT INTO pymig_log (version, name, direction, by, duration_ms) "
+            f"INSERT INTO {self.log_table} (version, name, direction, by, duration_ms) "
             "SELECT version, name, 'up', applied_by, duration_ms FROM m"
         ]
 
@@ -277,16 +318,19 @@ class PostgresDialect(CompatibleRenames, OnlineRecipes, PostgresObjects, VerifyS
     def record_reverted(self, version, name, user, elapsed_ms=None) -> list[str]:
         lit = self.literal
         return [
-            f"WITH m AS (DELETE FROM pymig_migrations WHERE version = {version} RETURNING version) "
-            "INSERT INTO pymig_log (version, name, direction, by, duration_ms) "
+            f"WITH m AS (DELETE FROM {self.migrations_table} WHERE version = {version} RETURNING version) "
+            f"INSERT INTO {self.log_table} (version, name, direction, by, duration_ms) "
             f"SELECT version, {lit(name)}, 'down', {lit(user)}, {self._elapsed} FROM m"
         ]
 
-    history_select = (
-        "SELECT version, name, checksum, applied_at, duration_ms, applied_by, inverse::text, progress::text "
-        "FROM pymig_migrations ORDER BY version"
-    )
-    history_exists = "SELECT to_regclass('pymig_migrations') IS NOT NULL"
+    @property
+    def history_select(self) -> str:
+        return ("SELECT version, name, checksum, applied_at, duration_ms, applied_by, inverse::text, progress::text "
+                f"FROM {self.migrations_table} ORDER BY version")
+
+    @property
+    def history_exists(self) -> str:
+        return f"SELECT to_regclass({self.literal(self.migrations_table)}) IS NOT NULL"
 
     # -- introspection -------------------------------------------------------------------------
     def introspect(self, db: PostgresDatabase) -> Schema:
@@ -330,7 +374,9 @@ class PostgresDialect(CompatibleRenames, OnlineRecipes, PostgresObjects, VerifyS
 class PostgresDatabase:
     """One autocommit psycopg connection; transactions are the explicit BEGIN/COMMIT the plan holds."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, lock_schema: str | None = None):
+        """`lock_schema`: the runner lock is taken per history schema (two runners of different
+        schemas of one database do not wait for each other); None: one lock per database."""
         import psycopg
 
         self._psycopg = psycopg
@@ -343,6 +389,10 @@ class PostgresDatabase:
             raise ConfigError(f"cannot connect to the database: {_first_line(e)}") from None
         self._locked = False
         self._held: list[str] = []
+        if lock_schema is None:
+            self._lock_args, self._lock_sql = (LOCK_KEY,), "%s"
+        else:
+            self._lock_args, self._lock_sql = (LOCK_KEY, lock_schema), "%s, hashtext(%s)"
 
     # BEGIN, SET LOCAL and the savepoint statements around a preflight check cannot fail on their
     # own, so they wait and go out in one message with the statement after them: two round trips
@@ -446,7 +496,7 @@ class PostgresDatabase:
         a pooler, a terminated backend, and another runner would apply the same migration)."""
         deadline = time.monotonic() + timeout
         waited = False
-        while not self.rows("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,))[0][0]:
+        while not self.rows(f"SELECT pg_try_advisory_lock({self._lock_sql})", self._lock_args)[0][0]:
             if not waited and on_wait:
                 on_wait()
             waited = True
@@ -462,7 +512,7 @@ class PostgresDatabase:
         """Unlock while staying connected; closing the connection releases the lock as well."""
         if self._locked and not self.conn.closed and \
                 self.conn.info.transaction_status == self._psycopg.pq.TransactionStatus.IDLE:
-            self.conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
+            self.conn.execute(f"SELECT pg_advisory_unlock({self._lock_sql})", self._lock_args)
         self._locked = False
 
     def close(self) -> None:

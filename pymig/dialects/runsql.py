@@ -36,7 +36,7 @@ class RunSql:
     def log_entry(self, version: int, name: str, direction: str, user: str, elapsed_ms: float = 0.0) -> str:
         """A row of pymig_log: what was done to a migration ("abort", "repair", ...), by whom."""
         lit = self.literal
-        return ("INSERT INTO pymig_log (version, name, direction, by, duration_ms) "
+        return (f"INSERT INTO {self.log_table} (version, name, direction, by, duration_ms) "
                 f"VALUES ({int(version)}, {lit(name)}, {lit(direction)}, {lit(user)}, {float(elapsed_ms):.3f})")
 
     def record_aborted(self, version: int, name: str, user: str, elapsed_ms: float = 0.0) -> list[str]:
@@ -46,6 +46,6 @@ class RunSql:
     def record_repaired(self, version: int, name: str, checksum: str, user: str, inverse_json: str) -> list[str]:
         """`pymig repair`: the stored inverse and checksum of an applied migration replaced, and logged."""
         lit = self.literal
-        return [f"UPDATE pymig_migrations SET checksum = {lit(checksum)}, inverse = {lit(inverse_json)} "
+        return [f"UPDATE {self.migrations_table} SET checksum = {lit(checksum)}, inverse = {lit(inverse_json)} "
                 f"WHERE version = {int(version)} AND progress IS NULL",
                 self.log_entry(version, name, "repair", user)]

@@ -180,6 +180,14 @@ class SqliteDialect(TableRebuilds, SqliteTypes, SqliteIntrospection, Dialect):
     def check_url(self, url: str) -> None:
         database_path(url)
 
+    def configured(self, schema=None, history_schema=None):
+        """SQLite has no schemas (an attached database is not one pymig would migrate)."""
+        if schema is not None or history_schema is not None:
+            setting = "schema" if schema is not None else "history_schema"
+            raise ConfigError(f"the {setting} setting is for PostgreSQL: SQLite has no schemas",
+                              hint="leave schema and history_schema unset for an SQLite database")
+        return self
+
     @contextmanager
     def scratch_database(self, target_url: str, prefix: str):
         """A file of its own, in a temporary directory."""
