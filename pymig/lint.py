@@ -29,6 +29,7 @@ RULES = {
     "PM301": ("warning", "rename breaks application code that still uses the old name"),
     "PM302": ("warning", "drop breaks application code that still uses the object"),
     "PM303": ("warning", "run_sql / run_python after a drop on an existing table runs under the drop's lock"),
+    "PM304": ("info", "compatible rename: the old name is served too, until pymig complete"),
     "PM401": ("error", "non-IMMUTABLE function in an index predicate"),
     "PM402": ("warning", "json instead of jsonb"),
 }
@@ -161,9 +162,7 @@ def _rules(op, schema, dialect, is_live, added, sizes, add) -> None:
             add("PM203", f"default {c.default} is volatile; pymig adds the column bare, sets the default and "
                 f"backfills in batches{size}", "nothing to do; or use a constant default to make it instant")
     if isinstance(op, (RenameColumn, RenameTable)) and is_live:
-        add("PM301", "running application code that uses the old name fails from the moment this commits",
-            "expand/contract: add the new name (a view or a new column kept in sync), deploy code that uses it, "
-            "then remove the old one in a later migration")
+        _rename_rule(op, dialect, add)
     if isinstance(op, (DropColumn, DropTable)) and is_live:
         add("PM302", f"application code that still reads or writes it fails from the moment this commits{size}",
             "deploy code that no longer uses it first, then drop it in a later migration")
@@ -171,6 +170,27 @@ def _rules(op, schema, dialect, is_live, added, sizes, add) -> None:
         if ctype == "json" or ctype.startswith("json["):
             add("PM402", "json keeps the text as written and cannot be indexed or compared",
                 "use jsonb")
+
+
+def _rename_rule(op, dialect, add) -> None:
+    from .ops.compat import base_name
+
+    if op.compatible and getattr(dialect, "compatible_renames", False):
+        if isinstance(op, RenameTable):
+            how = (f'the table becomes "{op.new}" and a view "{op.old}" of it serves the old name, for reads '
+                   "and writes")
+        else:
+            how = (f'the table moves to "{base_name(op.table)}" with the column renamed, and a view "{op.table}" '
+                   f'shows the column as "{op.new}" and as "{op.old}", for reads and writes')
+        add("PM304", f"compatible rename: {how}, in one short transaction, until `pymig complete` drops the view "
+            "(docs/expand-contract.md#renames)",
+            "deploy code that uses the new name, then run `pymig complete`; compatible=False renames in place")
+        return
+    add("PM301", "running application code that uses the old name fails from the moment this commits",
+        "leave compatible= at its default: both names are then served until `pymig complete`"
+        if getattr(dialect, "compatible_renames", False) else
+        "expand/contract: add the new name (a view or a new column kept in sync), deploy code that uses it, "
+        "then remove the old one in a later migration")
 
 
 def _types(op) -> list[str]:
