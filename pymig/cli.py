@@ -17,6 +17,7 @@ from .errors import Terminated
 class State:
     debug = False
     url: str | None = None
+    target_urls: tuple = ()  # every URL [tool.pymig.targets] names, for redaction
     command: str | None = None  # for the hint after Ctrl-C
 
 
@@ -48,6 +49,9 @@ def common(fn):
                              directory or parent.get("directory"), schema=schema or parent.get("schema"),
                              **overrides)
         State.url = config.database_url
+        State.target_urls = tuple(u for spec in config.targets.values() for u in spec.urls())
+        if kwargs.get("target"):
+            config = _targeted(config, kwargs, bool(database_url or parent.get("database_url")))
         return fn(config, **kwargs)
 
     return wrapper
@@ -66,6 +70,63 @@ def cli(ctx, database_url, directory, schema, debug):
     State.debug = debug
 
 
+def targets(json_option: bool = False):
+    """--target NAME, --jobs N, --fail-fast (and --json for up/down): the command on many targets."""
+    def decorate(fn):
+        fn = click.option("--fail-fast", is_flag=True, default=False,
+                          help="With --target: start no new target after the first failure.")(fn)
+        fn = click.option("--jobs", "jobs", type=click.IntRange(min=1), default=None, metavar="N",
+                          help="With --target: targets run at once, one connection each (default 4).")(fn)
+        fn = click.option("--target", "target", default=None, metavar="NAME",
+                          help="A [tool.pymig.targets.NAME] of pyproject.toml: one database, or a group.")(fn)
+        if json_option:
+            fn = click.option("--json", "as_json", is_flag=True, help="With --target: a JSON object per target.")(fn)
+        return fn
+    return decorate
+
+
+def _targeted(config, kwargs: dict, url_given: bool):
+    """The configuration of a plain --target (run as on one database), or the Fleet of a group,
+    handed to the command as kwargs["target"]."""
+    from . import fleet
+
+    if url_given:
+        raise click.UsageError("give --target or --database-url, not both")
+    spec = fleet.spec_for(config, kwargs["target"])
+    many = kwargs.get("jobs") or kwargs.get("fail_fast") or (State.command in ("up", "down") and kwargs.get("as_json"))
+    if not spec.is_group and not many:
+        kwargs["target"] = None
+        config = fleet.single_config(config, spec)
+        State.url = config.database_url
+        return config
+    kwargs["target"] = fleet.Fleet(config, spec, fleet.Options(kwargs.get("jobs") or fleet.DEFAULT_JOBS,
+                                                               kwargs.get("fail_fast", False), State.debug))
+    return config
+
+
+def _alone(target, jobs, fail_fast, as_json=None) -> None:
+    if target is None and (jobs or fail_fast or as_json is True):
+        flag = "--jobs" if jobs else "--fail-fast" if fail_fast else "--json"
+        raise click.UsageError(f"{flag} goes with --target NAME")
+
+
+def _ran(outcomes, command: str, verb: str | None = None, as_json: bool = False, text: str | None = None,
+         wall: float = 0.0) -> None:
+    """Print what a run over targets gives, and exit 1 when a target failed."""
+    from . import fleet_report
+
+    if as_json:
+        click.echo(json.dumps(fleet_report.as_json(outcomes, verb), indent=2))
+    elif text is not None:
+        click.echo(text)
+    else:
+        click.echo(fleet_report.summary(outcomes, verb, wall))
+    failed = fleet_report.failure_message(outcomes, command)
+    if failed:
+        click.echo(f"error: {failed}", err=True)
+        sys.exit(1)
+
+
 @cli.command()
 @click.option("--to", "to", type=int, default=None, metavar="VERSION", help="Stop after this version.")
 @click.option("--lock-wait", "lock_wait", default=None, metavar="DURATION",
@@ -74,11 +135,15 @@ def cli(ctx, database_url, directory, schema, debug):
               help="lock_timeout for statements that block traffic, e.g. 500ms, 2s (default 1s); retried on timeout.")
 @click.option("--allow-out-of-order", "out_of_order", is_flag=True, default=False,
               help="Apply a pending migration older than the newest applied one (else refused).")
+@targets(json_option=True)
 @common
-def up(config, to):
+def up(config, to, target, jobs, fail_fast, as_json):
     """Apply pending migrations."""
     from . import commands
 
+    _alone(target, jobs, fail_fast, as_json)
+    if target is not None:
+        return _ran(target.up(to), "up", "applied", as_json, wall=target.wall)
     commands.up(config, to, echo=_progress_echo())
 
 
@@ -91,13 +156,17 @@ def up(config, to):
               help="lock_timeout for statements that block traffic, e.g. 500ms, 2s (default 1s); retried on timeout.")
 @click.option("--allow-data-loss", is_flag=True, default=False,
               help="Revert even where the inverses drop tables with rows or columns with values.")
+@targets(json_option=True)
 @common
-def down(config, steps, to, allow_data_loss):
+def down(config, steps, to, allow_data_loss, target, jobs, fail_fast, as_json):
     """Undo applied migrations with the inverses stored when they were applied."""
     from . import commands
 
     if steps is not None and to is not None:
         raise click.UsageError("give --steps or --to, not both")
+    _alone(target, jobs, fail_fast, as_json)
+    if target is not None:
+        return _ran(target.down(steps, to, allow_data_loss), "down", "reverted", as_json, wall=target.wall)
     commands.down(config, steps, to, echo=_progress_echo(), allow_data_loss=allow_data_loss)
 
 
@@ -116,8 +185,9 @@ def down(config, steps, to, allow_data_loss):
               help="With --script --down: let the script drop tables with rows and columns with values.")
 @click.option("--lock-timeout", "lock_timeout", default=None, metavar="DURATION",
               help="lock_timeout for statements that block traffic, e.g. 500ms, 2s (default 1s); retried on timeout.")
+@targets()
 @common
-def sql_(config, down_, steps, to, from_, offline, script, allow_data_loss):
+def sql_(config, down_, steps, to, from_, offline, script, allow_data_loss, target, jobs, fail_fast):
     """Print the SQL that `up` (or `down`) would run, without changing anything."""
     from . import commands
 
@@ -129,17 +199,32 @@ def sql_(config, down_, steps, to, from_, offline, script, allow_data_loss):
         raise click.UsageError("--from goes with --offline (online, the database says where it is)")
     if allow_data_loss and not (script and down_):
         raise click.UsageError("--allow-data-loss goes with --script --down")
+    _alone(target, jobs, fail_fast)
+    if target is not None:
+        from .matrix import sql_report
+
+        outcomes = target.sql(down_, steps, to, from_, offline, script, allow_data_loss)
+        return _ran(outcomes, "sql", text=sql_report(outcomes))
     click.echo(commands.sql(config, down_, steps, to, from_, offline, script, allow_data_loss))
 
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=False, flag_value="v1", default=None, type=click.Choice(["v1", "v2"]),
               help="Print JSON: a list (--json), or an object with the current version and that list (--json=v2).")
+@targets()
 @common
-def status(config, as_json):
+def status(config, as_json, target, jobs, fail_fast):
     """List every migration with its state: applied, pending, modified or missing."""
     from . import commands
 
+    _alone(target, jobs, fail_fast)
+    if target is not None:
+        from . import matrix
+
+        outcomes = target.status()
+        if as_json:
+            return _ran(outcomes, "status", text=json.dumps(matrix.status_json(outcomes), indent=2))
+        return _ran(outcomes, "status", text=matrix.status_matrix(outcomes))
     rows = commands.status(config)
     if as_json:
         click.echo(json.dumps(commands.status_json(rows, as_json), indent=2))
@@ -186,8 +271,9 @@ def history(config, as_json, limit):
 @click.option("--pending", is_flag=True, help="Only the migrations not applied yet to the database.")
 @click.option("--since", "since", type=int, default=None, metavar="VERSION",
               help="Only the migrations after VERSION (no database needed).")
+@targets()
 @common
-def check(config, as_json, offline, pending, since):
+def check(config, as_json, offline, pending, since, target, jobs, fail_fast):
     """Lint the migrations: irreversible steps, table rewrites, long locks, breaking renames and drops."""
     from . import commands
 
@@ -195,6 +281,9 @@ def check(config, as_json, offline, pending, since):
         raise click.UsageError("give --pending or --since, not both")
     if pending and offline:
         raise click.UsageError("--pending reads the database's history; it cannot go with --offline (use --since)")
+    _alone(target, jobs, fail_fast)
+    if target is not None:
+        return _check_targets(target.check(offline, pending, since), as_json)
     findings = commands.check(config, offline, pending, since)
     errors = sum(f.severity == "error" for f in findings)
     if as_json:
@@ -203,6 +292,20 @@ def check(config, as_json, offline, pending, since):
         for f in findings:
             click.echo(f"{f.file}: {f.operation or '-'}\n  {f.code} {f.severity}: {f.message}\n  fix: {f.fix}")
         click.echo(f"{len(findings)} finding{'s' if len(findings) != 1 else ''}, {errors} error{'s' if errors != 1 else ''}")
+    if errors:
+        sys.exit(1)
+
+
+def _check_targets(outcomes, as_json: bool) -> None:
+    from . import fleet_report, matrix
+
+    text, errors = matrix.check_report(outcomes)
+    if as_json:
+        text = json.dumps(fleet_report.as_json(outcomes, "findings", lambda o: [f.as_dict() for f in o.value]),
+                          indent=2)
+    if fleet_report.failure_message(outcomes, "check"):
+        _ran(outcomes, "check", text=text)
+    click.echo(text)
     if errors:
         sys.exit(1)
 
@@ -393,7 +496,7 @@ def main(argv=None) -> None:
         from .errors import PymigError
 
         _clear_progress()
-        urls = (State.url, *_urls_given(argv))
+        urls = (State.url, *State.target_urls, *_urls_given(argv))
         debug = State.debug or "--debug" in argv
         if debug:
             click.echo(redact(traceback.format_exc(), *urls), err=True)

@@ -30,8 +30,11 @@ def _to_stderr(text: str) -> None:
     print(text, file=sys.stderr)
 
 
-def _discover(config: Config) -> list[MigrationFile]:
-    """The migration files; ignored files that look like migrations get a notice on stderr."""
+def _discover(config: Config, source=None) -> list[MigrationFile]:
+    """The migration files; ignored files that look like migrations get a notice on stderr.
+    `source` (pymig.fleet.Source): the files one run over many targets listed once."""
+    if source is not None:
+        return source.files
     return discover(config.migrations, notice=_to_stderr)
 
 
@@ -93,14 +96,15 @@ def _executor(config: Config, dialect, db, echo=None, preview=False, script=Fals
                     report=report, progress=progress, resolve_callable=FunctionFinder(config.migrations))
 
 
-def _load_all(files: list[MigrationFile], dialect) -> list[Migration]:
+def _load_all(files: list[MigrationFile], dialect, source=None) -> list[Migration]:
     """Import and validate every migration that will run before running any of them, for the
-    database they will run on (a type SQLite has no meaning for fails here, not halfway)."""
+    database they will run on (a type SQLite has no meaning for fails here, not halfway).
+    `source`: each file imported once for all the targets of a run."""
     from dataclasses import replace
 
     from .names import canonical
 
-    migrations = [load(f) for f in files]
+    migrations = [source.load(f) if source is not None else load(f) for f in files]
     for n, m in enumerate(migrations):
         ops = []
         for i, op in enumerate(m.operations, 1):
@@ -114,14 +118,15 @@ def _load_all(files: list[MigrationFile], dialect) -> list[Migration]:
     return migrations
 
 
-def up(config: Config, to: int | None, echo) -> None:
-    files = _discover(config)
+def up(config: Config, to: int | None, echo, source=None) -> int:
+    """Apply the pending migrations; how many were applied."""
+    files = _discover(config, source)
     with connected(config, lock=True, echo=echo) as (dialect, db):
         applied = {r.version: r for r in _records(db, dialect)}
-        pending = _load_all(plan_up(files, applied, to, config.out_of_order), dialect)
+        pending = _load_all(plan_up(files, applied, to, config.out_of_order), dialect, source)
         if not pending:
             echo("nothing to apply: the database is up to date")
-            return
+            return 0
         executor = _executor(config, dialect, db, echo)
         for m in pending:
             resume = applied.get(m.version)
@@ -130,15 +135,18 @@ def up(config: Config, to: int | None, echo) -> None:
             executor.apply(m, m.file.label, resume=resume)
             echo(f"applied {m.file.label} ({executor.last_duration * 1000:.0f} ms)")
         echo(f"{len(pending)} migration{'s' if len(pending) != 1 else ''} applied")
+        return len(pending)
 
 
-def down(config: Config, steps: int | None, to: int | None, echo, allow_data_loss: bool = False) -> None:
-    by_version = {f.version: f for f in discover_if_present(config)}
+def down(config: Config, steps: int | None, to: int | None, echo, allow_data_loss: bool = False,
+         source=None) -> int:
+    """Revert applied migrations; how many were reverted."""
+    by_version = {f.version: f for f in discover_if_present(config, source)}
     with connected(config, lock=True, echo=echo) as (dialect, db):
         chosen = plan_down(_records(db, dialect), steps, to, lambda r: _label(r, by_version))
         if not chosen:
             echo("nothing to undo")
-            return
+            return 0
         executor = _executor(config, dialect, db, echo)
         if not (allow_data_loss or config.allow_data_loss):
             _refuse_data_loss(executor, chosen, by_version, db, dialect)
@@ -147,6 +155,7 @@ def down(config: Config, steps: int | None, to: int | None, echo, allow_data_los
             done = "aborted" if r.progress is not None and not r.reverting else "reverted"
             echo(f"{done} {_label(r, by_version)}")
         echo(f"{len(chosen)} migration{'s' if len(chosen) != 1 else ''} reverted")
+        return len(chosen)
 
 
 def _refuse_data_loss(executor, chosen, by_version, db, dialect, what: str = "pymig down") -> None:
@@ -164,21 +173,23 @@ def _refuse_data_loss(executor, chosen, by_version, db, dialect, what: str = "py
             "([tool.pymig] allow_data_loss = true allows it for a development database)")
 
 
-def discover_if_present(config: Config) -> list[MigrationFile]:
+def discover_if_present(config: Config, source=None) -> list[MigrationFile]:
     """`down` works from the history alone, so a missing directory is no error (unless it was
     named, with --dir or [tool.pymig] migrations: then a typo would go unnoticed)."""
+    if source is not None:
+        return source.files
     if config.migrations.is_dir() or config.migrations_configured:
         return _discover(config)
     return []
 
 
 def sql(config: Config, down_: bool, steps, to, from_, offline: bool, script: bool = False,
-        allow_data_loss: bool = False) -> str:
+        allow_data_loss: bool = False, source=None) -> str:
     """What `up` (or `down`) would run: for reading, or (`script`) as a psql script that runs on its own.
 
     A down script is held to `pymig down`'s rule: it deletes no data without --allow-data-loss, since
     whoever runs it with psql gets no second chance to refuse."""
-    files = _discover(config) if not down_ or offline else discover_if_present(config)
+    files = _discover(config, source) if not down_ or offline else discover_if_present(config, source)
     if offline:
         return _offline_sql(config, files, down_, steps, to, from_ or 0, script)
     by_version = {f.version: f for f in files}
@@ -192,7 +203,8 @@ def sql(config: Config, down_: bool, steps, to, from_, offline: bool, script: bo
             for r in chosen:
                 executor.revert(r, _label(r, by_version))
         else:
-            pending = _load_all(plan_up(files, {r.version: r for r in records}, to, config.out_of_order), dialect)
+            pending = _load_all(plan_up(files, {r.version: r for r in records}, to, config.out_of_order), dialect,
+                                source)
             if pending and not db.rows(dialect.history_exists)[0][0]:
                 _show_history_setup(executor, dialect)
             for m in pending:
@@ -246,8 +258,8 @@ def _replayed_record(m: Migration, executor) -> Record:
     return Record(m.version, m.name, m.checksum, None, 0.0, "", executor.last_plan)
 
 
-def status(config: Config) -> list[dict]:
-    files = _discover(config)
+def status(config: Config, source=None) -> list[dict]:
+    files = _discover(config, source)
     with connected(config, lock=False) as (dialect, db):
         records = _records(db, dialect)
     by_version = {r.version: r for r in records}
@@ -359,12 +371,12 @@ def new(config: Config, name: str) -> str:
     return display_path(path)
 
 
-def check(config: Config, offline: bool, pending: bool = False, since: int | None = None):
+def check(config: Config, offline: bool, pending: bool = False, since: int | None = None, source=None):
     """Lint every migration file; with a database, the pending ones against its live catalog.
     `pending` / `since` report only the newer files (the older ones still give the schema)."""
     from .lint import lint
 
-    files = _discover(config)
+    files = _discover(config, source)
     chosen = files if since is None else [f for f in files if f.version > since]
     if pending:
         with connected(config, lock=False) as (dialect, db):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -50,6 +50,7 @@ class Config:
     def history_in(self) -> str | None:
         """The schema of the history tables (None: unqualified, wherever search_path puts them)."""
         return self.history_schema or self.schema
+    targets: dict = field(default_factory=dict)  # [tool.pymig.targets.NAME]: name -> targets.TargetSpec
 
 
 # key -> (what it holds, for messages; the check)
@@ -67,6 +68,7 @@ _KEYS = {
     "history_schema": "a PostgreSQL schema name (where pymig's history tables are)",
     "schema_file": "the path of an SQL schema file (pymig diff)",
     "drift_ignore": "a list of object names (pymig drift)",
+    "targets": "tables [tool.pymig.targets.NAME] (--target NAME)",
 }
 _STRINGS = {"database_url", "migrations", "scratch_prefix", "schema", "history_schema", "schema_file"}
 _DURATIONS = {"lock_timeout", "lock_retry_for", "lock_wait", "backfill_pause"}
@@ -127,6 +129,10 @@ def schema_name(value, name: str, where: str = "") -> str:
     if len(value.encode()) > 63:
         raise ConfigError(f"{given}: PostgreSQL keeps only the first 63 bytes of a name")
     return value
+    if key == "targets":
+        from .targets import parse_targets
+
+        parse_targets(value)
 
 
 def _shown(key: str, value) -> str:
@@ -188,7 +194,15 @@ def load_config(database_url: str | None = None, directory: str | None = None,
                   scratch_prefix(prefix, "--scratch-prefix"), bool(named),
                   settings.get("allow_data_loss", False),
                   schema_name(schema, "--schema") if schema is not None else settings.get("schema"),
-                  settings.get("history_schema"))
+                  settings.get("history_schema"), _targets(settings))
+
+
+def _targets(settings: dict) -> dict:
+    if "targets" not in settings:
+        return {}
+    from .targets import parse_targets
+
+    return parse_targets(settings["targets"])
 
 
 _SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*):")

@@ -104,6 +104,8 @@ class Dialect(Statements, OperationSteps, ObjectSteps, RunSql):
         """Refuse a URL this dialect cannot connect to (ConfigError), before anything runs."""
         return None
 
+    schema_names_query: str | None = None  # the schemas a target group's pattern is matched against
+
 
     def table_exists(self, name: str) -> str:
         return f"SELECT to_regclass({self.literal(self.quote(name))}) IS NOT NULL"

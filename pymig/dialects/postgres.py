@@ -16,6 +16,7 @@ from .postgres_verify import VerifySupport
 from .postgres_objects import PostgresObjects, read_objects
 from .postgres_script import PsqlScript
 from .postgres_schemas import SchemaSupport
+from .postgres_targets import TargetSupport
 
 LOCK_KEY = 0x706D6967  # "pmig": one advisory lock per database
 
@@ -118,7 +119,8 @@ def _as_read_back(definition: str) -> str:
     return without_array_coercions(definition)
 
 
-class PostgresDialect(SchemaSupport, CompatibleRenames, OnlineRecipes, PostgresObjects, VerifySupport, Dialect):
+class PostgresDialect(SchemaSupport, CompatibleRenames, OnlineRecipes, PostgresObjects, VerifySupport, TargetSupport,
+                      Dialect):
     name = "postgresql"
     canonical_definitions = True  # pg_get_constraintdef / pg_get_indexdef
     online_recipes = True
