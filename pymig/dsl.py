@@ -13,6 +13,7 @@ from .ops import (AddColumn, AddConstraint, AlterColumn, Backfill, CreateIndex, 
 from .ops.base import MAX_IDENTIFIER, object_name
 from .ops.comments import CommentOn
 from .ops.constraints import DropPrimaryKey, RenameConstraint
+from .ops.partitions import AttachPartition, CreatePartition, DetachPartition, bound_clause
 from .ops.namespaces import CreateExtension, CreateSchema, DropExtension, DropSchema
 from .ops.enums import AddEnumValue, CreateEnum, DropEnum, RenameEnumValue
 from .ops.functions import CreateFunction, CreateTrigger, DropFunction, DropTrigger, ReplaceFunction
@@ -36,6 +37,7 @@ __all__ = [  # what `from pymig import ...` offers
     "create_function", "replace_function", "drop_function", "create_trigger", "drop_trigger",
     "add_primary_key", "drop_primary_key", "rename_constraint",
     "create_extension", "drop_extension", "create_schema", "drop_schema",
+    "create_partition", "attach_partition", "detach_partition",
 ]
 
 NOT_GIVEN = ...  # `default=...` means "no default" in column specs and "unchanged" in alter_column
@@ -196,7 +198,10 @@ def column(name: str, type: str, *, nullable: bool = True, default=NOT_GIVEN, pr
                       identity, collation, generated, comment)
 
 
-def create_table(name: str, *columns: ColumnSpec, unique=(), checks=None, comment: str | None = None) -> CreateTable:
+def create_table(name: str, *columns: ColumnSpec, unique=(), checks=None, comment: str | None = None,
+                 partition_by: str | None = None) -> CreateTable:
+    """`partition_by="range (created_at)"` (or list/hash): a partitioned table, whose rows live in
+    the partitions create_partition / attach_partition give it."""
     _name(name, "table")
     if not columns:
         raise PymigError(f"create_table({name!r}) needs at least one column(...)")
@@ -217,7 +222,12 @@ def create_table(name: str, *columns: ColumnSpec, unique=(), checks=None, commen
     for cname, expr in (checks or {}).items():
         _name(cname, "constraint")
         constraints.append(Constraint(cname, "check", (), expression=expr))
-    return CreateTable(Table(name, tuple(cols), tuple(constraints), comment))
+    if partition_by is not None:
+        from .sqltext import partition_key
+
+        strategy, _ = partition_key(partition_by)
+        partition_by = f"{strategy} {partition_by.strip()[len(strategy):].strip()}"
+    return CreateTable(Table(name, tuple(cols), tuple(constraints), comment, partition_by=partition_by))
 
 
 def drop_table(name: str, *, allow_data_loss: bool = False) -> DropTable:
@@ -496,3 +506,19 @@ def create_schema(name: str) -> CreateSchema:
 
 def drop_schema(name: str) -> DropSchema:
     return DropSchema(name)
+
+
+def create_partition(parent: str, name: str, *, for_values: str) -> CreatePartition:
+    """CREATE TABLE name PARTITION OF parent: the bound as PostgreSQL writes it, `"FROM ('2024-01-01')
+    TO ('2024-02-01')"`, `"IN ('eu', 'us')"`, `"WITH (MODULUS 4, REMAINDER 0)"` or `"DEFAULT"`."""
+    return CreatePartition(_name(parent, "table"), _name(name, "table"), bound_clause(for_values))
+
+
+def attach_partition(parent: str, name: str, *, for_values: str) -> AttachPartition:
+    """An existing table becomes a partition of `parent` (online: its bound is proven by a CHECK
+    validated first, so ATTACH scans nothing under its lock)."""
+    return AttachPartition(_name(parent, "table"), _name(name, "table"), bound_clause(for_values))
+
+
+def detach_partition(parent: str, name: str, *, concurrently: bool = True) -> DetachPartition:
+    return DetachPartition(_name(parent, "table"), _name(name, "table"), concurrently)

@@ -96,6 +96,13 @@ class Table:
     catalog_triggers: tuple[str, ...] = field(default=(), compare=False)
     options: str = field(default="", compare=False)
     generated: tuple[str, ...] = field(default=(), compare=False)
+    # Partitioning, as PostgreSQL prints it: a partitioned table's key ("RANGE (created_at)",
+    # pg_get_partkeydef); a partition's parent and bound ("FOR VALUES FROM (...) TO (...)" or
+    # "DEFAULT", pg_get_expr(relpartbound)). A partition is a table of its own here, with the
+    # columns, constraints and indexes PostgreSQL gives it from its parent.
+    partition_by: str | None = None
+    partition_of: str | None = None
+    bound: str | None = None
 
     def column(self, name: str) -> Column:
         for c in self.columns:
@@ -268,6 +275,10 @@ class Schema:
 
     def indexes_on(self, table: str) -> list[Index]:
         return [i for i in self.indexes.values() if i.table == table]
+
+    def partitions(self, parent: str) -> list[Table]:
+        """The partitions of table `parent`, by name."""
+        return sorted((t for t in self.tables.values() if t.partition_of == parent), key=lambda t: t.name)
 
     def resolve_references(self, c: Constraint) -> Constraint:
         """`references="users"` means the users primary key; fill it in once the schema knows it. A

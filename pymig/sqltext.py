@@ -436,3 +436,89 @@ def split_statements(text: str, dialect: str = "postgres") -> list[tuple[int, st
     if first is not None:
         out.append((first.line, text[first.start:].strip()))
     return out
+
+
+# -- partitions -------------------------------------------------------------------------------------
+
+def _groups(text: str) -> list:
+    """`text`'s top-level tokens, a parenthesised part as the list of its comma-separated items'
+    texts: `FROM ('a', 1) TO (MAXVALUE)` -> ["FROM", ["'a'", "1"], "TO", ["MAXVALUE"]]."""
+    toks, out, i = tokens(text), [], 0
+    while i < len(toks):
+        t = toks[i]
+        if t.text == "(":
+            end, depth = None, 0
+            for j in range(i, len(toks)):
+                depth += {"(": 1, ")": -1}.get(toks[j].text, 0)
+                if depth == 0:
+                    end = j
+                    break
+            if end is None:
+                raise PymigError(f"unbalanced parentheses in {text!r}")
+            items, start, depth = [], toks[i].end, 0
+            for j in range(i + 1, end):
+                if toks[j].text == "(":
+                    depth += 1
+                elif toks[j].text == ")":
+                    depth -= 1
+                elif toks[j].text == "," and depth == 0:
+                    items.append(text[start:toks[j].start].strip())
+                    start = toks[j].end
+            items.append(text[start:toks[end].start].strip())
+            out.append([x for x in items if x] if any(items) else [])
+            i = end + 1
+        else:
+            out.append(t.text)
+            i += 1
+    return out
+
+
+def partition_key(partition_by: str) -> tuple[str, list[str]]:
+    """("RANGE" | "LIST" | "HASH", key expressions) of `range (created_at)`; PymigError when it is not one."""
+    parts = _groups(partition_by)
+    if len(parts) != 2 or not isinstance(parts[0], str) or parts[0].upper() not in ("RANGE", "LIST", "HASH") \
+            or not isinstance(parts[1], list) or not parts[1]:
+        raise PymigError(f"partition_by={partition_by!r}: write the strategy and the key, e.g. "
+                         "\"range (created_at)\", \"list (region)\" or \"hash (id)\"")
+    return parts[0].upper(), parts[1]
+
+
+def partition_bound(for_values: str) -> tuple:
+    """A bound as PostgreSQL writes it, read: ("RANGE", lower values, upper values), ("LIST",
+    values), ("HASH", modulus, remainder) or ("DEFAULT",). `FOR VALUES` in front is optional."""
+    parts = _groups(for_values)
+    if [p.upper() for p in parts[:2] if isinstance(p, str)] == ["FOR", "VALUES"]:
+        parts = parts[2:]
+    words = [p.upper() if isinstance(p, str) else None for p in parts]
+    if words == ["DEFAULT"]:
+        return ("DEFAULT",)
+    if len(parts) == 4 and words[0] == "FROM" and words[2] == "TO" and parts[1] and parts[3]:
+        return ("RANGE", parts[1], parts[3])
+    if len(parts) == 2 and words[0] == "IN" and parts[1]:
+        return ("LIST", parts[1])
+    if len(parts) == 2 and words[0] == "WITH" and len(parts[1]) == 2:
+        options = dict(x.upper().split(None, 1) for x in parts[1] if len(x.split()) == 2)
+        if set(options) == {"MODULUS", "REMAINDER"} and all(v.isdigit() for v in options.values()):
+            return ("HASH", int(options["MODULUS"]), int(options["REMAINDER"]))
+    raise PymigError(f"for_values={for_values!r}: write the bound as PostgreSQL does: \"FROM ('2024-01-01') TO "
+                     "('2024-02-01')\", \"IN ('eu', 'us')\", \"WITH (MODULUS 4, REMAINDER 0)\" or \"DEFAULT\"")
+
+
+def partition_check(partition_by: str, bound: str) -> str | None:
+    """A CHECK expression that holds exactly for the rows `bound` admits, which PostgreSQL can
+    prove implies the partition constraint (so ATTACH PARTITION need not scan); None where there is
+    none so simple: several key columns, MINVALUE/MAXVALUE, hash and default partitions."""
+    strategy, keys = partition_key(partition_by)
+    spec = partition_bound(bound)
+    if len(keys) != 1 or spec[0] not in ("RANGE", "LIST"):
+        return None
+    key = quote(keys[0]) if is_bare_name(keys[0]) else f"({keys[0]})"
+    if spec[0] == "RANGE":
+        (low,), (high,) = spec[1], spec[2]
+        if {low.upper(), high.upper()} & {"MINVALUE", "MAXVALUE"}:
+            return None
+        return f"{key} IS NOT NULL AND {key} >= {low} AND {key} < {high}"
+    values = [v for v in spec[1] if v.upper() != "NULL"]
+    if len(values) < len(spec[1]):
+        return f"{key} IS NULL OR {key} IN ({', '.join(values)})" if values else f"{key} IS NULL"
+    return f"{key} IS NOT NULL AND {key} IN ({', '.join(values)})"

@@ -31,6 +31,7 @@ from .ops.base import object_name
 from .ops.comments import CommentOn
 from .ops.constraints import DropPrimaryKey, RenameConstraint
 from .ops.namespaces import CreateExtension, CreateSchema, DropExtension, DropSchema
+from .ops.partitions import AttachPartition, CreatePartition, DetachPartition, for_values
 from .ops.enums import AddEnumValue, CreateEnum, DropEnum, RenameEnumValue
 from .ops.functions import CreateFunction, CreateTrigger, DropFunction, DropTrigger, ReplaceFunction
 from .ops.grants import Grant, Revoke
@@ -354,8 +355,10 @@ def _create_table(op: CreateTable) -> Call:
                for col in t.columns]
     if t.grants or t.triggers:
         raise PymigError(f"create_table {t.name}: write its privileges and triggers as grant() and create_trigger()")
+    if t.partition_of:
+        raise PymigError(f"create_table {t.name}: it is a partition; write it with create_partition()")
     return Call("create_table", [t.name, *columns], {"unique": unique or None, "checks": checks or None,
-                                                     "comment": t.comment})
+                                                     "comment": t.comment, "partition_by": t.partition_by})
 
 
 @writes(DropTable)
@@ -632,3 +635,18 @@ def _create_schema(op: CreateSchema) -> Call:
 @writes(DropSchema)
 def _drop_schema(op: DropSchema) -> Call:
     return Call("drop_schema", [op.name])
+
+
+@writes(CreatePartition)
+def _create_partition(op: CreatePartition) -> Call:
+    return Call("create_partition", [op.parent, op.name], {"for_values": for_values(op.bound)})
+
+
+@writes(AttachPartition)
+def _attach_partition(op: AttachPartition) -> Call:
+    return Call("attach_partition", [op.parent, op.name], {"for_values": for_values(op.bound)})
+
+
+@writes(DetachPartition)
+def _detach_partition(op: DetachPartition) -> Call:
+    return Call("detach_partition", [op.parent, op.name], {"concurrently": None if op.concurrently else False})

@@ -9,7 +9,8 @@ go to roles the tests create once per server (tests/helpers.py TEST_ROLES)."""
 
 from __future__ import annotations
 
-from pymig import (add_check, add_column, add_exclusion, drop_constraint, add_enum_value, alter_column, add_primary_key, alter_sequence, column, comment_on,
+from pymig import (add_check, add_column, add_exclusion, attach_partition, create_partition, detach_partition,
+                   drop_constraint, drop_table, add_enum_value, alter_column, add_primary_key, alter_sequence, column, comment_on,
                    create_enum, create_extension, create_function, create_index, create_schema, create_sequence,
                    create_table, create_trigger, create_view, drop_enum, drop_extension, drop_function,
                    drop_primary_key, drop_schema, drop_sequence, drop_trigger, drop_view, grant,
@@ -32,6 +33,23 @@ SOME_BOOKINGS = [
 ]
 NO_OVERLAP = add_exclusion("bookings", "bookings_no_overlap", "gist", [("room_id", "="), ("during", "&&")],
                            where="NOT cancelled")
+
+def events_table(name="events", *, partitioned=True, key=True):
+    return create_table(
+        name,
+        column("id", "bigint", nullable=False, primary_key=key),
+        column("created_at", "timestamptz", nullable=False, primary_key=key),
+        column("kind", "text", nullable=False, default="click"),
+        partition_by="range (created_at)" if partitioned else None,
+    )
+
+
+EVENTS = events_table()
+JANUARY = create_partition("events", "events_2024_01", for_values="FROM ('2024-01-01') TO ('2024-02-01')")
+FEBRUARY = create_partition("events", "events_2024_02", for_values="FROM ('2024-02-01') TO ('2024-03-01')")
+SOME_EVENTS = ["INSERT INTO events (id, created_at) VALUES (1, '2024-01-05'), (2, '2024-01-20'), (3, '2024-02-03')"]
+FEBRUARY_ROWS = "FROM ('2024-02-01') TO ('2024-03-01')"
+PARTITIONED = 'table "events" is partitioned (partition_by=): SQLite has no partitioned tables'
 
 OBJECT_CASES = [
     Case(
@@ -810,5 +828,181 @@ OBJECT_CASES = [
         ]},
         rows=SOME_BOOKINGS,
         refused={SQLITE: 'create_extension has no SQLite meaning: SQLite has no extensions'},
+    ),
+    Case(
+        "create_table_partitioned",
+        ops=[EVENTS, JANUARY, create_partition("events", "events_other", for_values="DEFAULT"),
+             create_table("regions", column("code", "text", nullable=False), partition_by="list (code)"),
+             create_partition("regions", "regions_eu", for_values="IN ('de', 'fr', NULL)"),
+             create_table("shards", column("id", "bigint", nullable=False), partition_by="hash (id)"),
+             create_partition("shards", "shards_0", for_values="WITH (MODULUS 2, REMAINDER 0)"),
+             create_partition("shards", "shards_1", for_values="WITH (modulus 2, remainder 1)")],
+        sql={PG: [
+            'CREATE TABLE "events" (\n    "id" bigint NOT NULL,\n    "created_at" timestamp with time zone NOT NULL,\n    "kind" text DEFAULT \'click\' NOT NULL,\n    CONSTRAINT "events_pkey" PRIMARY KEY ("id", "created_at")\n) PARTITION BY RANGE (created_at)',
+            'CREATE TABLE "events_2024_01" PARTITION OF "events" FOR VALUES FROM (\'2024-01-01\') TO (\'2024-02-01\')',
+            'CREATE TABLE "events_other" PARTITION OF "events" DEFAULT',
+            'CREATE TABLE "regions" (\n    "code" text NOT NULL\n) PARTITION BY LIST (code)',
+            'CREATE TABLE "regions_eu" PARTITION OF "regions" FOR VALUES IN (\'de\', \'fr\', NULL)',
+            'CREATE TABLE "shards" (\n    "id" bigint NOT NULL\n) PARTITION BY HASH (id)',
+            'CREATE TABLE "shards_0" PARTITION OF "shards" FOR VALUES WITH (MODULUS 2, REMAINDER 0)',
+            'CREATE TABLE "shards_1" PARTITION OF "shards" FOR VALUES WITH (modulus 2, remainder 1)',
+        ]},
+        down_sql={PG: [
+            'DROP TABLE "shards_1"',
+            'DROP TABLE "shards_0"',
+            'DROP TABLE "shards"',
+            'DROP TABLE "regions_eu"',
+            'DROP TABLE "regions"',
+            'DROP TABLE "events_other"',
+            'DROP TABLE "events_2024_01"',
+            'DROP TABLE "events"',
+        ]},
+        down_checks={PG: [
+            'table "shards_1" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+            'table "shards_0" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+            'table "shards" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+            'table "regions_eu" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+            'table "regions" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+            'table "events_other" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+            'table "events_2024_01" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+            'table "events" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ]},
+        refused={SQLITE: PARTITIONED},
+    ),
+    Case(
+        "create_partition",
+        setup=[EVENTS, create_index("events", ["kind"]), JANUARY],
+        ops=[FEBRUARY],
+        sql={PG: [
+            'CREATE TABLE "events_2024_02" PARTITION OF "events" FOR VALUES FROM (\'2024-02-01\') TO (\'2024-03-01\')',
+        ]},
+        down_sql={PG: [
+            'DROP TABLE "events_2024_02"',
+        ]},
+        down_checks={PG: [
+            'table "events_2024_02" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ]},
+        rows=["INSERT INTO events (id, created_at) VALUES (1, '2024-01-05')"],
+        refused={SQLITE: PARTITIONED},
+    ),
+    Case(
+        "attach_partition",
+        setup=[EVENTS, JANUARY, events_table("events_2024_02", partitioned=False)],
+        ops=[attach_partition("events", "events_2024_02", for_values=FEBRUARY_ROWS)],
+        sql={PG: [
+            'ALTER TABLE "events_2024_02" ADD CONSTRAINT "events_2024_02_pymig_bound" CHECK ("created_at" IS NOT NULL AND "created_at" >= \'2024-02-01\' AND "created_at" < \'2024-03-01\') NOT VALID\n-- undo: ALTER TABLE "events_2024_02" DROP CONSTRAINT IF EXISTS "events_2024_02_pymig_bound"',
+            'COMMIT',
+            'ALTER TABLE "events_2024_02" VALIDATE CONSTRAINT "events_2024_02_pymig_bound"',
+            'ALTER TABLE "events" ATTACH PARTITION "events_2024_02" FOR VALUES FROM (\'2024-02-01\') TO (\'2024-03-01\')',
+            'ALTER TABLE "events_2024_02" DROP CONSTRAINT "events_2024_02_pymig_bound"',
+        ]},
+        down_sql={PG: [
+            '-- outside a transaction\n-- only if: SELECT inhdetachpending FROM pg_inherits WHERE inhrelid = to_regclass(\'"events_2024_02"\')\nALTER TABLE "events" DETACH PARTITION "events_2024_02" FINALIZE',
+            '-- outside a transaction\nALTER TABLE "events" DETACH PARTITION "events_2024_02" CONCURRENTLY',
+            'ALTER TABLE "events_2024_02" DROP CONSTRAINT IF EXISTS "events_2024_02_created_at_check"',
+        ]},
+        rows=["INSERT INTO events_2024_02 (id, created_at) VALUES (3, '2024-02-03')"],
+        data="SELECT id, created_at::text FROM events ORDER BY id",
+        refused={SQLITE: PARTITIONED},
+    ),
+    Case(
+        "attach_partition_builds_its_key",
+        setup=[EVENTS, create_index("events", ["kind"]), events_table("events_2024_02", partitioned=False, key=False)],
+        ops=[attach_partition("events", "events_2024_02", for_values=FEBRUARY_ROWS)],
+        sql={PG: [
+            '-- WARNING: attach_partition events_2024_02 to events: PostgreSQL builds constraint events_2024_02_pkey on events_2024_02 under its lock while it attaches',
+            '-- WARNING: attach_partition events_2024_02 to events: PostgreSQL builds index events_2024_02_kind_idx on events_2024_02 under its lock while it attaches',
+            'ALTER TABLE "events_2024_02" ADD CONSTRAINT "events_2024_02_pymig_bound" CHECK ("created_at" IS NOT NULL AND "created_at" >= \'2024-02-01\' AND "created_at" < \'2024-03-01\') NOT VALID\n-- undo: ALTER TABLE "events_2024_02" DROP CONSTRAINT IF EXISTS "events_2024_02_pymig_bound"',
+            'COMMIT',
+            'ALTER TABLE "events_2024_02" VALIDATE CONSTRAINT "events_2024_02_pymig_bound"',
+            'ALTER TABLE "events" ATTACH PARTITION "events_2024_02" FOR VALUES FROM (\'2024-02-01\') TO (\'2024-03-01\')',
+            'ALTER TABLE "events_2024_02" DROP CONSTRAINT "events_2024_02_pymig_bound"',
+        ]},
+        down_sql={PG: [
+            '-- outside a transaction\n-- only if: SELECT inhdetachpending FROM pg_inherits WHERE inhrelid = to_regclass(\'"events_2024_02"\')\nALTER TABLE "events" DETACH PARTITION "events_2024_02" FINALIZE',
+            '-- outside a transaction\nALTER TABLE "events" DETACH PARTITION "events_2024_02" CONCURRENTLY',
+            'ALTER TABLE "events_2024_02" DROP CONSTRAINT IF EXISTS "events_2024_02_created_at_check"',
+            'ALTER TABLE "events_2024_02" DROP CONSTRAINT "events_2024_02_pkey"',
+            '-- outside a transaction\nDROP INDEX CONCURRENTLY IF EXISTS "events_2024_02_kind_idx"',
+        ]},
+        refused={SQLITE: PARTITIONED},
+    ),
+    Case(
+        "detach_partition",
+        setup=[EVENTS, JANUARY, FEBRUARY],
+        ops=[detach_partition("events", "events_2024_02")],
+        sql={PG: [
+            '-- outside a transaction\n-- only if: SELECT inhdetachpending FROM pg_inherits WHERE inhrelid = to_regclass(\'"events_2024_02"\')\nALTER TABLE "events" DETACH PARTITION "events_2024_02" FINALIZE',
+            '-- outside a transaction\nALTER TABLE "events" DETACH PARTITION "events_2024_02" CONCURRENTLY',
+            'ALTER TABLE "events_2024_02" DROP CONSTRAINT IF EXISTS "events_2024_02_created_at_check"',
+        ]},
+        down_sql={PG: [
+            'ALTER TABLE "events_2024_02" ADD CONSTRAINT "events_2024_02_pymig_bound" CHECK ("created_at" IS NOT NULL AND "created_at" >= \'2024-02-01\' AND "created_at" < \'2024-03-01\') NOT VALID\n-- undo: ALTER TABLE "events_2024_02" DROP CONSTRAINT IF EXISTS "events_2024_02_pymig_bound"',
+            'COMMIT',
+            'ALTER TABLE "events_2024_02" VALIDATE CONSTRAINT "events_2024_02_pymig_bound"',
+            'ALTER TABLE "events" ATTACH PARTITION "events_2024_02" FOR VALUES FROM (\'2024-02-01\') TO (\'2024-03-01\')',
+            'ALTER TABLE "events_2024_02" DROP CONSTRAINT "events_2024_02_pymig_bound"',
+        ]},
+        rows=SOME_EVENTS,
+        data="SELECT id, created_at::text FROM events_2024_02 ORDER BY id",
+        refused={SQLITE: PARTITIONED},
+    ),
+    Case(
+        "detach_partition_with_a_default_partition",
+        setup=[EVENTS, JANUARY, create_partition("events", "events_other", for_values="DEFAULT")],
+        ops=[detach_partition("events", "events_2024_01", concurrently=False)],
+        sql={PG: [
+            'ALTER TABLE "events" DETACH PARTITION "events_2024_01"',
+        ]},
+        down_sql={PG: [
+            '-- WARNING: attach_partition events_2024_01 to events: PostgreSQL scans the default partition events_other for rows of the new bound, under a lock that stops its writes',
+            'ALTER TABLE "events_2024_01" ADD CONSTRAINT "events_2024_01_pymig_bound" CHECK ("created_at" IS NOT NULL AND "created_at" >= \'2024-01-01\' AND "created_at" < \'2024-02-01\') NOT VALID\n-- undo: ALTER TABLE "events_2024_01" DROP CONSTRAINT IF EXISTS "events_2024_01_pymig_bound"',
+            'COMMIT',
+            'ALTER TABLE "events_2024_01" VALIDATE CONSTRAINT "events_2024_01_pymig_bound"',
+            'ALTER TABLE "events" ATTACH PARTITION "events_2024_01" FOR VALUES FROM (\'2024-01-01\') TO (\'2024-02-01\')',
+            'ALTER TABLE "events_2024_01" DROP CONSTRAINT "events_2024_01_pymig_bound"',
+        ]},
+        rows=SOME_EVENTS,
+        refused={SQLITE: PARTITIONED},
+    ),
+    Case(
+        "drop_table_partition",
+        setup=[EVENTS, JANUARY, FEBRUARY, add_check("events_2024_02", "events_2024_02_kind_check", "kind <> ''")],
+        ops=[drop_table("events_2024_02", allow_data_loss=True)],
+        sql={PG: [
+            'DROP TABLE "events_2024_02"',
+        ]},
+        down_sql={PG: [
+            'CREATE TABLE "events_2024_02" PARTITION OF "events" FOR VALUES FROM (\'2024-02-01\') TO (\'2024-03-01\')',
+            'ALTER TABLE "events_2024_02" ADD CONSTRAINT "events_2024_02_kind_check" CHECK (kind <> \'\')',
+        ]},
+        checks={PG: [
+            'table "events_2024_02" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ]},
+        down_checks={PG: [
+            'check "events_2024_02_kind_check" (CHECK (kind <> \'\')) fails for {count} {noun} of "events_2024_02"',
+        ]},
+        rows=SOME_EVENTS,
+        refused={SQLITE: PARTITIONED},
+    ),
+    Case(
+        "attach_partition_beside_a_default_partition",
+        setup=[EVENTS, create_partition("events", "events_other", for_values="DEFAULT"),
+               events_table("events_2024_02", partitioned=False)],
+        ops=[attach_partition("events", "events_2024_02", for_values=FEBRUARY_ROWS)],
+        sql={PG: [
+            '-- WARNING: attach_partition events_2024_02 to events: PostgreSQL scans the default partition events_other for rows of the new bound, under a lock that stops its writes',
+            'ALTER TABLE "events_2024_02" ADD CONSTRAINT "events_2024_02_pymig_bound" CHECK ("created_at" IS NOT NULL AND "created_at" >= \'2024-02-01\' AND "created_at" < \'2024-03-01\') NOT VALID\n-- undo: ALTER TABLE "events_2024_02" DROP CONSTRAINT IF EXISTS "events_2024_02_pymig_bound"',
+            'COMMIT',
+            'ALTER TABLE "events_2024_02" VALIDATE CONSTRAINT "events_2024_02_pymig_bound"',
+            'ALTER TABLE "events" ATTACH PARTITION "events_2024_02" FOR VALUES FROM (\'2024-02-01\') TO (\'2024-03-01\')',
+            'ALTER TABLE "events_2024_02" DROP CONSTRAINT "events_2024_02_pymig_bound"',
+        ]},
+        down_sql={PG: [
+            'ALTER TABLE "events" DETACH PARTITION "events_2024_02"',
+        ]},
+        rows=["INSERT INTO events (id, created_at) VALUES (1, '2024-01-05')",
+              "INSERT INTO events_2024_02 (id, created_at) VALUES (3, '2024-02-03')"],
+        refused={SQLITE: PARTITIONED},
     ),
 ]

@@ -21,6 +21,9 @@ text; each normalisation below absorbs one such difference and says why it exist
   as None.
 - Exclusion constraints: their elements and predicate as PostgreSQL prints them, read back from
   the same constraint added to the scratch table.
+- Partitioning: a partitioned table's key (pg_get_partkeydef) and a partition's bound
+  (`FROM ('2024-01-01')` reads back `FROM ('2024-01-01 00:00:00+00')` on a timestamptz key), read
+  back from a scratch partitioned temporary table and a partition of it.
 - Views and triggers: a view's query and a trigger's WHEN condition as PostgreSQL prints them
   (`users.id`, `new.name`), read back from a scratch temporary view / a trigger on the scratch
   table; a view's explicit column names show in that text as aliases. A function's and a
@@ -137,11 +140,34 @@ def spelled_by_catalog(db, dialect, schema: Schema) -> Schema:
         for index in own:
             where, cols = spelled[index.name]
             indexes[index.name] = replace(index, columns=cols, where=where)
+    for table in schema.tables.values():
+        if table.partition_by or table.partition_of:
+            tables[table.name] = replace(tables[table.name], **_partitioning(db, dialect, schema, table))
     objects = dict(schema.objects)
     for key, view in schema.objects.items():
         if isinstance(view, View):
             objects[key] = replace(view, query=_view_query(db, dialect, view), columns=())
     return Schema(tables, indexes, objects=objects)
+
+
+def _partitioning(db, dialect, schema: Schema, table) -> dict:
+    """A partitioned table's key and a partition's bound as PostgreSQL prints them, read back from
+    a scratch partitioned temporary table (and a partition of it)."""
+    parent = schema.tables[table.partition_of] if table.partition_of else table
+    columns = ", ".join(f"{dialect.quote(c.name)} {SERIAL_BASE.get(c.type, c.type)}" for c in parent.columns)
+    db.execute("BEGIN")
+    try:
+        db.execute(f"CREATE TEMP TABLE {SCRATCH} ({columns}) PARTITION BY {parent.partition_by}")
+        out = {}
+        if table.partition_by:
+            out["partition_by"] = db.rows(f"SELECT pg_get_partkeydef('pg_temp.{SCRATCH}'::regclass)")[0][0]
+        if table.partition_of:
+            db.execute(f"CREATE TEMP TABLE {SCRATCH}_part PARTITION OF pg_temp.{SCRATCH} {table.bound}")
+            out["bound"] = db.rows(f"SELECT pg_get_expr(relpartbound, oid) FROM pg_class "
+                                   f"WHERE oid = 'pg_temp.{SCRATCH}_part'::regclass")[0][0]
+        return out
+    finally:
+        db.execute("ROLLBACK")
 
 
 def _exclusion(c, where, elements):

@@ -108,3 +108,13 @@ class ObjectSteps:
 
     def drop_schema_steps(self, op, change):
         return [Sql(s) for s in self.drop_schema(op.name)]
+
+    # -- partitions ----------------------------------------------------------------------------------
+    def create_partition_steps(self, op, change):
+        return [Sql(s) for s in self.create_partition(op.parent, op.name, op.bound)]
+
+    def attach_partition_steps(self, op, change):
+        return [Sql(s) for s in self.attach_partition(op.parent, op.name, op.bound)]
+
+    def detach_partition_steps(self, op, change):
+        return [Sql(s) for s in self.detach_partition(op.parent, op.name)]

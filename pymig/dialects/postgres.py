@@ -75,6 +75,8 @@ LEFT JOIN pg_class fc ON fc.oid = con.confrelid
 LEFT JOIN LATERAL (SELECT am.amname, ix.indpred, ix.indrelid FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid
                    JOIN pg_am am ON am.oid = i.relam WHERE ix.indexrelid = con.conindid) xi ON con.contype = 'x'
 WHERE c.relnamespace = current_schema()::regnamespace AND con.contype IN ('p', 'u', 'c', 'f', 'x')
+  -- a foreign key to a partitioned table has a clone per partition on the referencing table: not its own
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint pc WHERE pc.oid = con.conparentid AND pc.conrelid = con.conrelid)
   AND c.relname NOT LIKE 'pymig\\_%'
 ORDER BY c.relname, con.conname
 """
@@ -96,6 +98,15 @@ WHERE t.relnamespace = current_schema()::regnamespace AND t.relname NOT LIKE 'py
   AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = ix.indexrelid
                   AND con.conrelid = ix.indrelid AND con.contype IN ('p', 'u', 'x'))
 ORDER BY i.relname
+"""
+
+_PARTITIONING = """
+SELECT c.relname, CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END, p.relname,
+       CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END
+FROM pg_class c
+LEFT JOIN pg_inherits i ON i.inhrelid = c.oid AND c.relispartition
+LEFT JOIN pg_class p ON p.oid = i.inhparent
+WHERE c.relnamespace = current_schema()::regnamespace AND (c.relkind = 'p' OR c.relispartition)
 """
 
 _KINDS = {"p": "primary_key", "u": "unique", "c": "check", "f": "foreign_key", "x": "exclusion"}
@@ -328,12 +339,16 @@ class PostgresDialect(SchemaSupport, CompatibleRenames, OnlineRecipes, PostgresO
                 definition, valid, method=method, elements=tuple(zip(elements or (), operators or ())),
                 where=where,
             ))
+        partitioning = {t: (key, parent, bound) for t, key, parent, bound in db.rows(_PARTITIONING)}
         tables = {
-            t: Table(t, tuple(cols), tuple(constraints.get(t, ())))
+            t: Table(t, tuple(cols), tuple(constraints.get(t, ())), partition_by=partitioning.get(t, (None,) * 3)[0],
+                     partition_of=partitioning.get(t, (None,) * 3)[1], bound=partitioning.get(t, (None,) * 3)[2])
             for t, cols in columns.items()
         }
         indexes = {}
         for name, table, definition, unique, method, where, cols, include in db.rows(_INDEXES):
+            if tables.get(table) is not None and tables[table].partition_by:
+                definition = definition.replace(" ON ONLY ", " ON ", 1)  # else it would come back without partitions
             indexes[name] = Index(name, table, tuple(cols), unique, where,
                                   None if method == "btree" else method, definition, tuple(include))
         return read_objects(db, Schema(tables, indexes))

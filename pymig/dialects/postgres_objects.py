@@ -393,6 +393,22 @@ class PostgresObjects:
     def rename_constraint(self, table: str, old: str, new: str) -> list[str]:
         return [f"ALTER TABLE {self.quote(table)} RENAME CONSTRAINT {self.quote(old)} TO {self.quote(new)}"]
 
+    # -- partitions -------------------------------------------------------------------------
+    def create_partition(self, parent: str, name: str, bound: str) -> list[str]:
+        return [f"CREATE TABLE {self.quote(name)} PARTITION OF {self.quote(parent)} {bound}"]
+
+    def attach_partition(self, parent: str, name: str, bound: str) -> list[str]:
+        return [f"ALTER TABLE {self.quote(parent)} ATTACH PARTITION {self.quote(name)} {bound}"]
+
+    def detach_partition(self, parent: str, name: str, concurrently: bool = False, finalize: bool = False) -> list[str]:
+        how = " CONCURRENTLY" if concurrently else " FINALIZE" if finalize else ""
+        return [f"ALTER TABLE {self.quote(parent)} DETACH PARTITION {self.quote(name)}{how}"]
+
+    def detach_pending_query(self, name: str) -> str:
+        """True when a DETACH ... CONCURRENTLY of `name` was interrupted (FINALIZE completes it)."""
+        return (f"SELECT inhdetachpending FROM pg_inherits WHERE inhrelid = "
+                f"to_regclass({self.literal(self.quote(name))})")
+
     # -- extensions and schemas -------------------------------------------------------------
     def create_extension(self, ext: Extension) -> list[str]:
         schema = f" SCHEMA {self.quote(ext.schema)}" if ext.schema else ""

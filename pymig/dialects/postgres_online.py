@@ -90,6 +90,52 @@ class OnlineRecipes:
             Sql(f"ALTER TABLE {t} VALIDATE CONSTRAINT {n}"),
         ]
 
+    def attach_partition_steps(self, op, change):
+        """On a table in use, the bound is proven first by a CHECK added NOT VALID and validated
+        (which blocks no writes), so ATTACH finds it implied and scans nothing under its lock; the
+        helper CHECK is dropped after."""
+        from ..sqltext import partition_check
+
+        attach = [Sql(s) for s in self.attach_partition(op.parent, op.name, op.bound)]
+        lacking, indexes = op._lacking(change.before)
+        steps = [Warning(f"{op.describe()}: PostgreSQL builds {k} {n} on {op.name} under its lock while it attaches")
+                 for k, n in [*(("constraint", c.name) for c in lacking if c.kind != "check"),
+                              *(("index", i.name) for i in indexes)]] if change.is_live(op.name) else []
+        default = next((t.name for t in change.before.partitions(op.parent) if t.bound == "DEFAULT"), None)
+        if default and change.is_live(default):
+            steps.append(Warning(f"{op.describe()}: PostgreSQL scans the default partition {default} for rows of "
+                                 "the new bound, under a lock that stops its writes"))
+        check = partition_check(change.before.table(op.parent).partition_by, op.bound)
+        if not change.is_live(op.name) or check is None:
+            return steps + attach
+        t, n = self.quote(op.name), self.quote(object_name(op.name, suffix="pymig_bound"))
+        return steps + [
+            Sql(f"ALTER TABLE {t} ADD CONSTRAINT {n} CHECK ({check}) NOT VALID",
+                undo=Sql(f"ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {n}")),
+            Commit(),
+            Sql(f"ALTER TABLE {t} VALIDATE CONSTRAINT {n}"),
+            *attach,
+            Sql(f"ALTER TABLE {t} DROP CONSTRAINT {n}"),
+        ]
+
+    def detach_partition_steps(self, op, change):
+        """CONCURRENTLY outside any transaction; an earlier one that was interrupted is finished
+        first. PostgreSQL then leaves a CHECK copy of the partition's bound on the table: dropped,
+        so the table is what it was inside its parent."""
+        if not op.concurrently or not change.is_live(op.parent):
+            return super().detach_partition_steps(op, change)
+        from ..sqltext import columns_used, partition_key
+
+        _, keys = partition_key(change.before.table(op.parent).partition_by)
+        columns = list(dict.fromkeys(c for k in keys for c in columns_used(k)))
+        base = object_name(op.name, *columns[:1] if len(columns) == 1 else (), suffix="check")
+        taken = {c.name for c in change.before.table(op.name).constraints}
+        check = next(n for n in (base, *(f"{base}{i}" for i in range(1, 100))) if n not in taken)
+        return [Sql(self.detach_partition(op.parent, op.name, finalize=True)[0], transactional=False,
+                    only_if=self.detach_pending_query(op.name)),
+                Sql(self.detach_partition(op.parent, op.name, concurrently=True)[0], transactional=False),
+                Sql(f"ALTER TABLE {self.quote(op.name)} DROP CONSTRAINT IF EXISTS {self.quote(check)}")]
+
     def column_change_steps(self, table, name, before, live, *, nullable=None, **changes):
         steps = []
         if live and changes.get("type") is not None and before is not None:

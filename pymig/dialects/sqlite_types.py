@@ -63,6 +63,8 @@ NO_SQLITE = {
     "refresh_materialized_view": "SQLite has no materialized views",
     "add_exclusion": "SQLite has no exclusion constraints (a trigger that refuses conflicting rows is the "
                      "nearest thing, with run_sql)",
+    "create_partition": "SQLite has no partitioned tables", "attach_partition": "SQLite has no partitioned tables",
+    "detach_partition": "SQLite has no partitioned tables",
     "create_extension": "SQLite has no extensions", "drop_extension": "SQLite has no extensions",
     "create_schema": "SQLite has no schemas (an attached database file is the nearest thing)",
     "drop_schema": "SQLite has no schemas (an attached database file is the nearest thing)",
@@ -162,6 +164,9 @@ class SqliteTypes:
 
     def _check_value(self, value, kind: str) -> None:
         if isinstance(value, Table):
+            if value.partition_by:
+                raise PymigError(f'table "{value.name}" is partitioned (partition_by=): SQLite has no partitioned '
+                                 "tables", hint="leave partition_by out on SQLite")
             self._serial_key(value)
             for item in (*value.columns, *value.constraints):
                 self._check_value(item, kind)

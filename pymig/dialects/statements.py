@@ -95,7 +95,8 @@ class Statements:
         items = [self.column_sql(c) for c in table.columns]
         items += [self.constraint_sql(c) for c in table.constraints if c not in later]
         body = ",\n    ".join(items)
-        return [f"CREATE TABLE {self.quote(table.name)} (\n    {body}\n)",
+        partitioned = f" PARTITION BY {table.partition_by}" if table.partition_by else ""
+        return [f"CREATE TABLE {self.quote(table.name)} (\n    {body}\n){partitioned}",
                 *(s for c in later for s in self.add_constraint(table.name, c))]
 
     def drop_table(self, name: str) -> list[str]:

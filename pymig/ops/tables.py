@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from ..errors import PymigError
 from ..schema import Schema, Table
 from ..sqltext import rename_table_in
 from .base import Operation, register, validate_column, validate_constraint
@@ -52,12 +53,20 @@ class DropTable(Operation):
 
     def state_forwards(self, schema):
         schema.table(self.name)
+        partitions = [t.name for t in schema.partitions(self.name)]
+        if partitions:  # PostgreSQL would drop them with it, CASCADE or not
+            raise PymigError(f'table "{self.name}" has partitions: {", ".join(partitions)}',
+                             hint="detach_partition or drop_table them first")
         return schema.without_table(self.name)
 
     def inverse(self, schema, added):
         from .indexes import CreateIndex
+        from .partitions import recreate_partition
 
-        return [CreateTable(schema.table(self.name)), *(CreateIndex(i) for i in schema.indexes_on(self.name))]
+        table = schema.table(self.name)
+        if table.partition_of:
+            return recreate_partition(schema, self.name)
+        return [CreateTable(table), *(CreateIndex(i) for i in schema.indexes_on(self.name))]
 
     def checks(self, schema, dialect):
         from ..dialects.checks import drop_table_checks
@@ -102,7 +111,8 @@ class RenameTable(Operation):
                 if c.ref_table == old else c
                 for c in t.constraints
             )
-            t = replace(t, name=new if t.name == old else t.name, constraints=constraints)
+            t = replace(t, name=new if t.name == old else t.name, constraints=constraints,
+                        partition_of=new if t.partition_of == old else t.partition_of)
             tables[t.name] = t
         schema.table(old)
         indexes = {
