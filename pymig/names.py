@@ -99,7 +99,7 @@ def column_ref(text: str) -> tuple[str, str]:
 # -- which fields hold names ------------------------------------------------------------------------
 
 _VALUE_FIELDS = {  # schema values (pymig.schema), by class name
-    "Table": {"name": QUALIFIED},
+    "Table": {"name": QUALIFIED, "partition_of": QUALIFIED},
     "Constraint": {"ref_table": QUALIFIED},
     "Index": {"name": QUALIFIED, "table": QUALIFIED},
     "View": {"name": QUALIFIED},

@@ -230,8 +230,31 @@ class AlterColumn(Operation):
     def state_forwards(self, schema):
         t = schema.table(self.table)
         before = t.column(self.name)
+        if self.change_default:
+            self._refuse_default(before)
         after = self._after(before)
         return schema.with_table(replace(t, columns=tuple(after if c is before else c for c in t.columns)))
+
+    def _refuse_default(self, column: Column) -> None:
+        """Columns whose values do not come from a default: PostgreSQL refuses SET/DROP DEFAULT on
+        identity and generated columns, and a serial's default is its sequence."""
+        what = f'column "{self.table}.{self.name}"'
+        verb = "drop its default" if self.default is None else "set a default"
+        if column.identity:
+            raise PymigError(f"{what} is an identity column (generated {column.identity}): it has no default, "
+                             f"so alter_column cannot {verb}; its values come from its identity sequence",
+                             hint=f"to stop numbering it, run_sql(\"ALTER TABLE {self.table} ALTER COLUMN {self.name} "
+                             "DROP IDENTITY\", down=...); leave default= out otherwise")
+        if column.generated is not None:
+            raise PymigError(f"{what} is a generated column (GENERATED ALWAYS AS ({column.generated}) STORED): "
+                             f"it has no default, so alter_column cannot {verb}",
+                             hint=f"to make it a plain column that keeps its values: run_sql(\"ALTER TABLE {self.table} "
+                             f"ALTER COLUMN {self.name} DROP EXPRESSION\", down=...), then alter_column(default=...)")
+        if column.type in SERIAL_BASE:
+            raise PymigError(f"{what} is {column.type}: its default is its sequence's nextval(), which "
+                             f"alter_column cannot {'drop' if self.default is None else 'replace'} "
+                             "(the sequence would stay, owned by the column)",
+                             hint="leave default= out; change such a column with run_sql")
 
     def changes(self) -> bool:
         return self.type is not None or self.nullable is not None or self.change_default

@@ -84,6 +84,7 @@ class CreatePartition(Operation):
     """CREATE TABLE <name> PARTITION OF <parent> FOR VALUES ... (or DEFAULT)."""
 
     kind = "create_partition"
+    name_fields = {"parent": "qualified", "name": "qualified"}  # pymig.names
     parent: str
     name: str
     bound: str
@@ -120,6 +121,7 @@ class AttachPartition(Operation):
     lacks, PostgreSQL builds."""
 
     kind = "attach_partition"
+    name_fields = {"parent": "qualified", "name": "qualified"}
     parent: str
     name: str
     bound: str
@@ -184,6 +186,7 @@ class DetachPartition(Operation):
     queries on the parent, and runs outside a transaction."""
 
     kind = "detach_partition"
+    name_fields = {"parent": "qualified", "name": "qualified"}
     parent: str
     name: str
     concurrently: bool = True
