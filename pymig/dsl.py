@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from . import names
 from .errors import PymigError
 from .ops import (AddColumn, AddConstraint, AlterColumn, Backfill, CreateIndex, CreateTable,
                   DropColumn, DropConstraint, DropIndex, DropTable, Preflight, RenameColumn,
@@ -95,16 +96,31 @@ def _refuse_sql_looking(value: str) -> None:
     )
 
 
+# What may be schema-qualified ("billing.accounts"): tables, views, indexes (in their table's
+# schema), enums, sequences, functions. Columns, constraints, triggers and schemas are one part.
+_QUALIFIED = {"table", "index", "view", "enum", "sequence", "function"}
+
+
 def _name(value, what: str) -> str:
-    """A table, column, index or constraint name PostgreSQL keeps whole (it cuts names past 63
-    bytes, and then later migrations and `down` name an object that does not exist)."""
+    """A name PostgreSQL keeps whole (it cuts names past 63 bytes, and then later migrations and
+    `down` name an object that does not exist); `schema.name` where `what` can be qualified."""
     if not isinstance(value, str) or not value.strip():
         raise PymigError(f"{what} name {value!r}: expected a non-empty str")
-    size = len(value.encode())
-    if size > MAX_IDENTIFIER:
-        raise PymigError(f"{what} name {value!r} is {size} bytes long; PostgreSQL keeps only the first "
-                         f"{MAX_IDENTIFIER}, so later migrations and `down` would miss it",
-                         hint=f"shorten it to {MAX_IDENTIFIER} bytes or fewer")
+    if "." in value:
+        if what not in _QUALIFIED:
+            raise PymigError(f"{what} name {value!r} has a dot, but a {what} name cannot be schema-qualified",
+                             hint=f"write the {what} without a dot; the table's name takes the schema (\"schema.table\")")
+        try:
+            names.split(value)
+        except PymigError:
+            raise PymigError(f"{what} name {value!r} is not \"{what}\" or \"schema.{what}\"",
+                             hint="a name has at most two parts, neither empty") from None
+    for part in value.split(".") if what in _QUALIFIED else (value,):
+        size = len(part.encode())
+        if size > MAX_IDENTIFIER:
+            raise PymigError(f"{what} name {value!r} is {size} bytes long; PostgreSQL keeps only the first "
+                             f"{MAX_IDENTIFIER}, so later migrations and `down` would miss it",
+                             hint=f"shorten it to {MAX_IDENTIFIER} bytes or fewer")
     return value
 
 
@@ -114,9 +130,9 @@ def _names(values, what: str) -> tuple:
 
 
 def _references(spec: str) -> tuple[str, tuple[str, ...]]:
-    m = re.fullmatch(r"\s*([A-Za-z_][\w$]*)\s*(?:\(([^)]*)\))?\s*", spec or "")
+    m = re.fullmatch(r"\s*([A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)?)\s*(?:\(([^)]*)\))?\s*", spec or "")
     if not m:
-        raise PymigError(f"references={spec!r}: write 'table' or 'table(column, ...)'")
+        raise PymigError(f"references={spec!r}: write 'table', 'table(column, ...)' or 'schema.table(column, ...)'")
     cols = tuple(c.strip() for c in m[2].split(",")) if m[2] else ()
     return m[1], cols
 
@@ -237,7 +253,8 @@ def drop_table(name: str, *, allow_data_loss: bool = False) -> DropTable:
 def rename_table(old: str, new: str, *, compatible: bool = True) -> RenameTable:
     """compatible=True: on a table in use (PostgreSQL), the old name stays served by a view until
     `pymig complete` (docs/expand-contract.md); False: the plain instant rename."""
-    return RenameTable(_name(old, "table"), _name(new, "table"), compatible=compatible)
+    new = names.sibling(old, _name(new, "table"), "rename_table's new name")  # a table stays in its schema
+    return RenameTable(_name(old, "table"), new, compatible=compatible)
 
 
 def add_column(table: str, name: str, type: str, *, nullable: bool = True, default=NOT_GIVEN,
@@ -287,7 +304,7 @@ def create_index(table: str, columns, *, name: str | None = None, unique: bool =
     _name(table, "table")
     if name is None:
         name = object_name(table, *(split_direction(c)[0] for c in columns), suffix="idx")
-    _name(name, "index")
+    name = names.sibling(table, _name(name, "index"), "index")  # in its table's schema
     include = (include,) if isinstance(include, str) else tuple(include)
     return CreateIndex(Index(name, table, columns, unique, where, None if method == "btree" else method,
                              include=include))
@@ -298,7 +315,7 @@ def drop_index(name: str) -> DropIndex:
 
 
 def rename_index(old: str, new: str) -> RenameIndex:
-    return RenameIndex(old, new)
+    return RenameIndex(_name(old, "index"), names.sibling(old, _name(new, "index"), "rename_index's new name"))
 
 
 def add_foreign_key(table: str, columns, ref_table: str, ref_columns=None, *, name: str | None = None,
@@ -369,6 +386,7 @@ def preflight(query: str, message: str) -> Preflight:
 # -- views, enums, comments, privileges, sequences, functions, triggers ------------------------------
 
 def create_view(name: str, query: str, *, materialized: bool = False, columns=None) -> CreateView:
+    _name(name, "view")
     return CreateView(View(name, query.strip().removesuffix(";").rstrip(), materialized, tuple(columns or ())))
 
 
@@ -385,6 +403,7 @@ def refresh_materialized_view(name: str, *, concurrently: bool = True) -> Refres
 
 
 def create_enum(name: str, values) -> CreateEnum:
+    _name(name, "enum")
     return CreateEnum(EnumType(name, tuple(values)))
 
 
@@ -401,7 +420,10 @@ def rename_enum_value(name: str, old: str, new: str) -> RenameEnumValue:
 
 
 def comment_on(target: str, text: str | None) -> CommentOn:
-    """`target`: "table", "table.column", "table.constraint", a view, an index, an enum, ..."""
+    """`target`: "table", "table.column", "table.constraint", a view, an index, an enum, ...;
+    "schema.table.column" / "schema.table.constraint" in another schema (two parts are
+    table.column when that table has that column or constraint, else schema.object)."""
+    names.split(target, 3)
     return CommentOn(target, text)
 
 
@@ -418,6 +440,9 @@ def revoke(privileges, on: str, to: str, *, columns=None) -> Revoke:
 def create_sequence(name: str, *, start: int | None = None, increment: int | None = None,
                     min: int | None = None, max: int | None = None, cycle: bool = False,
                     owned_by: str | None = None) -> CreateSequence:
+    _name(name, "sequence")
+    if owned_by is not None:
+        names.column_ref(owned_by)
     return CreateSequence(Sequence(name, *canonical_options(start, increment, min, max), cycle, owned_by))
 
 
@@ -437,7 +462,7 @@ def _function(name, args, returns, body, language, volatility) -> Function:
     if volatility is not None and volatility.lower() not in _VOLATILITIES:
         raise PymigError(f"volatility={volatility!r}: use immutable, stable or volatile")
     volatility = None if volatility is None or volatility.lower() == "volatile" else volatility.lower()
-    return Function(name, args.strip(), returns.strip(), body, language.lower(), volatility)
+    return Function(_name(name, "function"), args.strip(), returns.strip(), body, language.lower(), volatility)
 
 
 def create_function(name: str, args: str, returns: str, body: str, *, language: str = "plpgsql",
@@ -470,6 +495,7 @@ def create_trigger(table: str, name: str, function: str, *, when: str = "before"
         raise PymigError(f"create_trigger {name}: for_each={for_each!r}: use row or statement")
     order = ("insert", "update", "delete", "truncate")  # the order the catalog lists them in
     events = tuple(sorted(set(events), key=order.index))
+    _name(name, "trigger"), _name(table, "table"), _name(function, "function")
     return CreateTrigger(Trigger(name, table, function, when, events, for_each.lower(), condition))
 
 
@@ -501,7 +527,7 @@ def drop_extension(name: str) -> DropExtension:
 
 
 def create_schema(name: str) -> CreateSchema:
-    return CreateSchema(Namespace(name))
+    return CreateSchema(Namespace(_name(name, "schema")))
 
 
 def drop_schema(name: str) -> DropSchema:

@@ -69,6 +69,21 @@ class Executor:
         # created (a fresh database in CI) is built the direct way, like one created in the same
         # migration.
         self.run_tables: set[str] | None = None
+        # The schemas besides the default one that the state holds: those the operations name
+        # (pymig.names.schemas_named), read from the catalog with it.
+        self.schemas: set[str] = set()
+
+    def want(self, ops) -> None:
+        """Make the state hold every schema `ops` name: read the ones it lacks (their objects are
+        as the catalog has them; no earlier operation of this run named them)."""
+        from .names import schemas_named
+
+        new = schemas_named(ops) - self.schemas
+        if not new:
+            return
+        self.schemas |= new
+        if self.schema is not None and self.db is not None and self.trusted:
+            self.schema = self.schema.merged(self.dialect.introspect_schemas(self.db, new))
 
     def apply(self, migration, label: str, resume=None) -> None:
         """Apply one migration; `resume` is its partial history record from an interrupted run."""
@@ -76,6 +91,7 @@ class Executor:
             self.session.lines.append(f"-- {label}: {migration.description}")
             self.session.label = label
         started = time.monotonic()
+        self.want(migration.operations)
         run = stored(resume, "progress", lambda: MigrationRun(
             self, label, migration.version, migration.name, migration.checksum, "up", resume))
         run.execute(migration.operations)
@@ -100,6 +116,7 @@ class Executor:
     def revert(self, record, label: str, resolve_callable=None) -> None:
         """Revert an applied migration, resume a stopped revert, or abort a partial migration."""
         direction, plan, resume, ops = self.revert_plan(record, resolve_callable)
+        self.want(ops)
         if self.preview:
             what = "abort (take back the committed part of)" if direction == "abort" else "revert"
             self.session.lines.append(f"-- {what} {label}" + (" (resumed)" if resume else ""))
@@ -112,6 +129,19 @@ class Executor:
             return nullcontext()
         return self.progress.ticking(what)
 
+    def require_schemas(self, op, schema) -> None:
+        """A name in a schema that does not exist (nor is created earlier in this run) is refused
+        before the operation runs, naming the schema (the run names the file and the operation)."""
+        from .errors import OperationError
+        from .names import qualified_names, split
+
+        known = {"public", self.dialect.default_schema} | {name for kind, name in schema.objects if kind == "schema"}
+        for name in qualified_names(op):
+            where = split(name, 3)[0]  # schema.name, schema.table.column
+            if where not in known:
+                raise OperationError(f'schema "{where}" does not exist (named by "{name}")',
+                                     hint=f'create it first: create_schema("{where}") in this migration or an earlier one')
+
     def output(self) -> str:
         return "\n".join(self.session.lines)
 
@@ -120,11 +150,13 @@ class Executor:
         if not self.trusted:
             return self.schema or Schema()
         if self.schema is None:
-            self.schema = self.dialect.introspect(self.db) if self.db is not None else Schema()
+            self.schema = self.dialect.introspect(self.db, self.schemas) if self.db is not None else Schema()
         return self.schema
 
     def after(self, op, schema) -> Schema | None:
         """The schema after `op`; None when only the catalog can tell (run_sql): read it again."""
+        if self.db is not None and self.trusted:
+            self.require_schemas(op, schema)
         if op.opaque:
             if self.preview:
                 self.trusted = False

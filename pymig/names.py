@@ -112,12 +112,29 @@ _VALUE_FIELDS = {  # schema values (pymig.schema), by class name
 }
 
 
+_T = {"table": QUALIFIED}
+_N = {"name": QUALIFIED}
+_OP_FIELDS = {  # operations (pymig.ops), by class name; nested schema values are walked on their own
+    "Batch": _T, "AddColumn": _T, "DropColumn": _T, "RenameColumn": _T, "AlterColumn": _T,
+    "AddConstraint": _T, "DropConstraint": _T, "DropPrimaryKey": _T, "RenameConstraint": _T,
+    "Backfill": _T, "DropTrigger": _T,
+    "DropTable": _N, "DropView": _N, "ReplaceView": _N, "RefreshMaterializedView": _N, "DropIndex": _N,
+    "DropEnum": _N, "AddEnumValue": _N, "DropEnumValue": _N, "RenameEnumValue": _N, "DropFunction": _N,
+    "AlterSequence": _N, "DropSequence": _N,
+    "RenameTable": {"old": QUALIFIED, "new": QUALIFIED}, "RenameIndex": {"old": QUALIFIED, "new": QUALIFIED},
+    "Grant": {"on": QUALIFIED}, "Revoke": {"on": QUALIFIED},
+    "CommentOn": {"target": TARGET}, "DropSchema": {"name": SCHEMA},
+}
+
+
 def fields(value) -> dict[str, str]:
-    """field -> kind of name, for an operation (its `name_fields`) or a schema value."""
+    """field -> kind of name, for an operation or a schema value. An operation class may declare
+    its own (`name_fields = {"table": names.QUALIFIED}`) instead of being listed here."""
     declared = getattr(type(value), "name_fields", None)
     if declared is not None:
         return declared
-    return _VALUE_FIELDS.get(type(value).__name__, {})
+    cls = type(value).__name__
+    return _OP_FIELDS.get(cls) or _VALUE_FIELDS.get(cls, {})
 
 
 def transform(value, fn):

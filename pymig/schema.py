@@ -204,6 +204,11 @@ class Schema:
     def get(self, kind: str, name: str):
         return self.objects.get((kind, name))
 
+    def merged(self, other: Schema) -> Schema:
+        """This schema with the tables, indexes and objects of `other` (another schema's, read apart)."""
+        return replace(self, tables={**self.tables, **other.tables}, indexes={**self.indexes, **other.indexes},
+                       objects={**self.objects, **other.objects})
+
     def object(self, kind: str, name: str):
         try:
             return self.objects[kind, name]

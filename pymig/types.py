@@ -37,7 +37,7 @@ _SERIALS = {
 }
 SERIAL_BASE = {"serial": "integer", "bigserial": "bigint", "smallserial": "smallint"}
 _TYPE = re.compile(
-    r"""^\s*(?P<base>[a-z_][a-z0-9_]*(?:\s+[a-z_][a-z0-9_]*)*?)\s*
+    r"""^\s*(?P<base>(?:[a-z_][a-z0-9_]*\.)?[a-z_][a-z0-9_]*(?:\s+[a-z_][a-z0-9_]*)*?)\s*  # schema.type too
         (?:\(\s*(?P<mods>\d+(?:\s*,\s*-?\d+)?)\s*\))?
         (?P<tz>\s+with(?:out)?\s+time\s+zone)?
         (?P<array>(?:\s*\[\s*\d*\s*\])*)\s*$""",

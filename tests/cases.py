@@ -2210,3 +2210,8 @@ def render(ops, schema: Schema, dialect) -> tuple[list[str], list[str]]:
 from cases_objects import OBJECT_CASES  # noqa: E402  (it builds on the names above)
 
 CASES += OBJECT_CASES
+
+# -- schema-qualified names (tests/cases_schemas.py) ---------------------------------------------
+from cases_schemas import SCHEMA_CASES  # noqa: E402
+
+CASES += SCHEMA_CASES

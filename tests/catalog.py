@@ -40,6 +40,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from pymig.dialects.postgres_objects import read_trigger, view_query
+from pymig.names import bare
 from pymig.schema import Function, Schema, View
 from pymig.types import SERIAL_BASE
 
@@ -138,7 +139,7 @@ def spelled_by_catalog(db, dialect, schema: Schema) -> Schema:
             ),
         )
         for index in own:
-            where, cols = spelled[index.name]
+            where, cols = spelled[bare(index.name)]  # created bare, in pg_temp
             indexes[index.name] = replace(index, columns=cols, where=where)
     for table in schema.tables.values():
         if table.partition_by or table.partition_of:

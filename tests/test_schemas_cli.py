@@ -72,3 +72,71 @@ def test_settings_are_checked(tmp_path):
     toml.write_text("")
     assert_clean_error(p.run("status", "--schema", "a.b", url=None), "--schema a.b", "cannot hold a dot")
     assert_clean_error(p.run("status", "--schema", "app", url="sqlite:///x.db"), "SQLite has no schemas")
+
+
+EVENTS = '''
+"""Billing and analytics, each in its schema."""
+from pymig import column, comment_on, create_index, create_schema, create_table, sql
+
+operations = [
+    create_schema("billing"),
+    create_schema("analytics"),
+    create_table("billing.accounts", column("id", "serial", primary_key=True), column("email", "text")),
+    create_table("analytics.events", column("id", "bigserial", primary_key=True),
+                 column("account_id", "integer", references="billing.accounts(id)"),
+                 column("at", "timestamptz", nullable=False, default=sql("now()"))),
+    create_index("analytics.events", ["at"]),
+    comment_on("analytics.events.at", "when it happened"),
+]
+'''
+RENAMES = '''
+"""Renames inside their schemas."""
+from pymig import rename_index, rename_table
+
+operations = [
+    rename_index("analytics.events_at_idx", "events_by_time"),
+    rename_table("billing.accounts", "customers", compatible=False),
+]
+'''
+
+
+def test_qualified_names_through_the_cli(tmp_path, db_url):
+    p = Project(tmp_path, db_url)
+    p.write("001_events.py", EVENTS)
+    p.write("002_renames.py", RENAMES)
+    (p.root / "pyproject.toml").write_text('[tool.pymig]\nschema = "app"\n')
+    shown = p.ok("sql")
+    assert 'CREATE TABLE "analytics"."events" (' in shown
+    assert 'REFERENCES "billing"."accounts" ("id")' in shown
+    assert 'CREATE INDEX "events_at_idx" ON "analytics"."events" ("at")' in shown
+    assert 'COMMENT ON COLUMN "analytics"."events"."at" IS' in shown
+    p.ok("up")
+    assert tables(db_url) == {("app", "pymig_migrations"), ("app", "pymig_log"), ("analytics", "events"),
+                              ("billing", "customers")}
+    down = p.ok("sql", "--down")
+    assert 'ALTER TABLE "billing"."customers" RENAME TO "accounts"' in down
+    assert 'ALTER INDEX "analytics"."events_by_time" RENAME TO "events_at_idx"' in down
+    p.ok("down", "--to", "0")
+    assert tables(db_url) == {("app", "pymig_migrations"), ("app", "pymig_log")}
+    p.ok("up")
+    assert "0 errors" in p.ok("check")
+
+
+def test_names_that_cannot_be_qualified_are_refused_at_load(tmp_path, db_url):
+    p = Project(tmp_path, db_url)
+    path = p.write("001_bad.py", '''
+        from pymig import add_column
+        operations = [add_column("users", "billing.email", "text")]
+    ''')
+    assert_clean_error(p.run("up"), "migrations/001_bad.py:2", "column name 'billing.email' has a dot")
+    path.write_text('from pymig import column, create_table\n'
+                    'operations = [create_table("a.b.c", column("id", "integer"))]\n')
+    assert_clean_error(p.run("sql"), "migrations/001_bad.py:2", "table name 'a.b.c' is not")
+    path.write_text('from pymig import column, create_table\n'
+                    'operations = [create_table("nowhere.t", column("id", "integer"))]\n')
+    assert_clean_error(p.run("up"), "migrations/001_bad.py: operation 1 (create_table nowhere.t)",
+                       'schema "nowhere" does not exist')
+    assert tables(db_url) == {("public", "pymig_migrations"), ("public", "pymig_log")}
+    assert_clean_error(p.run("up", url=f"sqlite:///{tmp_path / 'x.db'}"),
+                       "migrations/001_bad.py: operation 1 (create_table nowhere.t)",
+                       '"nowhere.t" is schema-qualified, and SQLite has no schemas')

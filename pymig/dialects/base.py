@@ -84,6 +84,13 @@ class Dialect(Statements, OperationSteps, ObjectSteps, RunSql):
             d.log_table = f"{self.quote(history_schema)}.pymig_log"
         return d
 
+    def introspect_schemas(self, db, schemas):
+        """The objects of other schemas than the default one, qualified (pymig.names); a database
+        without schemas has none."""
+        from ..schema import Schema
+
+        return Schema()
+
     def ensure_schemas(self, db) -> str | None:
         """Make the schemas the history and the migrations need exist (before the history
         tables); the name of one it created, or None."""
@@ -92,12 +99,6 @@ class Dialect(Statements, OperationSteps, ObjectSteps, RunSql):
     @property
     def log_select(self) -> str:
         return f"SELECT version, name, direction, at, by, duration_ms FROM {self.log_table} ORDER BY id"
-
-    def qname(self, name: str) -> str:
-        """A table's (view's, index's, ...) name as SQL: each part of "schema.name" quoted on its own."""
-        from ..names import quote
-
-        return quote(name, self.quote)
     script_form = None  # renders what only a script run by hand needs (`pymig sql --script`)
 
     def check_url(self, url: str) -> None:
@@ -108,7 +109,7 @@ class Dialect(Statements, OperationSteps, ObjectSteps, RunSql):
 
 
     def table_exists(self, name: str) -> str:
-        return f"SELECT to_regclass({self.literal(self.quote(name))}) IS NOT NULL"
+        return f"SELECT to_regclass({self.literal(self.qname(name))}) IS NOT NULL"
 
     def forget(self, version: int) -> list[str]:
         """Drop the progress record of a migration whose committed steps were undone."""

@@ -8,6 +8,7 @@ from the dialect's own methods."""
 
 from __future__ import annotations
 
+from ..names import bare
 from ..schema import Table
 from ..sqltext import columns_used, is_bare_name, is_quoted_name, split_direction
 from ..steps import Check
@@ -55,7 +56,7 @@ def _bare(expr: str, dialect) -> str:
 
 
 def _rows_where(table, name: str, dialect, where: str, *shown: str, source: str | None = None) -> str:
-    src = source or dialect.quote(name)
+    src = source or dialect.qname(name)
     return (f"SELECT {_pick(table, dialect, *shown)} FROM {src} WHERE {where}"
             f"{_order(table, dialect, *shown)}")
 
@@ -85,7 +86,7 @@ def drop_table_checks(op, schema, dialect) -> list[Check]:
     if op.allow_data_loss:
         return checks
     table = schema.table(op.name)
-    t = dialect.quote(op.name)
+    t = dialect.qname(op.name)
     checks.append(Check(
         op.describe(), what, f"SELECT {_pick(table, dialect)} FROM {t}{_order(table, dialect)}",
         f"{what} holds {{count}} {{noun}}, which dropping it would lose",
@@ -118,7 +119,7 @@ def drop_column_checks(op, schema, dialect) -> list[Check]:
 def add_column_checks(op, schema, dialect) -> list[Check]:
     c = op.column
     table = schema.table(op.table)
-    t = dialect.quote(op.table)
+    t = dialect.qname(op.table)
     checks = []
     generated = c.identity or c.type in SERIAL_BASE
     if not c.nullable and c.default is None and not generated:
@@ -135,7 +136,7 @@ def add_column_checks(op, schema, dialect) -> list[Check]:
     # the constraints see each existing row with the new column's default (NULL when none):
     # the same rows, read through a subquery that adds the column the way ADD COLUMN will
     value = f"CAST({c.default if c.default is not None else 'NULL'} AS {c.type})"
-    source = f"(SELECT *, {value} AS {dialect.quote(c.name)} FROM {t}) AS {t}"
+    source = f"(SELECT *, {value} AS {dialect.quote(c.name)} FROM {t}) AS {dialect.quote(bare(op.table))}"
     for con in op.constraints:
         if c.default is None and con.kind in ("unique", "foreign_key"):
             continue  # NULLs never conflict and never dangle
@@ -282,7 +283,7 @@ def _duplicates(label, table, name, keys, dialect, *, where=None, nulls_distinct
     """Rows that share their key with another row (SAFETY.md P7): NULLs never conflict unless the
     constraint says NULLS NOT DISTINCT; an index predicate limits the rows that count. `keys` are
     column names or index expressions."""
-    src = source or dialect.quote(name)
+    src = source or dialect.qname(name)
     exprs = [_bare(k, dialect) for k in keys]
     conds = [f"({where})"] if where else []
     if nulls_distinct:
@@ -356,11 +357,11 @@ def _orphans(label, table, table_name, c, schema, dialect, source, what) -> Chec
     if not ref_cols:
         parent = schema.tables.get(c.ref_table)
         ref_cols = parent.primary_key if parent is not None else ()
-    t = dialect.quote(table_name)
-    src = source or t
+    t = dialect.quote(bare(table_name))  # the rows' columns: the table's name (or the source's alias)
+    src = source or dialect.qname(table_name)
     mine = [f"{t}.{dialect.quote(x)}" for x in c.columns]
     match = " AND ".join(f"pymig_parent.{dialect.quote(r)} = {m}" for r, m in zip(ref_cols, mine))
-    missing = f"NOT EXISTS (SELECT 1 FROM {dialect.quote(c.ref_table)} AS pymig_parent WHERE {match})"
+    missing = f"NOT EXISTS (SELECT 1 FROM {dialect.qname(c.ref_table)} AS pymig_parent WHERE {match})"
     all_set = " AND ".join(f"{m} IS NOT NULL" for m in mine)
     where = f"{all_set} AND {missing}"
     if c.definition and "MATCH FULL" in c.definition.upper():
@@ -385,12 +386,12 @@ def enum_value_checks(op, columns, dialect) -> list[Check]:
     for table, column, _ in columns:
         where = f"{q(column)} = {dialect.literal(op.value)}"
         out.append(Check(
-            op.describe(), f'column "{table}.{column}"', f"SELECT {q(column)} FROM {q(table)} WHERE {where}",
+            op.describe(), f'column "{table}.{column}"', f"SELECT {q(column)} FROM {dialect.qname(table)} WHERE {where}",
             f'column "{table}.{column}" holds the value {op.value!r} in {{count}} {{noun}}, '
             "which the type without it could not hold",
             hint=f"change those rows first (e.g. backfill(\"{table}\", set={{\"{column}\": ...}}, "
             f"where=\"{column} = '{op.value}'\"))",
-            count_query=f"SELECT count(*) FROM {q(table)} WHERE {where}"))
+            count_query=f"SELECT count(*) FROM {dialect.qname(table)} WHERE {where}"))
     return out
 
 
@@ -419,7 +420,7 @@ def exclusion_checks(table_name, c, label, schema, dialect) -> list[Check]:
                 hint='create_extension("btree_gist") first (in this migration or an earlier one)', noun="extension"))
     if not c.validated:
         return out
-    t = dialect.quote(table_name)
+    t = dialect.qname(table_name)
     items = ", ".join(f"{_bare(e, dialect)} AS pymig_e{i}" for i, (e, _) in enumerate(c.elements))
     rows = f"(SELECT {dialect.row_id} AS pymig_ctid, {items} FROM {t}" + (f" WHERE ({c.where})" if c.where else "") + ")"
     both = " AND ".join(f"a.pymig_e{i} {op} b.pymig_e{i}" for i, (_, op) in enumerate(c.elements))

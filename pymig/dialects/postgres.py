@@ -27,7 +27,7 @@ SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotn
        pg_get_expr(d.adbin, d.adrelid), a.attidentity, co.collname,
        EXISTS (SELECT 1 FROM pg_depend dep JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
                WHERE dep.refobjid = c.oid AND dep.refobjsubid = a.attnum AND dep.deptype = 'a'
-                 AND pg_get_expr(d.adbin, d.adrelid) = 'nextval(''' || s.relname || '''::regclass)'),
+                 AND pg_get_expr(d.adbin, d.adrelid) = 'nextval(' || quote_literal(s.oid::regclass::text) || '::regclass)'),
        (SELECT nullif(concat_ws(' ',
                  CASE WHEN s.seqstart <> CASE WHEN s.seqincrement > 0 THEN s.seqmin ELSE s.seqmax END
                       THEN 'START WITH ' || s.seqstart END,
@@ -60,7 +60,8 @@ _CONSTRAINTS = """
 SELECT c.relname, con.conname, con.contype, con.convalidated, pg_get_constraintdef(con.oid),
        ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(n, i)
              JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.i),
-       fc.relname,
+       CASE WHEN fc.relnamespace = c.relnamespace THEN fc.relname::text  -- else qualified (pymig.names)
+            ELSE (SELECT nspname FROM pg_namespace WHERE oid = fc.relnamespace) || '.' || fc.relname END,
        ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(n, i)
              JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.i),
        con.confdeltype, pg_get_expr(con.conbin, con.conrelid, true),
@@ -192,7 +193,7 @@ class PostgresDialect(SchemaSupport, CompatibleRenames, OnlineRecipes, PostgresO
         objects with a normal (`n`) dependency on the table, its row type or the column, and no
         automatic one (a CHECK of the same table has both, and goes with its column); views are
         shown as views."""
-        rel = f"{self.literal(self.quote(table))}::regclass"
+        rel = f"{self.literal(self.qname(table))}::regclass"
 
         def refs(d: str) -> str:
             if column is None:
@@ -220,16 +221,18 @@ class PostgresDialect(SchemaSupport, CompatibleRenames, OnlineRecipes, PostgresO
         version. The check's savepoint is rolled back, which drops the function again."""
         from ..sqltext import dollar_tag
 
-        t = self.quote(table)
+        from ..names import bare
+
+        t, alias = self.qname(table), self.quote(bare(table))
         fn = "pg_temp.pymig_probe"
         tag = dollar_tag(expr, type, t)  # the user's text cannot end the function body
         setup = (
             f"CREATE FUNCTION {fn}(pymig_row {t}) RETURNS boolean LANGUAGE plpgsql AS {tag}\n"
             f"#variable_conflict use_column\nDECLARE pymig_value {type};\nBEGIN\n"
-            f"  SELECT {expr} INTO pymig_value FROM (SELECT (pymig_row).*) AS {t};\n"
+            f"  SELECT {expr} INTO pymig_value FROM (SELECT (pymig_row).*) AS {alias};\n"
             f"  RETURN true;\nEXCEPTION WHEN others THEN RETURN false;\nEND\n{tag}"
         )
-        return [setup], f"NOT {fn}({t}.*)"
+        return [setup], f"NOT {fn}({alias}.*)"
 
     def check_url(self, url: str) -> None:
         from ..config import url_scheme
@@ -319,7 +322,8 @@ class PostgresDialect(SchemaSupport, CompatibleRenames, OnlineRecipes, PostgresO
         return f"SELECT to_regclass({self.literal(self.migrations_table)}) IS NOT NULL"
 
     # -- introspection -------------------------------------------------------------------------
-    def introspect(self, db: PostgresDatabase) -> Schema:
+    def read_current(self, db) -> Schema:
+        """The current schema (SchemaSupport.introspect reads others through it too)."""
         columns: dict[str, list[Column]] = {}
         for table, name, typ, nullable, default, identity, collation, serial, options, generated in db.rows(_COLUMNS):
             if serial and typ in ("integer", "bigint", "smallint"):

@@ -63,7 +63,7 @@ ORDER BY 1
 # it owns as serial; one whose sequence is named or set up otherwise is written as the integer it
 # is, its sequence created before it and owned by it after.
 _SERIAL = """(a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)
-    AND pg_get_expr(ad.adbin, ad.adrelid) = 'nextval(''' || {seq}.relname || '''::regclass)'
+    AND pg_get_expr(ad.adbin, ad.adrelid) = 'nextval(' || quote_literal({seq}.oid::regclass::text) || '::regclass)'
     AND {seq}.relname = (SELECT relname FROM pg_class WHERE oid = {table}) || '_' || a.attname || '_seq'
     AND EXISTS (SELECT 1 FROM pg_sequence q WHERE q.seqrelid = {seq}.oid AND q.seqstart = 1
                 AND q.seqincrement = 1 AND q.seqmin = 1 AND q.seqcache = 1 AND NOT q.seqcycle
@@ -100,7 +100,7 @@ JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
 JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
 WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a'
   AND t.relnamespace = {_HERE} AND a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)
-  AND pg_get_expr(ad.adbin, ad.adrelid) = 'nextval(''' || c.relname || '''::regclass)'
+  AND pg_get_expr(ad.adbin, ad.adrelid) = 'nextval(' || quote_literal(c.oid::regclass::text) || '::regclass)'
   AND NOT {_SERIAL.format(seq='c', table='d.refobjid')}
 """
 

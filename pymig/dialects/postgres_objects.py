@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ..names import bare, column_ref, sibling
 from ..ops.sequences import canonical_options
 from ..sqltext import dollar_tag
 from ..schema import (EnumType, Extension, Function, Namespace, Schema, Sequence,
@@ -83,7 +84,7 @@ WHERE c.{_OWN} AND {_NOT_EXTENSION.format(cls="'pg_class'", oid="c.oid")}
                   JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
                   WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'a'
                     AND a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)
-                    AND pg_get_expr(ad.adbin, ad.adrelid) = 'nextval(''' || c.relname || '''::regclass)')
+                    AND pg_get_expr(ad.adbin, ad.adrelid) = 'nextval(' || quote_literal(c.oid::regclass::text) || '::regclass)')
 ORDER BY 1
 """
 
@@ -97,7 +98,10 @@ ORDER BY 1
 """
 
 _TRIGGERS = f"""
-SELECT tg.tgname, c.relname, p.proname, tg.tgtype, pg_get_triggerdef(tg.oid, true)
+SELECT tg.tgname, c.relname,
+       CASE WHEN p.pronamespace = c.relnamespace THEN p.proname::text
+            ELSE (SELECT nspname FROM pg_namespace WHERE oid = p.pronamespace) || '.' || p.proname END,
+       tg.tgtype, pg_get_triggerdef(tg.oid, true)
 FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid JOIN pg_proc p ON p.oid = tg.tgfoid
 WHERE NOT tg.tgisinternal AND c.{_OWN}
 ORDER BY 2, 1
@@ -222,11 +226,12 @@ class PostgresObjects:
     # -- comments ---------------------------------------------------------------------------
     def comment_on(self, kind: str, name: str, text: str | None, table: str | None = None) -> str:
         """COMMENT ON <kind>; `table` for a column, constraint or trigger."""
-        q = self.quote
-        target = {"column": lambda: f"COLUMN {q(table)}.{q(name)}",
-                  "constraint": lambda: f"CONSTRAINT {q(name)} ON {q(table)}",
-                  "trigger": lambda: f"TRIGGER {q(name)} ON {q(table)}",
-                  "enum": lambda: f"TYPE {q(name)}"}.get(kind, lambda: f"{kind.upper()} {q(name)}")()
+        q, qn = self.quote, self.qname
+        target = {"column": lambda: f"COLUMN {qn(table)}.{q(name)}",
+                  "constraint": lambda: f"CONSTRAINT {q(name)} ON {qn(table)}",
+                  "trigger": lambda: f"TRIGGER {q(name)} ON {qn(table)}",
+                  "schema": lambda: f"SCHEMA {q(name)}",
+                  "enum": lambda: f"TYPE {qn(name)}"}.get(kind, lambda: f"{kind.upper()} {qn(name)}")()
         return f"COMMENT ON {target} IS {self.literal(text)}"
 
     def set_comment(self, kind: str, name: str, text: str | None, table: str | None = None) -> list[str]:
@@ -258,13 +263,13 @@ class PostgresObjects:
     def grant(self, privileges, on: str, role: str, columns=(), with_grant_option=False) -> list[str]:
         cols = f" ({self.quote_list(columns)})" if columns else ""
         option = " WITH GRANT OPTION" if with_grant_option else ""
-        return [f"GRANT {', '.join(p + cols for p in privileges)} ON {self.quote(on)} "
+        return [f"GRANT {', '.join(p + cols for p in privileges)} ON {self.qname(on)} "
                 f"TO {self.grantee(role)}{option}"]
 
     def revoke(self, privileges, on: str, role: str, columns=(), grant_option_for=False) -> list[str]:
         cols = f" ({self.quote_list(columns)})" if columns else ""
         option = "GRANT OPTION FOR " if grant_option_for else ""
-        return [f"REVOKE {option}{', '.join(p + cols for p in privileges)} ON {self.quote(on)} "
+        return [f"REVOKE {option}{', '.join(p + cols for p in privileges)} ON {self.qname(on)} "
                 f"FROM {self.grantee(role)}"]
 
     def grant_all(self, on: str, grants) -> list[str]:
@@ -276,48 +281,49 @@ class PostgresObjects:
     def create_view(self, view: View) -> list[str]:
         kind = "MATERIALIZED VIEW" if view.materialized else "VIEW"
         cols = f" ({self.quote_list(view.columns)})" if view.columns else ""
-        out = [f"CREATE {kind} {self.quote(view.name)}{cols} AS\n{view.query}"]
+        out = [f"CREATE {kind} {self.qname(view.name)}{cols} AS\n{view.query}"]
         if view.comment:
             out.append(self.comment_on(kind.lower(), view.name, view.comment))
         return out + self.grant_all(view.name, view.grants)
 
     def replace_view(self, view: View) -> list[str]:
         cols = f" ({self.quote_list(view.columns)})" if view.columns else ""
-        return [f"CREATE OR REPLACE VIEW {self.quote(view.name)}{cols} AS\n{view.query}"]
+        return [f"CREATE OR REPLACE VIEW {self.qname(view.name)}{cols} AS\n{view.query}"]
 
     def drop_view(self, name: str, materialized: bool) -> list[str]:
-        return [f"DROP {'MATERIALIZED ' if materialized else ''}VIEW {self.quote(name)}"]
+        return [f"DROP {'MATERIALIZED ' if materialized else ''}VIEW {self.qname(name)}"]
 
     def refresh_materialized_view(self, name: str, concurrently: bool) -> list[str]:
-        return [f"REFRESH MATERIALIZED VIEW {'CONCURRENTLY ' if concurrently else ''}{self.quote(name)}"]
+        return [f"REFRESH MATERIALIZED VIEW {'CONCURRENTLY ' if concurrently else ''}{self.qname(name)}"]
 
     # -- enums ------------------------------------------------------------------------------
     def create_enum(self, enum: EnumType) -> list[str]:
         values = ", ".join(self.literal(v) for v in enum.values)
-        out = [f"CREATE TYPE {self.quote(enum.name)} AS ENUM ({values})"]
+        out = [f"CREATE TYPE {self.qname(enum.name)} AS ENUM ({values})"]
         return out + ([self.comment_on("enum", enum.name, enum.comment)] if enum.comment else [])
 
     def drop_enum(self, name: str) -> list[str]:
-        return [f"DROP TYPE {self.quote(name)}"]
+        return [f"DROP TYPE {self.qname(name)}"]
 
     def add_enum_value(self, name: str, value: str, before=None, after=None) -> list[str]:
         where = f" BEFORE {self.literal(before)}" if before else f" AFTER {self.literal(after)}" if after else ""
-        return [f"ALTER TYPE {self.quote(name)} ADD VALUE {self.literal(value)}{where}"]
+        return [f"ALTER TYPE {self.qname(name)} ADD VALUE {self.literal(value)}{where}"]
 
     def rename_enum_value(self, name: str, old: str, new: str) -> list[str]:
-        return [f"ALTER TYPE {self.quote(name)} RENAME VALUE {self.literal(old)} TO {self.literal(new)}"]
+        return [f"ALTER TYPE {self.qname(name)} RENAME VALUE {self.literal(old)} TO {self.literal(new)}"]
 
     def rebuild_enum(self, enum: EnumType, uses) -> list[str]:
         """The type again with `enum.values` only (PostgreSQL cannot drop a value): the old type
         renamed away, the new one created, each column converted through text, the old one dropped.
         `uses`: (table, column, default) of the columns of that type."""
-        q, old = self.quote, self.quote(enum.name + "_pymig_old")
-        out = [f"ALTER TYPE {q(enum.name)} RENAME TO {old}", *self.create_enum(enum)]
+        q, qn, kept = self.quote, self.qname, bare(enum.name) + "_pymig_old"
+        out = [f"ALTER TYPE {qn(enum.name)} RENAME TO {q(kept)}", *self.create_enum(enum)]
+        old = qn(sibling(enum.name, kept))
         for table, column, default in uses:
-            t, c = q(table), q(column)
+            t, c = qn(table), q(column)
             if default is not None:
                 out.append(f"ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT")
-            out.append(f"ALTER TABLE {t} ALTER COLUMN {c} TYPE {q(enum.name)} USING {c}::text::{q(enum.name)}")
+            out.append(f"ALTER TABLE {t} ALTER COLUMN {c} TYPE {qn(enum.name)} USING {c}::text::{qn(enum.name)}")
             if default is not None:
                 out.append(f"ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {default}")
         return out + [f"DROP TYPE {old}"]
@@ -334,13 +340,13 @@ class PostgresObjects:
     def owned_by(self, owned_by: str | None) -> str:
         if not owned_by:
             return "OWNED BY NONE"
-        table, _, column = owned_by.partition(".")
-        return f"OWNED BY {self.quote(table)}.{self.quote(column)}"
+        table, column = column_ref(owned_by)
+        return f"OWNED BY {self.qname(table)}.{self.quote(column)}"
 
     def create_sequence(self, seq: Sequence) -> list[str]:
         options = self.sequence_options(seq)
         owned = f" {self.owned_by(seq.owned_by)}" if seq.owned_by else ""
-        out = [f"CREATE SEQUENCE {self.quote(seq.name)}" + (f" {options}" if options else "") + owned]
+        out = [f"CREATE SEQUENCE {self.qname(seq.name)}" + (f" {options}" if options else "") + owned]
         return out + ([self.comment_on("sequence", seq.name, seq.comment)] if seq.comment else [])
 
     def alter_sequence(self, before: Sequence, after: Sequence) -> list[str]:
@@ -358,10 +364,10 @@ class PostgresObjects:
             parts.append("CYCLE" if after.cycle else "NO CYCLE")
         if after.owned_by != before.owned_by:
             parts.append(self.owned_by(after.owned_by))
-        return [f"ALTER SEQUENCE {self.quote(after.name)} {' '.join(parts)}"] if parts else []
+        return [f"ALTER SEQUENCE {self.qname(after.name)} {' '.join(parts)}"] if parts else []
 
     def drop_sequence(self, name: str) -> list[str]:
-        return [f"DROP SEQUENCE {self.quote(name)}"]
+        return [f"DROP SEQUENCE {self.qname(name)}"]
 
     # -- functions and triggers -------------------------------------------------------------
     def create_function(self, fn: Function, replace_: bool = False) -> list[str]:
@@ -371,27 +377,27 @@ class PostgresObjects:
             volatility = f" {fn.volatility.upper()}" if fn.volatility else ""
             head = "CREATE OR REPLACE FUNCTION" if replace_ else "CREATE FUNCTION"
             quote = dollar_tag(fn.body)
-            out = [f"{head} {self.quote(fn.name)}({fn.args}) RETURNS {fn.returns} LANGUAGE {fn.language}"
+            out = [f"{head} {self.qname(fn.name)}({fn.args}) RETURNS {fn.returns} LANGUAGE {fn.language}"
                    f"{volatility} AS {quote}{fn.body}{quote}"]
         return out + ([self.comment_on("function", fn.name, fn.comment)] if fn.comment else [])
 
     def drop_function(self, name: str) -> list[str]:
-        return [f"DROP FUNCTION {self.quote(name)}"]
+        return [f"DROP FUNCTION {self.qname(name)}"]
 
     def create_trigger(self, t: Trigger) -> list[str]:
         if t.definition:
             return [t.definition]
         events = " OR ".join(e.upper() for e in t.events)
         condition = f" WHEN ({t.condition})" if t.condition else ""
-        return [f"CREATE TRIGGER {self.quote(t.name)} {t.when.upper()} {events} ON {self.quote(t.table)} "
-                f"FOR EACH {t.for_each.upper()}{condition} EXECUTE FUNCTION {self.quote(t.function)}()"]
+        return [f"CREATE TRIGGER {self.quote(t.name)} {t.when.upper()} {events} ON {self.qname(t.table)} "
+                f"FOR EACH {t.for_each.upper()}{condition} EXECUTE FUNCTION {self.qname(t.function)}()"]
 
     def drop_trigger(self, table: str, name: str) -> list[str]:
-        return [f"DROP TRIGGER {self.quote(name)} ON {self.quote(table)}"]
+        return [f"DROP TRIGGER {self.quote(name)} ON {self.qname(table)}"]
 
     # -- constraints -------------------------------------------------------------------------
     def rename_constraint(self, table: str, old: str, new: str) -> list[str]:
-        return [f"ALTER TABLE {self.quote(table)} RENAME CONSTRAINT {self.quote(old)} TO {self.quote(new)}"]
+        return [f"ALTER TABLE {self.qname(table)} RENAME CONSTRAINT {self.quote(old)} TO {self.quote(new)}"]
 
     # -- partitions -------------------------------------------------------------------------
     def create_partition(self, parent: str, name: str, bound: str) -> list[str]:

@@ -8,6 +8,7 @@ import re
 from dataclasses import replace
 
 from ..ops.base import object_name
+from ..names import bare, sibling
 from ..schema import Index
 from ..steps import Commit, Sql, Warning
 
@@ -41,7 +42,7 @@ class OnlineRecipes:
         """CREATE INDEX CONCURRENTLY, outside any transaction and without the short lock timeout.
         A leftover INVALID index of the same name (an earlier build that failed) is dropped first;
         IF NOT EXISTS makes a rerun after a crash a no-op."""
-        name = self.quote(index.name)
+        name = self.qname(index.name)
         text = self.create_index(index)[0]
         text = re.sub(r"^CREATE (UNIQUE )?INDEX ", r"CREATE \1INDEX CONCURRENTLY IF NOT EXISTS ", text, count=1)
         drop = Sql(f"DROP INDEX CONCURRENTLY IF EXISTS {name}", transactional=False)
@@ -61,7 +62,7 @@ class OnlineRecipes:
         index = change.before.indexes.get(op.name)
         if index is not None and not change.is_live(index.table):
             return super().drop_index_steps(op, change)
-        return [Sql(f"DROP INDEX CONCURRENTLY IF EXISTS {self.quote(op.name)}", transactional=False)]
+        return [Sql(f"DROP INDEX CONCURRENTLY IF EXISTS {self.qname(op.name)}", transactional=False)]
 
     def constraint_steps(self, table, c, live):
         if live and c.kind == "exclusion":  # no USING INDEX for an exclusion: its index is built under the lock
@@ -72,11 +73,11 @@ class OnlineRecipes:
         if not live or c.kind not in ("foreign_key", "check", "unique", "primary_key") or (
                 c.definition and not c.validated):
             return super().constraint_steps(table, c, live)
-        t, n = self.quote(table), self.quote(c.name)
+        t, n = self.qname(table), self.quote(c.name)
         if c.kind in ("unique", "primary_key"):
             # build the index without blocking writes, then attach it: a brief ACCESS EXCLUSIVE only
             body = c.definition or self.constraint_body(c)
-            unique = Index(c.name, table, tuple(self.quote(x) for x in c.columns), unique=True)
+            unique = Index(sibling(table, c.name), table, tuple(self.quote(x) for x in c.columns), unique=True)
             kind = "PRIMARY KEY" if c.kind == "primary_key" else "UNIQUE"
             if c.definition and "USING INDEX" not in body and not re.fullmatch(r"(UNIQUE|PRIMARY KEY) \([^()]*\)", body):
                 return super().constraint_steps(table, c, live)  # e.g. INCLUDE or NULLS NOT DISTINCT
@@ -149,8 +150,8 @@ class OnlineRecipes:
 
     def _set_not_null(self, table: str, name: str) -> list:
         """SET NOT NULL scans under ACCESS EXCLUSIVE, unless a validated CHECK (c IS NOT NULL) proves it."""
-        t, c = self.quote(table), self.quote(name)
-        check = self.quote(object_name(table, name, suffix="pymig_not_null"))
+        t, c = self.qname(table), self.quote(name)
+        check = self.quote(object_name(bare(table), name, suffix="pymig_not_null"))
         return [
             Sql(f"ALTER TABLE {t} ADD CONSTRAINT {check} CHECK ({c} IS NOT NULL) NOT VALID",
                 undo=Sql(f"ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {check}")),
@@ -182,7 +183,7 @@ class OnlineRecipes:
             if table is not None:
                 # statistics for the new column first: without them the planner takes "IS NULL" for 0.5%
                 # of the rows and, for batches larger than that, sorts the whole table for each one
-                steps += [Commit(), Sql(f"ANALYZE {self.quote(table_name)} ({self.quote(column.name)})"),
+                steps += [Commit(), Sql(f"ANALYZE {self.qname(table_name)} ({self.quote(column.name)})"),
                           self.backfill(table, {column.name: column.default},
                                         f"{self.quote(column.name)} IS NULL", 10_000, online=True)]
             if not column.nullable:

@@ -31,7 +31,7 @@ class CompatibleRenames:
             + self.compat_view(phases.view)
 
     def compat_view(self, view: View) -> list:
-        name = self.quote(view.name)
+        name = self.qname(view.name)
         return [Sql(f"CREATE VIEW {name} AS\n{view.query}"),
                 Sql(f"ALTER VIEW {name} SET (security_invoker = true)", only_if=_HAS_SECURITY_INVOKER),
                 *self._sql([self.comment_on("view", view.name, view.comment), *self.grant_all(view.name, view.grants)])]

@@ -2,11 +2,48 @@
 
 from __future__ import annotations
 
+from .. import names
 from ..errors import ConfigError
+from ..schema import Schema
+
+# The object kinds read per schema; extensions and schemas belong to the database (the default read).
+_PER_SCHEMA = ("view", "enum", "sequence", "function")
+
+
+class InSchema:
+    """A connection whose catalog queries read `schema` instead of the current one: the
+    introspection queries, which ask for current_schema(), asked about another schema."""
+
+    def __init__(self, db, schema: str):
+        self.db = db
+        quoted = '"' + schema.replace('"', '""') + '"'
+        self.namespace = "to_regnamespace('" + quoted.replace("'", "''") + "')"
+        self.name = "'" + schema.replace("'", "''") + "'"
+
+    def rows(self, sql: str, params=None):
+        sql = sql.replace("current_schema()::regnamespace", self.namespace).replace("current_schema()", self.name)
+        return self.db.rows(sql, params)
 
 
 class SchemaSupport:
     """A mixin of PostgresDialect; uses its `schema`, `history_schema` and `quote`."""
+
+    def introspect(self, db, schemas=()) -> Schema:
+        """The default schema, unqualified, and each of `schemas` (those a plan names) besides it,
+        qualified (`analytics.events`): the state of every schema the operations can touch, and
+        no other (a database of 500 tenant schemas reads one)."""
+        schema = self.read_current(db).merged(self.introspect_schemas(db, schemas))
+        if self.history_schema is not None and ("schema", self.history_schema) in schema.objects:
+            schema = schema.without_object("schema", self.history_schema)  # pymig's own, as its tables
+        return schema
+
+    def introspect_schemas(self, db, schemas) -> Schema:
+        """Only `schemas` (not the default one), qualified."""
+        schema = Schema()
+        for other in sorted(set(schemas) - {self.default_schema, None}):
+            if self.schema_exists(db, other):
+                schema = schema.merged(qualified(self.read_current(InSchema(db, other)), other, self.default_schema))
+        return schema
 
     def use_schema(self, db) -> bool:
         """Set search_path to the default schema; whether it exists. A schema that does not exist
@@ -35,3 +72,29 @@ class SchemaSupport:
         if self.schema is not None:
             self.use_schema(db)  # now with public after it
         return self.history_schema
+
+
+def qualified(schema: Schema, name: str, default: str | None) -> Schema:
+    """`schema`, read as if `name` were the default schema, with its names qualified by `name`
+    (a name it shows qualified is in yet another schema; the default one's are made unqualified)."""
+
+    def fn(kind, text):
+        if kind == names.QUALIFIED:
+            text = text if names.schema_of(text) else f"{name}.{text}"
+            return names.relative(text, default)
+        if kind == names.COLUMN_REF:
+            table, column = names.column_ref(text)
+            return f"{fn(names.QUALIFIED, table)}.{column}"
+        return text
+
+    tables = [names.transform(t, fn) for t in schema.tables.values()]
+    indexes = [names.transform(i, fn) for i in schema.indexes.values()]
+    objects = [names.transform(o, fn) for (kind, _), o in schema.objects.items() if kind in _PER_SCHEMA]
+    return Schema({t.name: t for t in tables}, {i.name: i for i in indexes},
+                  objects={(k, o.name): o for o in objects for k in [_kind(o)]})
+
+
+def _kind(obj) -> str:
+    from ..schema import OBJECT_KINDS
+
+    return OBJECT_KINDS[type(obj)]

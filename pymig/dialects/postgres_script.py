@@ -47,7 +47,7 @@ class PsqlScript:
         (COMMIT in a DO block that runs outside a transaction) under the short lock timeout, and the
         batches stop at the largest key there when the backfill starts, as `pymig up` does."""
         k = self.d.quote(step.key)
-        key_type = f"{self.d.quote(step.table)}.{k}%TYPE"
+        key_type = f"{self.d.qname(step.table)}.{k}%TYPE"
 
         def batch(text: str) -> str:
             text = text.replace("{limit}", str(step.batch_size)).replace("{after}", "pymig_after")

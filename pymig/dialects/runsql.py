@@ -31,7 +31,7 @@ class RunSql:
     def count_rows(self, table: str, column: str | None = None) -> str:
         """Rows of a table, or non-NULL values of one of its columns: what dropping it deletes."""
         where = f" WHERE {self.quote(column)} IS NOT NULL" if column else ""
-        return f"SELECT count(*) FROM {self.quote(table)}{where}"
+        return f"SELECT count(*) FROM {self.qname(table)}{where}"
 
     def log_entry(self, version: int, name: str, direction: str, user: str, elapsed_ms: float = 0.0) -> str:
         """A row of pymig_log: what was done to a migration ("abort", "repair", ...), by whom."""

@@ -18,7 +18,7 @@ _FK_ACTIONS = {"NO ACTION": None, "RESTRICT": "restrict", "CASCADE": "cascade", 
 class SqliteIntrospection:
     """`introspect` of SqliteDialect."""
 
-    def introspect(self, db) -> Schema:
+    def introspect(self, db, schemas=()) -> Schema:
         triggers: dict[str, list[str]] = {}
         for table, sql in db.rows("SELECT tbl_name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name"):
             triggers.setdefault(table, []).append(sql)

@@ -142,6 +142,12 @@ class SqliteTypes:
         expression, an index method, a serial column that is not its table's primary key, an
         object kind SQLite does not have."""
         self._refuse_kind(op)
+        from ..names import qualified_names
+
+        qualified = qualified_names(op)
+        if qualified:
+            raise PymigError(f'"{qualified[0]}" is schema-qualified, and SQLite has no schemas',
+                             hint="write the name without its schema for SQLite (qualified names are for PostgreSQL)")
         for type_ in op.types():
             if type_ in SERIALS:
                 raise PymigError(f'cannot change a column to {type_} on SQLite', hint="keep the integer type")

@@ -4,6 +4,7 @@ what it spells differently."""
 
 from __future__ import annotations
 
+from ..names import bare, quote as quote_name
 from ..schema import Column, Constraint, Index, Table
 from ..steps import Batched, Sql
 
@@ -18,6 +19,11 @@ class Statements:
     def quote(name: str) -> str:
         """Always quote: no name a user gives can inject SQL."""
         return '"' + name.replace('"', '""') + '"'
+
+    def qname(self, name: str) -> str:
+        """A table's (view's, index's, ...) name as SQL: each part of "schema.name" quoted on its
+        own (pymig.names); `quote` is for names of one part (columns, constraints, roles)."""
+        return quote_name(name, self.quote)
 
     @staticmethod
     def literal(value) -> str:
@@ -83,7 +89,7 @@ class Statements:
             where = f" WHERE ({c.where})" if c.where else ""
             return f"EXCLUDE USING {c.method} ({elements}){where}"
         refs = f" ({self.quote_list(c.ref_columns)})" if c.ref_columns else ""
-        body = f"FOREIGN KEY ({self.quote_list(c.columns)}) REFERENCES {self.quote(c.ref_table)}{refs}"
+        body = f"FOREIGN KEY ({self.quote_list(c.columns)}) REFERENCES {self.qname(c.ref_table)}{refs}"
         if c.on_delete:
             body += f" ON DELETE {self.on_delete(c.on_delete)}"
         return body
@@ -96,23 +102,23 @@ class Statements:
         items += [self.constraint_sql(c) for c in table.constraints if c not in later]
         body = ",\n    ".join(items)
         partitioned = f" PARTITION BY {table.partition_by}" if table.partition_by else ""
-        return [f"CREATE TABLE {self.quote(table.name)} (\n    {body}\n){partitioned}",
+        return [f"CREATE TABLE {self.qname(table.name)} (\n    {body}\n){partitioned}",
                 *(s for c in later for s in self.add_constraint(table.name, c))]
 
     def drop_table(self, name: str) -> list[str]:
-        return [f"DROP TABLE {self.quote(name)}"]
+        return [f"DROP TABLE {self.qname(name)}"]
 
     def rename_table(self, old: str, new: str) -> list[str]:
-        return [f"ALTER TABLE {self.quote(old)} RENAME TO {self.quote(new)}"]
+        return [f"ALTER TABLE {self.qname(old)} RENAME TO {self.quote(bare(new))}"]
 
     def add_column(self, table: str, column: Column) -> list[str]:
-        return [f"ALTER TABLE {self.quote(table)} ADD COLUMN {self.column_sql(column)}"]
+        return [f"ALTER TABLE {self.qname(table)} ADD COLUMN {self.column_sql(column)}"]
 
     def drop_column(self, table: str, name: str) -> list[str]:
-        return [f"ALTER TABLE {self.quote(table)} DROP COLUMN {self.quote(name)}"]
+        return [f"ALTER TABLE {self.qname(table)} DROP COLUMN {self.quote(name)}"]
 
     def rename_column(self, table: str, old: str, new: str) -> list[str]:
-        return [f"ALTER TABLE {self.quote(table)} RENAME COLUMN {self.quote(old)} TO {self.quote(new)}"]
+        return [f"ALTER TABLE {self.qname(table)} RENAME COLUMN {self.quote(old)} TO {self.quote(new)}"]
 
     def alter_column(self, table: str, name: str, *, type=None, using=None, nullable=None,
                      change_default=False, default=None, collation=None, reset_default=False) -> list[str]:
@@ -128,13 +134,13 @@ class Statements:
                            else f"ALTER COLUMN {col} SET DEFAULT {self.default_sql(default)}")
         if nullable is not None:
             actions.append(f"ALTER COLUMN {col} {'DROP' if nullable else 'SET'} NOT NULL")
-        return [f"ALTER TABLE {self.quote(table)} " + ", ".join(actions)] if actions else []
+        return [f"ALTER TABLE {self.qname(table)} " + ", ".join(actions)] if actions else []
 
     def add_constraint(self, table: str, c: Constraint) -> list[str]:
-        return [f"ALTER TABLE {self.quote(table)} ADD {self.constraint_sql(c)}"]
+        return [f"ALTER TABLE {self.qname(table)} ADD {self.constraint_sql(c)}"]
 
     def drop_constraint(self, table: str, name: str) -> list[str]:
-        return [f"ALTER TABLE {self.quote(table)} DROP CONSTRAINT {self.quote(name)}"]
+        return [f"ALTER TABLE {self.qname(table)} DROP CONSTRAINT {self.quote(name)}"]
 
     def create_index(self, index: Index) -> list[str]:
         if index.definition:
@@ -144,7 +150,7 @@ class Statements:
         cols = ", ".join(self.index_column(c) for c in index.columns)
         include = f" INCLUDE ({self.quote_list(index.include)})" if index.include else ""
         where = f" WHERE {index.where}" if index.where else ""
-        return [f"CREATE {unique}INDEX {self.quote(index.name)} ON {self.quote(index.table)}{using} ({cols})"
+        return [f"CREATE {unique}INDEX {self.quote(bare(index.name))} ON {self.qname(index.table)}{using} ({cols})"
                 f"{include}{where}"]
 
     def index_column(self, text: str) -> str:
@@ -157,17 +163,17 @@ class Statements:
         return (f"({expr})" if needs_parens(expr) else expr) + direction
 
     def drop_index(self, name: str) -> list[str]:
-        return [f"DROP INDEX {self.quote(name)}"]
+        return [f"DROP INDEX {self.qname(name)}"]
 
     def rename_index(self, old: str, new: str) -> list[str]:
-        return [f"ALTER INDEX {self.quote(old)} RENAME TO {self.quote(new)}"]
+        return [f"ALTER INDEX {self.qname(old)} RENAME TO {self.quote(bare(new))}"]
 
     def rename_sequence(self, old: str, new: str) -> list[str]:
-        return [f"ALTER SEQUENCE {self.quote(old)} RENAME TO {self.quote(new)}"]
+        return [f"ALTER SEQUENCE {self.qname(old)} RENAME TO {self.quote(bare(new))}"]
 
     def backfill(self, table: Table, values: dict, where: str | None, batch_size: int, online: bool = False):
         """Keyset batches on a one-column primary key; one UPDATE for tables without one."""
-        t = self.quote(table.name)
+        t = self.qname(table.name)
         sets = ", ".join(f"{self.quote(c)} = {e}" for c, e in values.items())
         if len(table.primary_key) != 1:
             return Sql(f"UPDATE {t} SET {sets}" + (f" WHERE {where}" if where else ""))

@@ -174,7 +174,11 @@ def decode(data, resolve_callable=None):
 # -- names -----------------------------------------------------------------------------------------
 
 def object_name(*parts: str, suffix: str) -> str:
-    """PostgreSQL-style generated names (`users_email_key`), shortened with a hash past 63 chars."""
+    """PostgreSQL-style generated names (`users_email_key`), shortened with a hash past 63 chars.
+    The first part is a table's name, whose schema does not count (as PostgreSQL names them)."""
+    from ..names import bare
+
+    parts = (bare(parts[0]), *parts[1:]) if parts and parts[0] else parts
     raw = "_".join(re.sub(r"[^a-z0-9]+", "_", p.lower()).strip("_") for p in parts if p)
     name = f"{raw}_{suffix}"
     if len(name) <= MAX_IDENTIFIER:

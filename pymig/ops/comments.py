@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from .. import names
 from ..errors import PymigError
 from ..schema import Schema, Table
 from .base import Operation, register
@@ -13,9 +14,13 @@ _KINDS = ("enum", "sequence", "function", "schema")
 
 def resolve_target(schema: Schema, target: str) -> tuple[str, str, str | None]:
     """(kind, name, table) of what `target` names: "table", "table.column" or "table.constraint",
-    a view, an index, or an enum / sequence / function / schema of that name."""
-    table, dot, sub = target.partition(".")
-    if dot:
+    a view, an index, or an enum / sequence / function / schema of that name; qualified, as
+    "schema.table.column" / "schema.table.constraint" or "schema.object". Two parts are a
+    table's column or constraint when the first names a table of the default schema (as before
+    schemas), else an object of another schema."""
+    parts = names.split(target, 3)
+    if len(parts) == 3 or (len(parts) == 2 and parts[0] in schema.tables):
+        table, sub = names.column_ref(target)
         t = schema.table(table)
         if t.has_column(sub):
             return "column", sub, table

@@ -108,12 +108,13 @@ class RenameIndex(Operation):
         return f"rename_index {self.old} -> {self.new}"
 
     def state_forwards(self, schema):
+        from ..names import bare
         from ..sqltext import rename_index_in
 
         index = schema.index(self.old)
         if self.new in schema.indexes:
             raise PymigError(f'index "{self.new}" already exists')
-        renamed = replace(index, name=self.new, definition=rename_index_in(index.definition, self.old, self.new))
+        renamed = replace(index, name=self.new, definition=rename_index_in(index.definition, bare(self.old), bare(self.new)))
         return schema.without_index(self.old).with_index(renamed)
 
     def inverse(self, schema, added):

@@ -25,9 +25,12 @@ def canonical_options(start, increment, minimum, maximum) -> tuple:
 
 def _owner_exists(schema, owned_by: str | None) -> None:
     if owned_by:
-        table, dot, column = owned_by.partition(".")
-        if not dot:
-            raise PymigError(f"owned_by={owned_by!r}: write 'table.column'")
+        from ..names import column_ref
+
+        try:
+            table, column = column_ref(owned_by)
+        except PymigError:
+            raise PymigError(f"owned_by={owned_by!r}: write 'table.column' or 'schema.table.column'") from None
         schema.table(table).column(column)
 
 

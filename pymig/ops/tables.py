@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 
 from ..errors import PymigError
 from ..schema import Schema, Table
+from ..names import bare
 from ..sqltext import rename_table_in
 from .base import Operation, register, validate_column, validate_constraint
 
@@ -107,7 +108,7 @@ class RenameTable(Operation):
         tables = {}
         for t in schema.tables.values():
             constraints = tuple(
-                replace(c, ref_table=new, definition=rename_table_in(c.definition, old, new))
+                replace(c, ref_table=new, definition=rename_table_in(c.definition, bare(old), bare(new)))
                 if c.ref_table == old else c
                 for c in t.constraints
             )
@@ -116,7 +117,7 @@ class RenameTable(Operation):
             tables[t.name] = t
         schema.table(old)
         indexes = {
-            n: replace(i, table=new, definition=rename_table_in(i.definition, old, new)) if i.table == old else i
+            n: replace(i, table=new, definition=rename_table_in(i.definition, bare(old), bare(new))) if i.table == old else i
             for n, i in schema.indexes.items()
         }
         return Schema(tables, indexes, objects=schema.objects)
