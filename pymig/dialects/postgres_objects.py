@@ -401,19 +401,19 @@ class PostgresObjects:
 
     # -- partitions -------------------------------------------------------------------------
     def create_partition(self, parent: str, name: str, bound: str) -> list[str]:
-        return [f"CREATE TABLE {self.quote(name)} PARTITION OF {self.quote(parent)} {bound}"]
+        return [f"CREATE TABLE {self.qname(name)} PARTITION OF {self.qname(parent)} {bound}"]
 
     def attach_partition(self, parent: str, name: str, bound: str) -> list[str]:
-        return [f"ALTER TABLE {self.quote(parent)} ATTACH PARTITION {self.quote(name)} {bound}"]
+        return [f"ALTER TABLE {self.qname(parent)} ATTACH PARTITION {self.qname(name)} {bound}"]
 
     def detach_partition(self, parent: str, name: str, concurrently: bool = False, finalize: bool = False) -> list[str]:
         how = " CONCURRENTLY" if concurrently else " FINALIZE" if finalize else ""
-        return [f"ALTER TABLE {self.quote(parent)} DETACH PARTITION {self.quote(name)}{how}"]
+        return [f"ALTER TABLE {self.qname(parent)} DETACH PARTITION {self.qname(name)}{how}"]
 
     def detach_pending_query(self, name: str) -> str:
         """True when a DETACH ... CONCURRENTLY of `name` was interrupted (FINALIZE completes it)."""
         return (f"SELECT inhdetachpending FROM pg_inherits WHERE inhrelid = "
-                f"to_regclass({self.literal(self.quote(name))})")
+                f"to_regclass({self.literal(self.qname(name))})")
 
     # -- extensions and schemas -------------------------------------------------------------
     def create_extension(self, ext: Extension) -> list[str]:

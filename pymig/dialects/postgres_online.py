@@ -109,7 +109,7 @@ class OnlineRecipes:
         check = partition_check(change.before.table(op.parent).partition_by, op.bound)
         if not change.is_live(op.name) or check is None:
             return steps + attach
-        t, n = self.quote(op.name), self.quote(object_name(op.name, suffix="pymig_bound"))
+        t, n = self.qname(op.name), self.quote(object_name(op.name, suffix="pymig_bound"))
         return steps + [
             Sql(f"ALTER TABLE {t} ADD CONSTRAINT {n} CHECK ({check}) NOT VALID",
                 undo=Sql(f"ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {n}")),
@@ -135,7 +135,7 @@ class OnlineRecipes:
         return [Sql(self.detach_partition(op.parent, op.name, finalize=True)[0], transactional=False,
                     only_if=self.detach_pending_query(op.name)),
                 Sql(self.detach_partition(op.parent, op.name, concurrently=True)[0], transactional=False),
-                Sql(f"ALTER TABLE {self.quote(op.name)} DROP CONSTRAINT IF EXISTS {self.quote(check)}")]
+                Sql(f"ALTER TABLE {self.qname(op.name)} DROP CONSTRAINT IF EXISTS {self.quote(check)}")]
 
     def column_change_steps(self, table, name, before, live, *, nullable=None, **changes):
         steps = []
