@@ -27,6 +27,9 @@ INSERT INTO posts (user_id, title) SELECT i, 'post ' || i FROM generate_series(1
 """
 
 
+SCHEMAS = ("billing",)  # read besides the default schema (test_renames_in_another_schema)
+
+
 def _dialect() -> PostgresDialect:
     d = PostgresDialect()
     d.compatible_renames = True
@@ -38,7 +41,7 @@ def run_ops(url: str, ops) -> None:
     d = _dialect()
     db = d.connect(url)
     try:
-        schema = d.introspect(db)
+        schema = d.introspect(db, SCHEMAS)
         db.execute("BEGIN")
         for op in ops:
             for step in d.forward(op, schema):
@@ -48,7 +51,7 @@ def run_ops(url: str, ops) -> None:
             schema = phases.expanded if phases else op.state_forwards(schema)
         db.execute("COMMIT")
         # the state pymig predicts is what the catalog holds (a view's query as PostgreSQL prints it aside)
-        assert _unprinted(d.introspect(db)) == _unprinted(schema)
+        assert _unprinted(d.introspect(db, SCHEMAS)) == _unprinted(schema)
     finally:
         db.close()
 
@@ -64,7 +67,7 @@ def phases_of(url: str, op):
     d = _dialect()
     db = d.connect(url)
     try:
-        return op.compat_phases(d.introspect(db), d)
+        return op.compat_phases(d.introspect(db, SCHEMAS), d)
     finally:
         db.close()
 
@@ -283,3 +286,24 @@ def test_plain_rename_when_not_compatible_or_not_live(users):
     fresh = replace(schema, new_tables=frozenset({"users"}))  # created earlier in the same run
     assert [s.text for s in d.forward(rename_table("users", "accounts"), fresh)] == [
         'ALTER TABLE "users" RENAME TO "accounts"']
+
+
+def test_renames_in_another_schema(db_url):
+    with connect(db_url) as conn:
+        conn.execute("CREATE SCHEMA billing; CREATE TABLE billing.invoices (id serial PRIMARY KEY, total int);"
+                     "INSERT INTO billing.invoices (total) VALUES (10)")
+    op = rename_column("billing.invoices", "total", "amount")
+    phases = phases_of(db_url, op)
+    run_ops(db_url, [op])
+    with connect(db_url) as conn:
+        assert conn.execute("SELECT total, amount FROM billing.invoices").fetchall() == [(10, 10)]
+        conn.execute("INSERT INTO billing.invoices (total) VALUES (20)")
+        assert conn.execute("SELECT to_regclass('billing.invoices_pymig') IS NOT NULL").fetchone() == (True,)
+    run_ops(db_url, phases.contract)
+    assert _rows(db_url, "SELECT id, amount FROM billing.invoices ORDER BY id") == [(1, 10), (2, 20)]
+    op = rename_table("billing.invoices", "billing.bills")
+    phases = phases_of(db_url, op)
+    run_ops(db_url, [op])
+    assert _rows(db_url, "SELECT amount FROM billing.invoices ORDER BY id") == [(10,), (20,)]
+    run_ops(db_url, phases.undo)
+    assert _rows(db_url, "SELECT to_regclass('billing.bills')") == [(None,)]

@@ -25,18 +25,22 @@ from dataclasses import dataclass
 
 from ..errors import PymigError
 from ..schema import COMPAT_MARK, Schema, Table, View, privilege_key
+from ..names import quote
 from .base import MAX_IDENTIFIER
 
 MARK = COMPAT_MARK
 
 
 def base_name(table: str) -> str:
-    """Where a table whose column is renamed compatibly lives until contract: `users_pymig`."""
-    name = f"{table}_pymig"
-    if len(name.encode()) <= MAX_IDENTIFIER:
-        return name
-    digest = hashlib.sha1(table.encode()).hexdigest()[:8]
-    return f"{table.encode()[: MAX_IDENTIFIER - 16].decode(errors='ignore')}_{digest}_pymig"
+    """Where a table whose column is renamed compatibly lives until contract: `users_pymig`, in
+    the table's schema."""
+    from ..names import bare, sibling
+
+    name = f"{bare(table)}_pymig"
+    if len(name.encode()) > MAX_IDENTIFIER:
+        digest = hashlib.sha1(bare(table).encode()).hexdigest()[:8]
+        name = f"{bare(table).encode()[: MAX_IDENTIFIER - 16].decode(errors='ignore')}_{digest}_pymig"
+    return sibling(table, name)
 
 
 def _quote(name: str) -> str:
@@ -49,7 +53,7 @@ def view_of(table: Table, name: str, aliases: tuple[tuple[str, str], ...], what:
     privileges also on its old name."""
     select = [_quote(c.name) for c in table.columns]
     select += [f"{_quote(new)} AS {_quote(old)}" for old, new in aliases]
-    query = f"SELECT {', '.join(select)} FROM {_quote(table.name)}"
+    query = f"SELECT {', '.join(select)} FROM {quote(table.name, _quote)}"
     grants = list(table.grants)
     for old, new in aliases:
         grants += [(role, p, old, g) for role, p, col, g in table.grants if col == new]
