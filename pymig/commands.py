@@ -215,7 +215,8 @@ def sql(config: Config, down_: bool, steps, to, from_, offline: bool, script: bo
 def _show_history_setup(executor, dialect) -> None:
     """`up` creates the history tables before the first migration; so does the script it prints,
     or its first history record would fail when run by hand on a fresh database."""
-    executor.session.history(list(dialect.history_ddl), "pymig creates its history tables, pymig_migrations and pymig_log")
+    executor.session.history(list(dialect.history_ddl), "pymig creates its history tables, "
+                             f"{dialect.migrations_table} and {dialect.log_table}")
 
 
 def _offline_sql(config, files, down_, steps, to, from_, script) -> str:
@@ -390,7 +391,8 @@ def check(config: Config, offline: bool, pending: bool = False, since: int | Non
 
             applied = {r.version for r in _records(db, dialect) if r.progress is None}
             database = Database(dialect.introspect(db), applied, dialect.table_sizes(db),
-                                lambda types: dialect.unknown_types(db, types))
+                                lambda types: dialect.unknown_types(db, types),
+                                lambda schemas: dialect.introspect_schemas(db, schemas))
             findings = lint(files, dialect, database=database)
     labels = {f.label for f in chosen}
     return [f for f in findings if f.file in labels]

@@ -57,6 +57,7 @@ class Database:
     applied: set
     sizes: dict
     unknown_types: object
+    schemas: object = None  # schemas -> their objects, qualified (Dialect.introspect_schemas)
 
 
 def lint(files: list[MigrationFile], dialect, sizes: dict[str, tuple[int, int]] | None = None,
@@ -67,6 +68,7 @@ def lint(files: list[MigrationFile], dialect, sizes: dict[str, tuple[int, int]] 
     sizes = database.sizes if database is not None else sizes
     existing = set(sizes or ())
     started = live = False  # the live catalog is followed from the first migration not applied
+    read: set[str] = set()
     for mf in files:
         if database is not None and not started and mf.version not in database.applied:
             schema, existing = database.schema, set(database.schema.tables) | existing
@@ -76,6 +78,12 @@ def lint(files: list[MigrationFile], dialect, sizes: dict[str, tuple[int, int]] 
         except PymigError as e:
             findings.append(_finding("PM001", mf.label, None, e.message, e.hint or "fix the file"))
             continue
+        if live and database.schemas is not None:  # the other schemas the pending operations name
+            from .names import schemas_named
+
+            wanted = schemas_named(migration.operations) - read
+            read |= wanted
+            schema = schema.merged(database.schemas(wanted)) if wanted else schema
         created: set[str] = set()
         added: set[tuple[str, str]] = set()
         dropped_live: str | None = None  # a drop on an existing table earlier in this migration

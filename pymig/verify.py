@@ -107,7 +107,8 @@ class Outcome:
 
 
 def verify_database(url: str, directory: Path, from_: int | None = None, to: int | None = None,
-                    seeds: tuple[Seed, ...] = (), echo=None) -> list[Outcome]:
+                    seeds: tuple[Seed, ...] = (), echo=None, schema: str | None = None,
+                    history_schema: str | None = None) -> list[Outcome]:
     """Round-trip the migrations in `directory` on the empty database at `url` (the engine behind
     `pymig verify` and the pytest plugin's `migrator.verify()`). Leaves the database at the last
     version verified; raises VerifyError naming each migration and object that differs."""
@@ -134,7 +135,7 @@ def verify_database(url: str, directory: Path, from_: int | None = None, to: int
             raise ConfigError(f"seed file {s.label} loads after version {s.after}, but the last migration "
                               f"verified is {last}: no migration would run on its rows")
 
-    dialect = for_url(url)
+    dialect = for_url(url, schema, history_schema)  # the default schema as the target has it (created there)
     db = dialect.connect(url)
     outcomes: list[Outcome] = []
     try:
@@ -174,7 +175,7 @@ def run(config, from_: int | None, to: int | None, scratch_url: str | None, seed
             echo(f"verifying on a scratch SQLite file, {name} (the target is not touched)")
         else:
             echo(f"verifying on scratch database {name}, created on the target's server (the target is not touched)")
-        outcomes = verify_database(url, config.migrations, from_, to, seeds, echo)
+        outcomes = verify_database(url, config.migrations, from_, to, seeds, echo, config.schema, config.history_in)
     echo(f"{len(outcomes)} migration{'s' if len(outcomes) != 1 else ''} verified: "
          "each one's down restores the schema, and up again rebuilds it")
     return outcomes

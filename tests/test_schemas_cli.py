@@ -120,6 +120,13 @@ def test_qualified_names_through_the_cli(tmp_path, db_url):
     assert tables(db_url) == {("app", "pymig_migrations"), ("app", "pymig_log")}
     p.ok("up")
     assert "0 errors" in p.ok("check")
+    p.write("003_more.py", '''
+        from pymig import add_column, drop_column
+        operations = [add_column("billing.customers", "plan", "text"), drop_column("billing.nothere", "x")]
+    ''')
+    found = p.run("check")  # the pending migration against the live catalog, its schemas read too
+    assert 'PM003 error: table "billing.nothere" does not exist' in found.stdout
+    assert "003_more.py: operation 1" not in found.stdout and "1 error" in found.stdout
 
 
 def test_names_that_cannot_be_qualified_are_refused_at_load(tmp_path, db_url):

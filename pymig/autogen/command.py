@@ -178,7 +178,7 @@ def drift(config: Config) -> list[Difference]:
     from ..history import read_records
 
     url = config.database_url or DEFAULT_DATABASE_URL
-    dialect = for_url(url)
+    dialect = for_url(url, config.schema, config.history_in)
     db = dialect.connect(url)
     try:
         records = read_records(db, dialect)
@@ -201,5 +201,5 @@ def drift(config: Config) -> list[Difference]:
                                      "drift cannot tell what the applied version created",
                                      hint="restore the file as it was applied")
     expected = states.from_migrations(url, _load_migrations(config, {r.version for r in records}), config.migrations,
-                                      config.scratch_prefix)
+                                      config.scratch_prefix, config.schema, config.history_in)
     return differences(expected, live, pyproject_settings().get("drift_ignore", []))  # its type is checked there

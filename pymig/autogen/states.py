@@ -53,14 +53,16 @@ def from_database(url: str) -> State:
 
 
 def from_migrations(server_url: str, migrations: list[Migration], directory: Path | None = None,
-                    prefix: str = DEFAULT_SCRATCH_PREFIX) -> State:
-    """The migrations applied, in order, to an empty scratch database on `server_url`'s server."""
+                    prefix: str = DEFAULT_SCRATCH_PREFIX, schema: str | None = None,
+                    history_schema: str | None = None) -> State:
+    """The migrations applied, in order, to an empty scratch database on `server_url`'s server
+    (in `schema`, as the target has them, for drift)."""
     from ..dialects import for_url
     from ..history import ensure_tables
     from ..verify import _executor, scratch_database
 
     with scratch_database(server_url, None, prefix) as url:
-        dialect = for_url(url)
+        dialect = for_url(url, schema, history_schema)
         db = dialect.connect(url)
         try:
             ensure_tables(db, dialect)

@@ -211,7 +211,7 @@ FROM pg_type t WHERE t.typnamespace = {_HERE} AND t.typacl IS NOT NULL AND {_own
 UNION ALL
 SELECT 'SCHEMA', quote_ident(n.nspname), 'schema ' || n.nspname, n.nspacl, acldefault('n', n.nspowner), NULL
 FROM pg_namespace n
-WHERE n.nspacl IS NOT NULL AND n.oid <> {_HERE} AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+WHERE n.nspacl IS NOT NULL AND n.oid <> {_HERE} AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast', 'public')
   AND n.nspname NOT LIKE 'pg\\_%' AND {_own('pg_namespace', 'n.oid')}
 """
 
@@ -240,7 +240,7 @@ SELECT o.type, o.identity, d.description,
 FROM pg_description d, LATERAL pg_identify_object(d.classoid, d.objoid, d.objsubid) o
 WHERE (o.schema = current_schema()
        OR (d.classoid = 'pg_namespace'::regclass AND o.identity <> current_schema()
-           AND o.identity NOT IN ('pg_catalog', 'information_schema', 'pg_toast')))
+           AND o.identity NOT IN ('pg_catalog', 'information_schema', 'pg_toast', 'public')))
   AND d.classoid <> 'pg_extension'::regclass
   AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = d.classoid AND e.objid = d.objoid AND e.deptype = 'e')
   AND coalesce(o.name, '') NOT LIKE 'pymig\\_%' AND o.identity NOT LIKE '%.pymig\\_%'
@@ -359,10 +359,11 @@ def read_catalog(db, schema: Schema) -> Catalog:
     objects: list[CatalogObject] = []
     skipped: list[tuple[str, str, str]] = []
     for name, count in db.rows(_SCHEMAS):
-        objects.append(CatalogObject("schema", name, f"CREATE SCHEMA {quote(name)}", f"DROP SCHEMA {quote(name)}"))
+        if name != "public":  # every database has it (the default schema is another one here)
+            objects.append(CatalogObject("schema", name, f"CREATE SCHEMA {quote(name)}", f"DROP SCHEMA {quote(name)}"))
         if count:
-            skipped.append(("schema contents", name, f"{count} object(s) in schema {name}: only the current "
-                            "schema is read until pymig supports schemas"))
+            skipped.append(("schema contents", name, f"{count} object(s) in schema {name}: baseline and diff read "
+                            "the default schema only (the schema setting, else the current schema)"))
     for name, where, version, default_version in db.rows(_EXTENSIONS):
         create = f"CREATE EXTENSION IF NOT EXISTS {quote(name)} WITH SCHEMA {quote(where)}"
         if default_version and version != default_version:
