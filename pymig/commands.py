@@ -100,21 +100,14 @@ def _load_all(files: list[MigrationFile], dialect, source=None) -> list[Migratio
     """Import and validate every migration that will run before running any of them, for the
     database they will run on (a type SQLite has no meaning for fails here, not halfway).
     `source`: each file imported once for all the targets of a run."""
-    from dataclasses import replace
-
-    from .names import canonical
-
     migrations = [source.load(f) if source is not None else load(f) for f in files]
-    for n, m in enumerate(migrations):
-        ops = []
+    for m in migrations:
         for i, op in enumerate(m.operations, 1):
             try:
                 dialect.check_operation(op)
-                ops.append(canonical(op, dialect.default_schema))
             except PymigError as e:
                 raise MigrationFileError(f"{m.file.label}: operation {i} ({op.describe()}): {e.message}",
                                          e.hint) from e
-        migrations[n] = replace(m, operations=tuple(ops))
     return migrations
 
 

@@ -91,10 +91,13 @@ class Executor:
             self.session.lines.append(f"-- {label}: {migration.description}")
             self.session.label = label
         started = time.monotonic()
-        self.want(migration.operations)
+        from .names import canonical
+
+        ops = [canonical(op, self.dialect.default_schema) for op in migration.operations]  # "app.users" is "users"
+        self.want(ops)
         run = stored(resume, "progress", lambda: MigrationRun(
             self, label, migration.version, migration.name, migration.checksum, "up", resume))
-        run.execute(migration.operations)
+        run.execute(ops)
         self.last_duration = time.monotonic() - started
 
     def revert_plan(self, record, resolve_callable=None) -> tuple[str, dict, object, tuple]:

@@ -43,7 +43,15 @@ def test_schema_setting_puts_tables_and_history_there(project, db_url):
     assert "applied" in project.ok("status")
     # --schema wins over the setting: another schema has its own history, nothing applied there
     assert "pending" in project.ok("status", "--schema", "other")
-    project.ok("down")
+    # the default schema written out is the same table as the unqualified name
+    project.write("002_name.py", '''
+        from pymig import add_column, rename_column
+        operations = [add_column("app.users", "name", "text"),
+                      rename_column("users", "name", "full_name", compatible=False)]
+    ''')
+    project.ok("up")
+    assert 'ALTER TABLE "users" RENAME COLUMN "full_name" TO "name"' in project.ok("sql", "--down")
+    project.ok("down", "--to", "0")
     assert tables(db_url) == {("app", "pymig_migrations"), ("app", "pymig_log")}
 
 
