@@ -29,7 +29,7 @@ class Board:
     # -- events (from the worker threads) ------------------------------------------------------
     def started(self, outcome) -> None:
         with self.lock:
-            self.running[id(outcome)] = (outcome.target.name, "connecting")
+            self.running[id(outcome)] = (outcome.target.name, "running")
             self._draw()
 
     def line(self, outcome, text: str) -> None:

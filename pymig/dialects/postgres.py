@@ -26,7 +26,8 @@ _COLUMNS = """
 SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull,
        pg_get_expr(d.adbin, d.adrelid), a.attidentity, co.collname,
        EXISTS (SELECT 1 FROM pg_depend dep JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
-               WHERE dep.refobjid = c.oid AND dep.refobjsubid = a.attnum AND dep.deptype = 'a'
+               WHERE dep.refclassid = 'pg_class'::regclass AND dep.refobjid = c.oid
+                 AND dep.refobjsubid = a.attnum AND dep.deptype = 'a'
                  AND pg_get_expr(d.adbin, d.adrelid) = 'nextval(' || quote_literal(s.oid::regclass::text) || '::regclass)'),
        (SELECT nullif(concat_ws(' ',
                  CASE WHEN s.seqstart <> CASE WHEN s.seqincrement > 0 THEN s.seqmin ELSE s.seqmax END
@@ -43,7 +44,8 @@ SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotn
                                   THEN -2147483648 ELSE -9223372036854775808 END AS lo,
                              CASE s.seqtypid WHEN 'int2'::regtype THEN 32767 WHEN 'int4'::regtype
                                   THEN 2147483647 ELSE 9223372036854775807 END AS hi) lim
-        WHERE a.attidentity <> '' AND dep.classid = 'pg_class'::regclass AND dep.refobjid = c.oid
+        WHERE a.attidentity <> '' AND dep.classid = 'pg_class'::regclass
+          AND dep.refclassid = 'pg_class'::regclass AND dep.refobjid = c.oid
           AND dep.refobjsubid = a.attnum AND dep.deptype = 'i'),
        a.attgenerated = 's'
 FROM pg_attribute a
