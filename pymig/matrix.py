@@ -71,9 +71,23 @@ def check_report(outcomes: list[Outcome]) -> tuple[str, int]:
 
 
 def sql_report(outcomes: list[Outcome]) -> str:
-    """Each distinct script once, after the targets it is for."""
+    """Each distinct script once, after the targets it is for. The scripts of schema targets name
+    their own schema (the history tables' qualified names): they count as the same when they
+    differ only there, and the first target's is shown."""
+    def key(o: Outcome) -> str:
+        schema = o.target.schema
+        return o.value.replace(_quoted(schema), "\x00") if schema else o.value
+
     parts = []
-    for text, group in grouped(outcomes, lambda o: o.value):
-        parts.append(f"-- {len(group)} target{'s' if len(group) != 1 else ''}: {names(group, shown=8)}\n{text}")
+    for _, group in grouped(outcomes, key):
+        first = group[0]
+        own = f' (each with its own schema where this one says "{first.target.schema}")' \
+            if first.target.schema and len(group) > 1 and _quoted(first.target.schema) in first.value else ""
+        parts.append(f"-- {len(group)} target{'s' if len(group) != 1 else ''}: {names(group, shown=8)}{own}\n"
+                     f"{first.value}")
     parts += [f"-- {line}" for line in failed_lines(outcomes)]
     return "\n\n".join(parts)
+
+
+def _quoted(schema: str) -> str:
+    return '"' + schema.replace('"', '""') + '"'
