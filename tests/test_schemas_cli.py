@@ -155,3 +155,17 @@ def test_names_that_cannot_be_qualified_are_refused_at_load(tmp_path, db_url):
     assert_clean_error(p.run("up", url=f"sqlite:///{tmp_path / 'x.db'}"),
                        "migrations/001_bad.py: operation 1 (create_table nowhere.t)",
                        '"nowhere.t" is schema-qualified, and SQLite has no schemas')
+
+
+def test_sql_script_creates_the_schema_and_sets_search_path(project, db_url):
+    """A psql script run by hand does what pymig's connection does: the history schema, then
+    search_path, so the tables land where `pymig up` would put them."""
+    from helpers import run_psql
+
+    (project.root / "pyproject.toml").write_text('[tool.pymig]\nschema = "app"\n')
+    script = project.ok("sql", "--script")
+    assert 'CREATE SCHEMA IF NOT EXISTS "app";\nSET search_path TO "app", public;' in script
+    res = run_psql(db_url, script)
+    assert res.returncode == 0, res.stderr
+    assert tables(db_url) == {("app", "users"), ("app", "pymig_migrations"), ("app", "pymig_log")}
+    assert "applied" in project.ok("status")

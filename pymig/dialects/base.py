@@ -91,6 +91,11 @@ class Dialect(Statements, OperationSteps, ObjectSteps, RunSql):
 
         return Schema()
 
+    def script_setup(self) -> list[str]:
+        """What a script run by hand says first, that pymig's own connection does on connecting
+        (the history schema, the search_path)."""
+        return []
+
     def ensure_schemas(self, db) -> str | None:
         """Make the schemas the history and the migrations need exist (before the history
         tables); the name of one it created, or None."""

@@ -58,6 +58,12 @@ class SchemaSupport:
     def schema_exists(db, name: str) -> bool:
         return bool(db.rows("SELECT to_regnamespace(%s) IS NOT NULL", ('"' + name.replace('"', '""') + '"',))[0][0])
 
+    def script_setup(self) -> list[str]:
+        out = [f"CREATE SCHEMA IF NOT EXISTS {self.quote(self.history_schema)}"] if self.history_schema else []
+        if self.schema is not None:
+            out.append(f"SET search_path TO {self.quote(self.schema)}" + (", public" if self.schema != "public" else ""))
+        return out
+
     def ensure_schemas(self, db) -> str | None:
         """Before the history tables: the history schema is created when missing (it is pymig's, as
         its tables are); the default schema must exist. What was created, to say so."""

@@ -162,6 +162,7 @@ class Script(Preview):
             "-- pymig sql --script: run it with psql (it stops at the first error; a rerun of the",
             "-- script or `pymig up` goes on from the history it has written)",
             "\\set ON_ERROR_STOP on",
+            *(f"{text};" for text in dialect.script_setup()),
         ]
 
     def python(self, step: Python) -> None:
