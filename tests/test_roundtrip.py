@@ -6,7 +6,7 @@ its operations predict (normalised only as tests/catalog.py explains); reverting
 stored history record gives back exactly the catalog before; applying it again gives exactly
 the catalog of the first time. Each phase uses a new Executor, as separate `pymig` runs do.
 
-Every case runs in `public`, the database's default schema; the cases that together use every
+Every case runs in `public`, the database's default schema; a few cases that together use every
 operation kind (and the schema-qualified rows) run again with the default schema `app` (the
 `schema` setting: search_path) and the history tables in a schema of their own
 (`history_schema = "pymig_history"`)."""
@@ -32,14 +32,14 @@ IN_APP = PostgresDialect().configured("app", "pymig_history")
 
 
 def _covering(cases) -> list:
-    """The first case of each operation kind, and every schema-qualified row."""
-    seen, out = set(), []
-    for case in cases:
-        kinds = {op.kind for op in case.ops} - seen
-        if kinds or case in SCHEMA_CASES:
-            seen |= kinds
-            out.append(case)
-    return out
+    """Few cases that together use every operation kind (each pick the case with the most kinds
+    not yet used), and every schema-qualified row, in the table's order."""
+    left, chosen = {op.kind for c in cases for op in c.ops}, {c.id for c in SCHEMA_CASES}
+    while left:
+        best = max(cases, key=lambda c: len({op.kind for op in c.ops} & left))
+        chosen.add(best.id)
+        left -= {op.kind for op in best.ops}
+    return [c for c in cases if c.id in chosen]
 
 
 PARAMS = [*(pytest.param(c, DIALECT, id=str(c)) for c in CASES),
