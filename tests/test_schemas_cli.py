@@ -169,3 +169,21 @@ def test_sql_script_creates_the_schema_and_sets_search_path(project, db_url):
     assert res.returncode == 0, res.stderr
     assert tables(db_url) == {("app", "users"), ("app", "pymig_migrations"), ("app", "pymig_log")}
     assert "applied" in project.ok("status")
+
+
+def test_the_runner_lock_is_per_history_schema(db_url):
+    """Two runs of two schemas of one database do not wait for each other; two of one schema do."""
+    from pymig.dialects import for_url
+    from pymig.errors import LockError
+
+    a1, a2, b = (for_url(db_url, s, s).connect(db_url) for s in ("tenant_a", "tenant_a", "tenant_b"))
+    try:
+        a1.acquire_lock(1)
+        b.acquire_lock(0.2)  # another history schema: its own lock
+        with pytest.raises(LockError):
+            a2.acquire_lock(0.2)
+        a1.release_lock()
+        a2.acquire_lock(1)
+    finally:
+        for db in (a1, a2, b):
+            db.close()
