@@ -170,6 +170,20 @@ def down(config, steps, to, allow_data_loss, target, jobs, fail_fast, as_json):
     commands.down(config, steps, to, echo=_progress_echo(), allow_data_loss=allow_data_loss)
 
 
+@cli.command()
+@click.argument("version", type=int, required=False)
+@click.option("--lock-wait", "lock_wait", default=None, metavar="DURATION",
+              help="How long to wait for another runner's lock: 60 (seconds), 30s, 2min (default 60).")
+@click.option("--lock-timeout", "lock_timeout", default=None, metavar="DURATION",
+              help="lock_timeout for statements that block traffic, e.g. 500ms, 2s (default 1s); retried on timeout.")
+@common
+def complete(config, version):
+    """Run the contract phase of expanded migrations (all of them, or VERSION's)."""
+    from . import commands
+
+    commands.complete(config, version, echo=_progress_echo())
+
+
 @cli.command("sql")
 @click.option("--down", "down_", is_flag=True, help="Show what `pymig down` would run.")
 @click.option("--steps", type=click.IntRange(min=1), default=None, help="With --down: how many migrations.")
@@ -183,11 +197,13 @@ def down(config, steps, to, allow_data_loss, target, jobs, fail_fast, as_json):
               help="Print a psql script that runs on its own: checks that refuse, backfill loops, history writes.")
 @click.option("--allow-data-loss", is_flag=True, default=False,
               help="With --script --down: let the script drop tables with rows and columns with values.")
+@click.option("--complete", "complete_", is_flag=True,
+              help="Show what `pymig complete` would run (with --to VERSION: that migration's contract).")
 @click.option("--lock-timeout", "lock_timeout", default=None, metavar="DURATION",
               help="lock_timeout for statements that block traffic, e.g. 500ms, 2s (default 1s); retried on timeout.")
 @targets()
 @common
-def sql_(config, down_, steps, to, from_, offline, script, allow_data_loss, target, jobs, fail_fast):
+def sql_(config, down_, steps, to, from_, offline, script, allow_data_loss, complete_, target, jobs, fail_fast):
     """Print the SQL that `up` (or `down`) would run, without changing anything."""
     from . import commands
 
@@ -200,12 +216,15 @@ def sql_(config, down_, steps, to, from_, offline, script, allow_data_loss, targ
     if allow_data_loss and not (script and down_):
         raise click.UsageError("--allow-data-loss goes with --script --down")
     _alone(target, jobs, fail_fast)
+    if complete_ and (down_ or offline or target is not None):
+        raise click.UsageError("--complete reads the expanded migrations from the database: not with --down, --offline or --target")
     if target is not None:
         from .matrix import sql_report
 
         outcomes = target.sql(down_, steps, to, from_, offline, script, allow_data_loss)
         return _ran(outcomes, "sql", text=sql_report(outcomes))
-    click.echo(commands.sql(config, down_, steps, to, from_, offline, script, allow_data_loss))
+    click.echo(commands.sql(config, down_, steps, to, from_, offline, script, allow_data_loss,
+                            complete_=complete_))
 
 
 @cli.command()
@@ -214,7 +233,7 @@ def sql_(config, down_, steps, to, from_, offline, script, allow_data_loss, targ
 @targets()
 @common
 def status(config, as_json, target, jobs, fail_fast):
-    """List every migration with its state: applied, pending, modified or missing."""
+    """List every migration with its state: applied, expanded, pending, modified or missing."""
     from . import commands
 
     _alone(target, jobs, fail_fast)

@@ -10,7 +10,7 @@ from pathlib import Path
 from .config import DEFAULT_DATABASE_URL, Config
 from .errors import ConfigError, MigrationFileError, PymigError
 from .loader import Migration, MigrationFile, discover, display_path, load, FunctionFinder
-from .plan import Record, plan_down, plan_up
+from .plan import Record, plan_complete, plan_down, plan_up
 
 
 def _database_url(config: Config, echo=None) -> str:
@@ -116,19 +116,43 @@ def up(config: Config, to: int | None, echo, source=None) -> int:
     files = _discover(config, source)
     with connected(config, lock=True, echo=echo) as (dialect, db):
         applied = {r.version: r for r in _records(db, dialect)}
+        executor = _executor(config, dialect, db, echo)
+        if config.auto_complete:
+            by_version = {f.version: f for f in files}
+            for r in plan_complete(list(applied.values()), None):
+                executor.complete(r, _label(r, by_version))
+                echo(f"completed {_label(r, by_version)} (auto_complete)")
+            applied = {r.version: r for r in _records(db, dialect)}
         pending = _load_all(plan_up(files, applied, to, config.out_of_order), dialect, source)
         if not pending:
             echo("nothing to apply: the database is up to date")
             return 0
-        executor = _executor(config, dialect, db, echo)
         for m in pending:
             resume = applied.get(m.version)
             if resume is not None:
                 echo(f"resuming {m.file.label} at operation {resume.progress['op']}")
             executor.apply(m, m.file.label, resume=resume)
-            echo(f"applied {m.file.label} ({executor.last_duration * 1000:.0f} ms)")
+            expanded = " (expanded: `pymig complete` runs its contract)" if "expanded" in executor.last_plan else ""
+            echo(f"applied {m.file.label} ({executor.last_duration * 1000:.0f} ms){expanded}")
         echo(f"{len(pending)} migration{'s' if len(pending) != 1 else ''} applied")
         return len(pending)
+
+
+def complete(config: Config, version: int | None, echo, source=None) -> int:
+    """`pymig complete [VERSION]`: the contract of expanded migrations (all, oldest first, or one);
+    how many were completed."""
+    by_version = {f.version: f for f in discover_if_present(config, source)}
+    with connected(config, lock=True, echo=echo) as (dialect, db):
+        chosen = plan_complete(_records(db, dialect), version, lambda r: _label(r, by_version))
+        if not chosen:
+            echo("nothing to complete: no migration is expanded")
+            return 0
+        executor = _executor(config, dialect, db, echo)
+        for r in chosen:
+            executor.complete(r, _label(r, by_version))
+            echo(f"completed {_label(r, by_version)}")
+        echo(f"{len(chosen)} migration{'s' if len(chosen) != 1 else ''} completed")
+        return len(chosen)
 
 
 def down(config: Config, steps: int | None, to: int | None, echo, allow_data_loss: bool = False,
@@ -177,7 +201,7 @@ def discover_if_present(config: Config, source=None) -> list[MigrationFile]:
 
 
 def sql(config: Config, down_: bool, steps, to, from_, offline: bool, script: bool = False,
-        allow_data_loss: bool = False, source=None) -> str:
+        allow_data_loss: bool = False, source=None, complete_: bool = False) -> str:
     """What `up` (or `down`) would run: for reading, or (`script`) as a psql script that runs on its own.
 
     A down script is held to `pymig down`'s rule: it deletes no data without --allow-data-loss, since
@@ -189,6 +213,12 @@ def sql(config: Config, down_: bool, steps, to, from_, offline: bool, script: bo
     with connected(config, lock=False) as (dialect, db):
         records = _records(db, dialect)
         executor = _executor(config, dialect, db, preview=True, script=script)
+        if complete_ or (config.auto_complete and not down_):
+            for r in plan_complete(records, to if complete_ else None, lambda r: _label(r, by_version)):
+                executor.complete(r, _label(r, by_version))
+            if complete_:
+                return executor.output() or "-- nothing to complete: no migration is expanded"
+            executor.schema = None  # read again: the contract is only previewed
         if down_:
             chosen = plan_down(records, steps, to, lambda r: _label(r, by_version))
             if script and chosen and not (allow_data_loss or config.allow_data_loss):
@@ -201,8 +231,19 @@ def sql(config: Config, down_: bool, steps, to, from_, offline: bool, script: bo
             if pending and not db.rows(dialect.history_exists)[0][0]:
                 _show_history_setup(executor, dialect)
             for m in pending:
-                executor.apply(m, m.file.label)
+                _preview_apply(executor, m)
         return executor.output() or "-- nothing to do"
+
+
+def _preview_apply(executor, m: Migration) -> None:
+    """A migration as `up` runs it; one that ends expanded is followed by its contract, which
+    `pymig complete` runs later (shown here so that every phase can be read before any runs)."""
+    executor.apply(m, m.file.label)
+    plan = executor.last_plan or {}
+    if "expanded" in plan:
+        schema = executor.schema
+        executor.complete(Record(m.version, m.name, m.checksum, None, 0.0, "", plan), m.file.label)
+        executor.schema = schema  # the migrations after it run while it is expanded
 
 
 def _show_history_setup(executor, dialect) -> None:
@@ -238,7 +279,7 @@ def _offline_sql(config, files, down_, steps, to, from_, script) -> str:
         if pending and not from_:
             _show_history_setup(executor, dialect)
         for m in pending:
-            executor.apply(m, m.file.label)
+            _preview_apply(executor, m)
         return executor.output() or "-- nothing to do"
     executor = _executor(config, dialect, None, preview=True, script=script)
     executor.schema = state.schema
@@ -264,7 +305,7 @@ def status(config: Config, source=None) -> list[dict]:
         r = by_version.get(v)
         if r is None:
             state = "pending"
-        elif r.progress is not None:
+        elif r.progress is not None or r.expanded:
             state = r.state
         elif f is None:
             state = "missing"
@@ -290,7 +331,7 @@ def status_json(rows: list[dict], form: str):
     version (the newest fully applied one, 0 before any) and that list."""
     if form == "v1":
         return rows
-    done = [r["version"] for r in rows if r["state"] in ("applied", "modified", "missing")]
+    done = [r["version"] for r in rows if r["state"] in ("applied", "expanded", "modified", "missing")]
     return {"current_version": max(done, default=0), "migrations": rows}
 
 

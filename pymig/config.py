@@ -51,6 +51,7 @@ class Config:
         """The schema of the history tables (None: unqualified, wherever search_path puts them)."""
         return self.history_schema or self.schema
     targets: dict = field(default_factory=dict)  # [tool.pymig.targets.NAME]: name -> targets.TargetSpec
+    auto_complete: bool = False  # `up` first runs the contract of expanded migrations (`pymig complete`)
 
 
 # key -> (what it holds, for messages; the check)
@@ -63,6 +64,7 @@ _KEYS = {
     "backfill_pause": "a duration",
     "out_of_order": "true or false",
     "allow_data_loss": "true or false",
+    "auto_complete": "true or false",
     "scratch_prefix": "a database name prefix string",
     "schema": "a PostgreSQL schema name (the default schema of unqualified names)",
     "history_schema": "a PostgreSQL schema name (where pymig's history tables are)",
@@ -107,7 +109,7 @@ def _check_key(key: str, value) -> None:
         duration(value, f"[tool.pymig] {key}", where="pyproject.toml: ")
     if key == "drift_ignore" and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
         raise ConfigError(f"{where} = {value!r}: must be {_KEYS[key]}, e.g. [\"spatial_ref_sys\"]")
-    if key in ("out_of_order", "allow_data_loss") and not isinstance(value, bool):
+    if key in ("out_of_order", "allow_data_loss", "auto_complete") and not isinstance(value, bool):
         raise ConfigError(f"{where} = {value!r}: must be true or false")
     if key == "scratch_prefix":
         scratch_prefix(value, f"[tool.pymig] {key}", where="pyproject.toml: ")
@@ -194,7 +196,7 @@ def load_config(database_url: str | None = None, directory: str | None = None,
                   scratch_prefix(prefix, "--scratch-prefix"), bool(named),
                   settings.get("allow_data_loss", False),
                   schema_name(schema, "--schema") if schema is not None else settings.get("schema"),
-                  settings.get("history_schema"), _targets(settings))
+                  settings.get("history_schema"), _targets(settings), settings.get("auto_complete", False))
 
 
 def _targets(settings: dict) -> dict:

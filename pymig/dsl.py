@@ -280,7 +280,11 @@ def rename_column(table: str, old: str, new: str, *, compatible: bool = True) ->
 
 
 def alter_column(table: str, name: str, *, type: str | None = None, nullable: bool | None = None,
-                 default=NOT_GIVEN, using: str | None = None) -> AlterColumn:
+                 default=NOT_GIVEN, using: str | None = None, down: str | None = None,
+                 rewrite: bool = False) -> AlterColumn:
+    """A type change of a table in use runs expand/contract on PostgreSQL when it would rewrite the
+    table (docs/expand-contract.md): `down=` computes the old column from the new one until the
+    contract (default: a cast); `rewrite=True` runs the plain ALTER ... TYPE instead."""
     return AlterColumn(
         _name(table, "table"), _name(name, "column"),
         type=canonical_type(type).type if type is not None else None,
@@ -288,6 +292,8 @@ def alter_column(table: str, name: str, *, type: str | None = None, nullable: bo
         default=_default_sql(default),
         change_default=default is not NOT_GIVEN,
         using=using,
+        rewrite=rewrite,
+        down=down,
     )
 
 

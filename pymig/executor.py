@@ -126,6 +126,21 @@ class Executor:
             self.session.label = label
         MigrationRun(self, label, record.version, record.name, record.checksum, direction, resume, plan).execute(ops)
 
+    def complete(self, record, label: str, resolve_callable=None) -> None:
+        """Run the contract of an expanded migration (or finish one that stopped half-way); its
+        history record then stores the inverse that applies after the contract."""
+        from .engine.lifecycle import completion
+
+        ops, final = stored(record, "inverse", lambda: completion(record, resolve_callable or self.resolve_callable))
+        resume = record if record.completing else None
+        if self.preview:
+            self.session.lines.append(f"-- contract of {label}" + (" (resumed)" if resume else "") +
+                                      f": `pymig complete {record.version}` runs it (or the next `pymig up` "
+                                      "with [tool.pymig] auto_complete = true), not `pymig up`")
+            self.session.label = label
+        MigrationRun(self, label, record.version, record.name, record.checksum, "complete", resume, final,
+                     stored=record.inverse).execute(ops)
+
     def ticking(self, what: str):
         """Show how long the block runs, once it runs long (see Display.ticking)."""
         if self.progress is None or self.preview:

@@ -26,6 +26,7 @@ RULES = {
     "PM201": ("warning", "type change rewrites the table under an ACCESS EXCLUSIVE lock"),
     "PM202": ("error", "NOT NULL column without a default on an existing table"),
     "PM203": ("info", "volatile default: added without it, then backfilled in batches"),
+    "PM204": ("info", "type change of a table in use: runs as expand/contract, then `pymig complete`"),
     "PM301": ("warning", "rename breaks application code that still uses the old name"),
     "PM302": ("warning", "drop breaks application code that still uses the object"),
     "PM303": ("warning", "run_sql / run_python after a drop on an existing table runs under the drop's lock"),
@@ -156,7 +157,14 @@ def _rules(op, schema, dialect, is_live, added, sizes, add) -> None:
         table = schema.tables.get(op.table)
         if table is not None and table.has_column(op.name):
             cost = dialect.rewrite_cost(table.column(op.name).type, op.type, op.using)
-            if cost:
+            if cost and dialect.online_recipes and not op.rewrite:
+                add("PM204", f"a plain ALTER TYPE would rewrite the table{size}; pymig runs it as expand/contract: "
+                    "a new column kept equal by a trigger and backfilled in batches, its indexes and constraints "
+                    "built online, then a short switch; the migration ends `expanded`, the old column kept in sync "
+                    "until `pymig complete` (docs/expand-contract.md)",
+                    "deploy code that works with the new type after `pymig up`, then run `pymig complete`; "
+                    "rewrite=True runs the plain ALTER TYPE instead")
+            elif cost:
                 add("PM201", f"{cost}{size}",
                     "expand/contract: add a new column of the new type, backfill it, switch the application, "
                     "drop the old one later")

@@ -28,9 +28,21 @@ class Record:
         return self.progress is not None and self.progress.get("direction") == "down"
 
     @property
+    def completing(self) -> bool:
+        """`pymig complete` of this expanded migration stopped half-way: `pymig complete` finishes it."""
+        return self.progress is not None and self.progress.get("direction") == "complete"
+
+    @property
+    def expanded(self) -> bool:
+        """Applied up to the switch of an expand/contract operation: `pymig complete` runs the contract."""
+        return self.progress is None and "expanded" in self.inverse
+
+    @property
     def state(self) -> str:
         if self.progress is None:
-            return "applied"
+            return "expanded" if self.expanded else "applied"
+        if self.completing:
+            return "partial (completing)"
         return "partial (reverting)" if self.reverting else "partial"
 
 
@@ -66,6 +78,11 @@ def plan_up(files: list[MigrationFile], applied: dict[int, Record], to: int | No
             what = by_version[r.version].label if r.version in by_version else f"migration {r.version} ({r.name})"
             raise PymigError(f"{what} was stopped half-way through `pymig down`",
                              hint="run `pymig down` to finish reverting it, then `pymig up`; nothing was changed")
+    for r in applied.values():
+        if r.completing:
+            what = by_version[r.version].label if r.version in by_version else f"migration {r.version} ({r.name})"
+            raise PymigError(f"{what} was stopped half-way through `pymig complete`",
+                             hint=f"run `pymig complete {r.version}` to finish it, then `pymig up`; nothing was changed")
     current = max((v for v, r in applied.items() if r.progress is None), default=0)
     if to is not None and to < current:
         raise PymigError(f"--to {to} is below the current version {current}: `pymig up` only applies",
@@ -105,6 +122,10 @@ def plan_down(applied: list[Record], steps: int | None, to: int | None, label=No
                              hint="`pymig status` lists them; `pymig down --to 0` reverts them all")
         chosen = newest_first[: steps if steps is not None else 1]
     for r in chosen:
+        if r.completing:
+            raise PymigError(f"{label(r)} was stopped half-way through `pymig complete`: its contract is partly done",
+                             hint=f"nothing was changed; run `pymig complete {r.version}` to finish it, "
+                             "then `pymig down` reverts it as an ordinary migration")
         why = r.inverse.get("irreversible")
         if not why or r.reverting:
             continue
@@ -117,6 +138,23 @@ def plan_down(applied: list[Record], steps: int | None, to: int | None, label=No
             hint="nothing was changed; add down= (run_sql / run_python) or reverse= (backfill) to the "
             f"operation in its file (restored, if it is gone), then `pymig repair {r.version}` stores the inverse "
             "it derives")
+    return chosen
+
+
+def plan_complete(applied: list[Record], version: int | None, label=None) -> list[Record]:
+    """The expanded records `pymig complete` contracts, oldest first: all of them, or `version`'s."""
+    label = label or (lambda r: f"migration {r.version} ({r.name})")
+    todo = sorted((r for r in applied if r.expanded or r.completing), key=_applied_order)
+    if version is None:
+        return todo
+    chosen = [r for r in todo if r.version == version]
+    if not chosen:
+        known = {r.version: r for r in applied}
+        if version not in known:
+            raise PymigError(f"version {version} is not applied; `pymig status` lists what is")
+        raise PymigError(f"{label(known[version])} is not expanded (it is {known[version].state}): "
+                         "there is no contract to run",
+                         hint="`pymig status` shows the expanded migrations")
     return chosen
 
 

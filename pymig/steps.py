@@ -37,6 +37,15 @@ class Warning:
 
 
 @dataclass(frozen=True)
+class Phase:
+    """Where a phase of an expand/contract operation begins ("expand", "switch", "contract"):
+    `pymig sql` prints it with what the application may do meanwhile."""
+
+    name: str
+    text: str = ""
+
+
+@dataclass(frozen=True)
 class Python:
     """A `run_python` function, called with the migration's connection."""
 

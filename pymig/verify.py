@@ -205,39 +205,71 @@ def scratch_database(target_url: str | None, scratch_url: str | None, prefix: st
 # -- one migration -----------------------------------------------------------------------------------
 
 def _round_trip(db, dialect, m: Migration) -> Outcome:
-    from .history import read_records
-    from .plan import plan_down
+    """up, down, up. A migration that ends expanded (expand/contract) goes up, down before its
+    contract, up, complete, down, up and complete: each down compared with the schema before up,
+    the last complete with the first."""
     from .snapshot import diff, summary, take
 
     label = m.file.label
     out = Outcome(label, m.version)
     before = take(db, dialect)
-    try:
-        _executor(dialect, db).apply(m, label)
-    except PymigError as e:
-        out.problems.append(f"up failed: {_without(label, e)}")
+    if not _step(out, "up", lambda: _executor(dialect, db).apply(m, label)):
         out.stopped = True
         return out
     after_up = take(db, dialect)
     out.changes = summary(before, after_up)
-    try:
-        record = plan_down(read_records(db, dialect), 1, None)[0]
-        _executor(dialect, db, m.file.path.parent).revert(record, label)
-    except PymigError as e:
-        out.problems.append(f"down failed: {_without(label, e)}")
+    if _newest(db, dialect).expanded:
+        if not _step(out, "down before the contract", lambda: _down(db, dialect, m)):
+            return out
+        for d in diff(before, take(db, dialect)):
+            (out.notes if d.is_note else out.problems).append(d.describe("before up", "after down (expanded)"))
+        if not (_step(out, "up again", lambda: _executor(dialect, db).apply(m, label))
+                and _step(out, "complete", lambda: _complete(db, dialect, m))):
+            out.stopped = True
+            return out
+        after_up = take(db, dialect)
+    if not _step(out, "down", lambda: _down(db, dialect, m)):
         return out  # rolled back: still at up, so the next migration can go on from here
     after_down = take(db, dialect)
     for d in diff(before, after_down):
         (out.notes if d.is_note else out.problems).append(d.describe("before up", "after down"))
-    try:
-        _executor(dialect, db).apply(m, label)
-    except PymigError as e:
-        out.problems.append(f"up again failed: {_without(label, e)}")
+    if not _step(out, "up again", lambda: _up_completed(db, dialect, m)):
         out.stopped = True
         return out
     out.problems += [d.describe("after up", "after up again")
                      for d in diff(after_up, take(db, dialect)) if not d.is_note]
     return out
+
+
+def _step(out: Outcome, what: str, action) -> bool:
+    try:
+        action()
+    except PymigError as e:
+        out.problems.append(f"{what} failed: {_without(out.label, e)}")
+        return False
+    return True
+
+
+def _newest(db, dialect):
+    from .history import read_records
+    from .plan import plan_down
+
+    return plan_down(read_records(db, dialect), 1, None)[0]
+
+
+def _down(db, dialect, m: Migration) -> None:
+    _executor(dialect, db, m.file.path.parent).revert(_newest(db, dialect), m.file.label)
+
+
+def _complete(db, dialect, m: Migration) -> None:
+    _executor(dialect, db, m.file.path.parent).complete(_newest(db, dialect), m.file.label)
+
+
+def _up_completed(db, dialect, m: Migration) -> None:
+    """up, and its contract when it ends expanded: the state the first up reached after complete."""
+    _executor(dialect, db).apply(m, m.file.label)
+    if _newest(db, dialect).expanded:
+        _complete(db, dialect, m)
 
 
 def _executor(dialect, db, directory: Path | None = None):

@@ -393,6 +393,9 @@ def _alter_column(op: AlterColumn) -> Call:
     if op.change_default:
         kwargs["default"] = _Null if op.default is None else literal_value(op.default)
     kwargs["using"] = op.using
+    kwargs["down"] = op.down
+    if op.rewrite:
+        kwargs["rewrite"] = True
     return Call("alter_column", [op.table, op.name], kwargs)
 
 

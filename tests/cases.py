@@ -869,7 +869,7 @@ CASES: list[Case] = [
         "alter_column_widen_type",
         setup=[create_table("products", column("id", "serial", primary_key=True), column("code", "varchar(20)"))],
         rows=["INSERT INTO products (code) VALUES ('a-1'), ('b-22')"],
-        ops=[alter_column("products", "code", type="varchar(64)")],
+        ops=[alter_column("products", "code", type="varchar(64)", rewrite=True)],
         sql={PG: [
             'ALTER TABLE "products" ALTER COLUMN "code" TYPE character varying(64)',
         ], SQLITE: [
@@ -902,7 +902,7 @@ CASES: list[Case] = [
         "alter_column_type_using",
         setup=[create_table("products", column("id", "serial", primary_key=True), column("price", "varchar(10)"))],
         rows=["INSERT INTO products (price) VALUES ('10'), ('225')"],
-        ops=[alter_column("products", "price", type="integer", using="price::integer")],
+        ops=[alter_column("products", "price", type="integer", using="price::integer", rewrite=True)],
         sql={PG: [
             '-- WARNING: alter_column products.price: changing the type from character varying(10) to integer rewrites the table and its indexes under an ACCESS EXCLUSIVE lock: reads and writes wait until it finishes',
             'ALTER TABLE "products" ALTER COLUMN "price" TYPE integer USING price::integer',
@@ -1096,7 +1096,7 @@ CASES: list[Case] = [
         "alter_column_type_nullable_and_default",
         setup=[USERS],
         rows=SOME_USERS,
-        ops=[alter_column("users", "name", type="varchar(100)", nullable=False, default="anonymous")],
+        ops=[alter_column("users", "name", type="varchar(100)", nullable=False, default="anonymous", rewrite=True)],
         sql={PG: [
             '-- WARNING: alter_column users.name: changing the type from text to character varying(100) rewrites the table and its indexes under an ACCESS EXCLUSIVE lock: reads and writes wait until it finishes',
             'ALTER TABLE "users" ALTER COLUMN "name" TYPE character varying(100), ALTER COLUMN "name" SET DEFAULT \'anonymous\'',
@@ -2084,7 +2084,7 @@ CASES: list[Case] = [
         setup=[create_table("people", column("id", "serial", primary_key=True),
                             column("age", "text", default="unknown"))],
         rows=["INSERT INTO people (age) VALUES ('41'), ('7')"],
-        ops=[alter_column("people", "age", type="integer", using="age::integer", default=0)],
+        ops=[alter_column("people", "age", type="integer", using="age::integer", default=0, rewrite=True)],
         sql={PG: [
             '-- WARNING: alter_column people.age: changing the type from text to integer rewrites the table and its indexes under an ACCESS EXCLUSIVE lock: reads and writes wait until it finishes',
             'ALTER TABLE "people" ALTER COLUMN "age" DROP DEFAULT, ALTER COLUMN "age" TYPE integer USING age::integer, ALTER COLUMN "age" SET DEFAULT 0',

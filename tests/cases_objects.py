@@ -472,7 +472,7 @@ OBJECT_CASES = [
     Case(
         "alter_column_to_enum_with_default",
         setup=[USERS],
-        ops=[add_column("users", "role", "varchar(20)", nullable=False, default="member"), create_enum("user_role", ["member", "admin"]), alter_column("users", "role", type="user_role", using="role::user_role", default="member")],
+        ops=[add_column("users", "role", "varchar(20)", nullable=False, default="member"), create_enum("user_role", ["member", "admin"]), alter_column("users", "role", type="user_role", using="role::user_role", default="member", rewrite=True)],
         sql={PG: [
             'ALTER TABLE "users" ADD COLUMN "role" character varying(20) DEFAULT \'member\' NOT NULL',
             'CREATE TYPE "user_role" AS ENUM (\'member\', \'admin\')',

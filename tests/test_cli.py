@@ -48,7 +48,7 @@ PROFILE = '''
     operations = [
         add_column("users", "nickname", "varchar(40)"),
         backfill("users", set={"nickname": "left(name, 40)"}),
-        alter_column("users", "name", type="varchar(200)"),
+        alter_column("users", "name", type="varchar(200)", rewrite=True),  # in place (no expand/contract)
         add_check("users", "users_nickname_not_empty", "length(nickname) > 0"),
         rename_column("posts", "title", "headline"),
     ]

@@ -252,9 +252,14 @@ def test_check_reports_rules_and_fails_on_errors(project):
 
 
 def test_sql_warns_about_table_rewrites(project):
+    """rewrite=True: the plain ALTER TYPE, warned about; by default the change expands (test_expand.py)."""
     project.ok("up")
-    _migration(project, "retype", 'alter_column("posts", "score", type="bigint")')
+    _migration(project, "retype", 'alter_column("posts", "score", type="bigint", rewrite=True)')
     assert re.search(r"-- WARNING: .*rewrites the table", project.ok("sql"))
+    (project.migrations / "002_retype.py").unlink()
+    _migration(project, "retype", 'alter_column("posts", "score", type="bigint")')
+    sql = project.ok("sql")
+    assert "-- WARNING" not in sql and "-- phase expand:" in sql
 
 
 def test_backfill_under_steady_inserts_stops_at_the_rows_it_started_with(project):

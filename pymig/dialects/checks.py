@@ -432,3 +432,27 @@ def exclusion_checks(table_name, c, label, schema, dialect) -> list[Check]:
         f'{{count}} {{noun}} of "{table_name}" conflict with another row under exclusion "{c.name}" ({spelled})',
         hint="change or delete the conflicting rows first, or narrow the constraint with where=",
     )]
+
+
+# -- revert of an expanded type change ----------------------------------------------------------
+
+def revert_column_type_checks(op, old: str, schema, dialect) -> list[Check]:
+    """`pymig down` before the contract: rows written after the switch whose value the old type
+    cannot hold (the trigger left the old column `old` NULL there), counted as a type change back
+    would count them."""
+    from types import SimpleNamespace
+
+    table = schema.table(op.table)
+    if not table.has_column(old) or not table.has_column(op.name):
+        return []
+    back = SERIAL_BASE.get(op.column.type, op.column.type)
+    change = SimpleNamespace(table=op.table, name=op.name, using=None, describe=op.describe)
+    checks = _type_checks(change, table, table.column(op.name).type, back, dialect)
+    if checks:
+        return checks
+    col, what = dialect.quote(op.name), f'column "{op.table}.{op.name}"'
+    return [Check(op.describe(), what, _rows_where(table, op.table, dialect, f"{col} IS NOT NULL AND "
+                                                   f"{dialect.quote(old)} IS NULL", col),
+                  f"{what} has {{count}} {{noun}} written since the switch that the old type {op.column.type} "
+                  "cannot hold, so the old column has none there", noun="value",
+                  hint="fix or remove those values first, or finish with `pymig complete` and keep the new type")]

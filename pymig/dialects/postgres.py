@@ -10,6 +10,7 @@ from ..errors import ConfigError, LockError
 from ..schema import Column, Constraint, Index, Schema, Table
 from ..types import SERIAL_BASE
 from .base import Dialect
+from .postgres_expand import ExpandContract
 from .postgres_online import OnlineRecipes, rewrite_warning
 from .postgres_renames import CompatibleRenames
 from .postgres_verify import VerifySupport
@@ -133,8 +134,8 @@ def _as_read_back(definition: str) -> str:
     return without_array_coercions(definition)
 
 
-class PostgresDialect(SchemaSupport, CompatibleRenames, OnlineRecipes, PostgresObjects, VerifySupport, TargetSupport,
-                      Dialect):
+class PostgresDialect(SchemaSupport, ExpandContract, CompatibleRenames, OnlineRecipes, PostgresObjects, VerifySupport,
+                      TargetSupport, Dialect):
     name = "postgresql"
     canonical_definitions = True  # pg_get_constraintdef / pg_get_indexdef
     online_recipes = True

@@ -49,3 +49,11 @@ class RunSql:
         return [f"UPDATE {self.migrations_table} SET checksum = {lit(checksum)}, inverse = {lit(inverse_json)} "
                 f"WHERE version = {int(version)} AND progress IS NULL",
                 self.log_entry(version, name, "repair", user)]
+
+    def record_completed(self, version: int, name: str, user: str, inverse_json: str,
+                         elapsed_ms: float = 0.0) -> list[str]:
+        """`pymig complete`: the contract of an expanded migration ran; the stored inverse becomes the
+        one that applies after it (an ordinary record again), and the complete is logged."""
+        return [f"UPDATE pymig_migrations SET inverse = {self.literal(inverse_json)}, progress = NULL "
+                f"WHERE version = {int(version)}",
+                self.log_entry(version, name, "complete", user, elapsed_ms)]

@@ -29,31 +29,56 @@ class Progress:
     irreversible: str | None = None
     after: object = None  # last key of a backfill in progress
     rows: list | None = None  # [done, total] of that backfill, so that a resumed run counts on
+    # expand/contract (ops.base.Phases): what `pymig complete` runs, and the inverse once it has
+    final: list | None = None  # like `inverse`, with each phased operation's final_inverse (None: the same)
+    contract: list = field(default_factory=list)  # the contract operations, in order
+    current_final: list | None = None  # the operation in progress: its final_inverse, when it has phases
+    current_contract: list = field(default_factory=list)
 
     def copy(self) -> Progress:
         return replace(self, inverse=list(self.inverse), current=list(self.current),
-                       undo=list(self.undo), added=set(self.added))
+                       undo=list(self.undo), added=set(self.added),
+                       final=None if self.final is None else list(self.final),
+                       contract=list(self.contract), current_contract=list(self.current_contract))
 
     def finish_op(self, i: int) -> None:
         """Operation `i` is done: its inverse joins the plan; the next one starts at its first step."""
+        if self.final is not None or self.current_final is not None:
+            done = self.inverse if self.final is None else self.final
+            self.final = (self.current if self.current_final is None else self.current_final) + done
         self.inverse[:0] = self.current
+        self.contract += self.current_contract
         self.op, self.step, self.current, self.undo, self.after, self.rows = i + 1, 0, [], [], None, None
+        self.current_final, self.current_contract = None, []
 
     def plan(self) -> dict:
-        if self.irreversible:
-            return {"irreversible": self.irreversible}
-        return encode_plan(self.inverse)
+        """The stored inverse; with an "expanded" part once an operation ran its expand and switch:
+        {"contract": operations, "inverse": the inverse after the contract}."""
+        plan = {"irreversible": self.irreversible} if self.irreversible else encode_plan(self.inverse)
+        if self.contract:
+            final = self.inverse if self.final is None else self.final
+            plan["expanded"] = {"contract": encode(self.contract), "inverse": encode(final)}
+        return plan
 
     def position(self) -> dict:
-        return {"op": self.op, "step": self.step, "current": encode(self.current), "undo": encode(self.undo),
-                "added": sorted(self.added), "after": self.after, "rows": self.rows}
+        position = {"op": self.op, "step": self.step, "current": encode(self.current), "undo": encode(self.undo),
+                    "added": sorted(self.added), "after": self.after, "rows": self.rows}
+        if self.current_final is not None:
+            position["phases"] = {"final": encode(self.current_final), "contract": encode(self.current_contract)}
+        return position
 
     @classmethod
     def resumed(cls, record, resolve) -> Progress:
         p = record.progress
         inverse = list(decode(record.inverse.get("operations", []), resolve))
+        expanded = record.inverse.get("expanded") or {}
+        final = list(decode(expanded["inverse"], resolve)) if "inverse" in expanded else None
+        phases = p.get("phases")
         return cls(p["op"], p["step"], inverse, list(decode(p["current"], resolve)), list(decode(p["undo"])),
-                   {tuple(a) for a in p["added"]}, record.inverse.get("irreversible"), p.get("after"), p.get("rows"))
+                   {tuple(a) for a in p["added"]}, record.inverse.get("irreversible"), p.get("after"), p.get("rows"),
+                   final, list(decode(expanded.get("contract", []), resolve)),
+                   list(decode(phases["final"], resolve)) if phases else None,
+                   list(decode(phases["contract"], resolve)) if phases else [])
 
 
 def to_json(data) -> str:

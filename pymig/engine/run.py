@@ -15,12 +15,14 @@ from ..errors import IrreversibleError, PymigError
 from ..ops import RenameTable
 from ..ops.columns import DropColumn
 from ..ops.tables import DropTable
-from ..steps import Batched, Check, Commit, Failure, Python, Sql, Warning
+from ..steps import Batched, Check, Commit, Failure, Phase, Python, Sql, Warning
 from .backfill import OnlineBackfill
 from .failure import describe_failure, interrupted
 from .leftovers import finished_by_server
+from .lifecycle import after_phases, contract_steps, derive, phases_of
+from .records import final_record, progress_record
 from .precheck import needs_precheck, precheck
-from .progress import Progress, to_json
+from .progress import Progress
 from .refused import check_after_refusal
 from .transaction import Transaction
 
@@ -31,17 +33,20 @@ REVERTING = ("down", "abort", "undo")
 class MigrationRun:
     """Runs `ops` for one history record, in a direction: "up" (a migration), or one of REVERTING:
     "down" (a revert), "abort" (`pymig down` of a partial migration: its committed part is taken
-    back and the record goes, logged) and "undo" (the same after a failure of `up`, unlogged).
+    back and the record goes, logged) and "undo" (the same after a failure of `up`, unlogged); or
+    "complete": the contract operations of an expanded migration (engine.lifecycle), after which
+    `plan` is its stored inverse.
 
     Every direction records its progress with each committed segment; a reverting run stores the
     plan it runs (`plan`) with `{"direction": "down"}` in its position, so that `status` shows
     "partial (reverting)" and `pymig down` resumes it."""
 
-    def __init__(self, ex, label, version, name, checksum, direction, resume=None, plan=None):
+    def __init__(self, ex, label, version, name, checksum, direction, resume=None, plan=None, stored=None):
         self.ex, self.s, self.d = ex, ex.session, ex.dialect
         self.label, self.version, self.name, self.checksum = label, version, name, checksum
         self.direction = direction
         self.plan = plan
+        self.stored = stored  # "complete": the record's inverse as it is until the run's last transaction
         self.p = Progress.resumed(resume, ex.resolve_callable) if resume else Progress()
         self.committed = self.p.copy()
         self.resumed = resume is not None
@@ -104,8 +109,9 @@ class MigrationRun:
         target = op_table(op)
         self.op_live = target is not None and schema.is_live(target)
         self.op_lossy = isinstance(op, (DropColumn, DropTable))
+        phases = phases_of(self, op, schema)
         if fresh:
-            self._derive(i, op, schema)
+            self._derive(i, op, schema, phases)
             if self.refusals.add(i, self._check(op, schema)):
                 return False
         try:
@@ -115,6 +121,7 @@ class MigrationRun:
             if after is None and not (self.resumed and i == self.start_op):
                 raise
             # else the interrupted run made (part of) this change: adopted, or re-read from the catalog
+        after = after_phases(self, phases, after)
         if op.opaque and self.d.online_recipes and self.tx.open and self.tx.holds_live_lock \
                 and not self.tx.holds_loss and not self.p.irreversible:
             # run_sql / run_python after DDL on a table in use: in a segment of their own, once the
@@ -123,7 +130,7 @@ class MigrationRun:
             # step; nor on SQLite, whose readers a writer does not block until it commits)
             self._commit()
         with self.ex.ticking(f"{self.label}: operation {i} ({op.describe()})"):
-            steps = self._forward(op, schema)
+            steps = self._forward(op, schema) + contract_steps(self, phases)
             for j, step in enumerate(steps):
                 if not fresh and j < start_step:
                     continue
@@ -177,7 +184,7 @@ class MigrationRun:
             self.tx.do(lambda n=n, c=c: found.__setitem__(n, self.s.check(c)))
         return [f for f in found.values() if f]
 
-    def _derive(self, i, op, schema) -> None:
+    def _derive(self, i, op, schema, phases) -> None:
         if self.direction != "up":
             return
         self.p.current = []
@@ -193,12 +200,15 @@ class MigrationRun:
                 # a preview after run_sql: the schema it reads from is only known at run time
                 self.s.note(f"{op.describe()}: its inverse is read from the schema run_sql leaves, "
                             "at run time; the history record below lacks it")
+        derive(self.p, phases)
         self.p.added.update(op.columns_added())
 
     # -- steps ---------------------------------------------------------------------------------
     def _step(self, step, last: bool = False) -> None:
         if isinstance(step, Warning):
             self.s.note("WARNING: " + step.text)
+        elif isinstance(step, Phase):
+            self.s.note(f"phase {step.name}" + (f": {step.text}" if step.text else ""))
         elif isinstance(step, Commit):
             self._commit()
         elif isinstance(step, Batched) and step.online:
@@ -242,12 +252,7 @@ class MigrationRun:
     # -- records -------------------------------------------------------------------------------
     def _record(self) -> list[str]:
         """The progress statements of a segment's commit."""
-        if self.direction == "up":
-            plan, position = self.p.plan(), self.p.position()
-        else:
-            plan, position = self.plan, {**self.p.position(), "direction": "down", "finish": self.direction}
-        return self.d.record_progress(self.version, self.name, self.checksum, self.ex.user,
-                                      to_json(plan), to_json(position), elapsed_ms=self.tx.elapsed_ms())
+        return progress_record(self)
 
     def _commit(self) -> None:
         """Close the segment: record how far the migration got, in the same transaction."""
@@ -258,19 +263,7 @@ class MigrationRun:
         self.tx.begin()
         if self.direction == "up":
             self.ex.last_plan = self.p.plan()
-            texts = self.d.record_applied(self.version, self.name, self.checksum, self.ex.user,
-                                          to_json(self.p.plan()), elapsed_ms=self.tx.elapsed_ms())
-            what = "pymig records the migration in pymig_migrations and pymig_log"
-        elif self.direction == "down":
-            texts = self.d.record_reverted(self.version, self.name, self.ex.user, elapsed_ms=self.tx.elapsed_ms())
-            what = "pymig deletes the migration's record and logs the revert"
-        elif self.direction == "abort":  # a partial migration taken back on request: logged, by whom
-            texts = self.d.record_aborted(self.version, self.name, self.ex.user, elapsed_ms=self.tx.elapsed_ms())
-            what = "pymig deletes the partial record and logs the abort"
-        else:  # undoing a migration that failed: it leaves no trace in the history
-            texts = self.d.forget(self.version)
-            what = "pymig removes the record of the migration's committed part"
-        self.tx.finish(texts, what)
+        self.tx.finish(*final_record(self))
 
 
 def op_table(op) -> str | None:

@@ -6,7 +6,7 @@ from .constraints import AddConstraint, DropConstraint
 from .data import Backfill, Preflight, RunPython, RunSQL
 from .indexes import CreateIndex, DropIndex, RenameIndex
 from .tables import CreateTable, DropTable, RenameTable
-from . import comments, enums, functions, grants, namespaces, partitions, sequences, views  # noqa: F401  (registered for decoding)
+from . import comments, enums, expand, functions, grants, namespaces, partitions, sequences, views  # noqa: F401  (registered for decoding)
 
 __all__ = [
     "Operation", "encode", "decode",

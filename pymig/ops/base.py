@@ -73,8 +73,34 @@ class Operation(ABC):
         """Preflight checks (pymig.steps.Check) that refuse it when the data does not allow it."""
         return []
 
+    def phases(self, schema: Schema, dialect, added: set) -> Phases | None:
+        """How the operation runs when it runs in phases (expand/contract) on `schema`; None (the
+        default): in one go. See Phases."""
+        return None
+
     def irreversible(self, why: str) -> IrreversibleError:
         return IrreversibleError(f"{self.describe()} is not reversible: {why}")
+
+
+@dataclass(frozen=True)
+class Phases:
+    """An operation that runs expand/contract (docs/expand-contract.md).
+
+    `pymig up` runs its steps (`Dialect.forward`: the expand steps, then the switch steps, marked
+    with pymig.steps.Phase) and the migration ends `expanded`: the old and the new form are both
+    served. `contract` are the operations `pymig complete` runs later (in a run of their own, with
+    the history record); until then `inverse` undoes the expand and the switch (what `pymig down`
+    runs), afterwards `final_inverse` undoes the whole change. `expanded` is the schema while
+    expanded (the state after the switch, the old form's objects included); each contract
+    operation's state_forwards leads from it to the operation's ordinary state_forwards.
+
+    In a run that is not `up` (a `down` whose inverse is itself an operation with phases), the
+    executor runs the contract steps right after the switch: nothing is left expanded."""
+
+    inverse: tuple
+    contract: tuple
+    final_inverse: tuple
+    expanded: Schema
 
 
 def validate_column(c: Column) -> None:

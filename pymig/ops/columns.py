@@ -8,7 +8,7 @@ from ..errors import PymigError
 from ..schema import Column, Constraint, Schema, privilege_key
 from ..types import SERIAL_BASE, converts_without_using
 from ..sqltext import mentions, rename_column_in
-from .base import Operation, register, validate_column, validate_constraint
+from .base import Operation, Phases, register, validate_column, validate_constraint
 
 
 def _touches(c: Constraint, column: str) -> bool:
@@ -198,6 +198,8 @@ class AlterColumn(Operation):
     default: str | None = None
     change_default: bool = False
     using: str | None = None
+    rewrite: bool = False  # a type change on a live table: the plain ALTER TYPE, not expand/contract
+    down: str | None = None  # expand/contract: the old column's value from the new one (default: a cast)
 
     def describe(self):
         return f"alter_column {self.table}.{self.name}"
@@ -209,12 +211,33 @@ class AlterColumn(Operation):
             raise PymigError("alter_column needs at least one of type=, nullable=, default=")
         if self.using is not None and self.type is None:
             raise PymigError("alter_column: using= needs type=")
-        for expr in (self.default, self.using):
+        if self.down is not None and self.type is None:
+            raise PymigError("alter_column: down= needs type=")
+        for expr in (self.default, self.using, self.down):
             if expr is not None:
                 check_expression(expr)
 
     def expressions(self):
-        return [(name, text) for name, text in (("default", self.default), ("using", self.using)) if text is not None]
+        return [(name, text) for name, text in (("default", self.default), ("using", self.using), ("down", self.down))
+                if text is not None]
+
+    def phases(self, schema, dialect, added):
+        """A type change that rewrites a live table runs expand/contract (docs/expand-contract.md)."""
+        from ..types import family
+        from .expand import ContractColumnType, RevertColumnType, SerialSequenceType, expanded_state
+
+        if not expands(self, schema, dialect):
+            return None
+        before = schema.table(self.table).column(self.name)
+        after = expanded_state(schema, self.state_forwards(schema), self.table, before)
+        final = tuple(self.inverse(schema, added))
+        integers = ("smallint", "integer", "bigint")
+        old, new = family(SERIAL_BASE.get(before.type, before.type))[0], family(SERIAL_BASE.get(self.type, self.type))[0]
+        if before.type in SERIAL_BASE and old in integers and new in integers:
+            final += (SerialSequenceType(self.table, self.name, old),)  # the contract made it count in `new`
+        return Phases(inverse=(RevertColumnType(self.table, self.name, before),),
+                      contract=(ContractColumnType(self.table, self.name, self.type),),
+                      final_inverse=final, expanded=after)
 
     def types(self):
         return [self.type] if self.type is not None else []
@@ -275,6 +298,9 @@ class AlterColumn(Operation):
             # fit then applies (an explicit ::varchar(n) would cut them silently)
             using=f"{_quote(self.name)}::{SERIAL_BASE.get(before.type, before.type)}"
             if self.using and type_back and not converts_without_using(after.type, before.type) else None,
+            # a revert changes the type back with the plain ALTER TYPE, in place (the column keeps its
+            # position; warned about as a rewrite): `pymig down` is a rollback, not a new deploy
+            rewrite=type_back is not None,
         )
         return [back] if back.changes() else []
 
@@ -282,6 +308,22 @@ class AlterColumn(Operation):
         from ..dialects.checks import alter_column_checks
 
         return alter_column_checks(self, schema, dialect)
+
+
+def expands(op: AlterColumn, schema: Schema, dialect) -> bool:
+    """Whether the type change runs expand/contract here: on a table in use, where the database
+    would rewrite it, unless rewrite=True; or when an interrupted run left its columns behind."""
+    from .expand import old_name, shadow_name
+
+    if op.type is None or op.rewrite or not dialect.online_recipes or not schema.is_live(op.table):
+        return False
+    table = schema.tables.get(op.table)
+    if table is None or not table.has_column(op.name):
+        return False
+    if table.has_column(shadow_name(op.name)) or table.has_column(old_name(op.name)):
+        return True  # resumed half-way: the same steps as the first run
+    before = table.column(op.name)
+    return dialect.rewrite_cost(before.type, op.type, op.using) is not None
 
 
 def _quote(name: str) -> str:
