@@ -117,7 +117,7 @@ _N = {"name": QUALIFIED}
 _OP_FIELDS = {  # operations (pymig.ops), by class name; nested schema values are walked on their own
     "Batch": _T, "AddColumn": _T, "DropColumn": _T, "RenameColumn": _T, "AlterColumn": _T,
     "AddConstraint": _T, "DropConstraint": _T, "DropPrimaryKey": _T, "RenameConstraint": _T,
-    "Backfill": _T, "DropTrigger": _T,
+    "Backfill": _T, "DropTrigger": _T, "ContractColumnType": _T, "RevertColumnType": _T, "SerialSequenceType": _T,
     "DropTable": _N, "DropView": _N, "ReplaceView": _N, "RefreshMaterializedView": _N, "DropIndex": _N,
     "DropEnum": _N, "AddEnumValue": _N, "DropEnumValue": _N, "RenameEnumValue": _N, "DropFunction": _N,
     "AlterSequence": _N, "DropSequence": _N,

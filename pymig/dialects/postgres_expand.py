@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ..names import bare, sibling
 from ..ops.expand import SerialSequenceType, copy_name, is_pymig_name, kept_name, old_name, shadow_name, sync_name
 from ..schema import Column, Index, Schema
 from ..sqltext import dollar_tag, mentions, rename_column_in, rename_index_in
@@ -57,10 +58,11 @@ class ExpandContract:
                 *switch, Commit(), *self._validate_referencing(inv)]
 
     def contract_column_type_steps(self, op, change):
-        t, old, fn = self.quote(op.table), self.quote(old_name(op.name)), self.quote(sync_name(op.table, op.name))
+        t, old = self.qname(op.table), self.quote(old_name(op.name))
+        trigger, fn = self._sync(op.table, op.name)
         steps = [Phase("contract", "the old column and its sync trigger go: no code may use "
                                    f"{old} from here"),
-                 Sql(f"DROP TRIGGER IF EXISTS {fn} ON {t}"), Sql(f"DROP FUNCTION IF EXISTS {fn}()"),
+                 Sql(f"DROP TRIGGER IF EXISTS {trigger} ON {t}"), Sql(f"DROP FUNCTION IF EXISTS {fn}()"),
                  Sql(f"ALTER TABLE {t} DROP COLUMN IF EXISTS {old}")]
         kind = family(SERIAL_BASE.get(op.type, op.type))[0]
         if kind in ("smallint", "integer", "bigint"):  # a serial's sequence counts in the new type's range
@@ -78,22 +80,27 @@ class ExpandContract:
             steps += self._set_not_null(op.table, old_name(op.name))[:3] + [Commit()]
         return steps + [*(Sql(s) for s in self._revert(inv, op.column)), Commit(), *self._validate_referencing(inv)]
 
+    def _sync(self, table: str, column: str) -> tuple[str, str]:
+        """(trigger, function) of the sync trigger, as SQL: the function in the table's schema."""
+        name = sync_name(bare(table), column)
+        return self.quote(name), self.qname(sibling(table, name))
+
     # -- expand --------------------------------------------------------------------------------
     def _expand(self, op, inv: Involved) -> list:
-        t, c, col = self.quote(op.table), op.name, inv.column
+        t, c, col = self.qname(op.table), op.name, inv.column
         shadow = shadow_name(c)
         new_type = SERIAL_BASE.get(op.type, op.type)
         keep = col.collation if col.collation and family(new_type)[0] in STRING_TYPES else None
-        fn = self.quote(sync_name(op.table, c))
+        trigger, fn = self._sync(op.table, c)
         steps = [Phase("expand", EXPAND.format(col=self.quote(c), shadow=self.quote(shadow))),
                  Sql(self.add_column(op.table, Column(shadow, new_type, collation=keep))[0],
                      undo=Sql(f"ALTER TABLE {t} DROP COLUMN IF EXISTS {self.quote(shadow)}")),
                  Sql(self._sync_function(op.table, c, c, shadow, op.using),
                      undo=Sql(f"DROP FUNCTION IF EXISTS {fn}() CASCADE")),
-                 Sql(f"CREATE TRIGGER {fn} BEFORE INSERT OR UPDATE ON {t} FOR EACH ROW EXECUTE FUNCTION {fn}()")]
+                 Sql(f"CREATE TRIGGER {trigger} BEFORE INSERT OR UPDATE ON {t} FOR EACH ROW EXECUTE FUNCTION {fn}()")]
         validate = []
         if not self._nullable(op, col):
-            nn = self.quote(object_name_nn(op.table, shadow))
+            nn = self.quote(object_name_nn(bare(op.table), shadow))
             steps.append(Sql(f"ALTER TABLE {t} ADD CONSTRAINT {nn} CHECK ({self.quote(shadow)} IS NOT NULL) NOT VALID"))
             validate.append(nn)
         for k in inv.copied:
@@ -121,8 +128,9 @@ class ExpandContract:
     def _index_copies(self, table, inv: Involved, old: str, new: str) -> list[Index]:
         out = []
         for i in inv.indexes:
-            name = copy_name(i.name)
-            definition = rename_column_in(rename_index_in(i.definition, i.name, name), old, new) if i.definition else None
+            name = sibling(i.name, copy_name(bare(i.name)))
+            definition = rename_column_in(rename_index_in(i.definition, bare(i.name), bare(name)), old, new) \
+                if i.definition else None
             out.append(replace(i, name=name, columns=tuple(rename_column_in(x, old, new) for x in i.columns),
                                where=rename_column_in(i.where, old, new),
                                include=tuple(new if x == old else x for x in i.include), definition=definition,
@@ -130,9 +138,10 @@ class ExpandContract:
         for k in [inv.pk, *inv.uniques]:
             if k is not None:
                 cols = tuple(self.quote(new if x == old else x) for x in k.columns)
-                out.append(Index(copy_name(k.name), table, cols, unique=True))
+                out.append(Index(sibling(table, copy_name(k.name)), table, cols, unique=True))
         if inv.pk is not None:  # the old column keeps a unique index: `pymig down` makes it the key again
-            out.append(Index(kept_name(inv.pk.name), table, tuple(self.quote(x) for x in inv.pk.columns), unique=True))
+            out.append(Index(sibling(table, kept_name(inv.pk.name)), table, tuple(self.quote(x) for x in inv.pk.columns),
+                             unique=True))
         return out
 
     def _sync_function(self, table: str, column: str, source: str, target: str, expression: str | None,
@@ -141,12 +150,12 @@ class ExpandContract:
         converts as ALTER ... TYPE does without USING). `lenient` (the old column, after the switch):
         a value the old type cannot hold leaves it NULL instead of failing the write; a `pymig down`
         before the contract counts such rows and refuses."""
-        fn = self.quote(sync_name(table, column))
+        fn = self._sync(table, column)[1]
         target = f"NEW.{self.quote(target)}"
         if expression is None:
             body = f"{target} := NEW.{self.quote(source)};"
         else:
-            body = f"SELECT {expression} INTO {target} FROM (SELECT (NEW).*) AS {self.quote(table)};"
+            body = f"SELECT {expression} INTO {target} FROM (SELECT (NEW).*) AS {self.quote(bare(table))};"
         if lenient:
             body = f"BEGIN\n    {body}\n  EXCEPTION WHEN others THEN\n    {target} := NULL;\n  END;"
         tag = dollar_tag(body)
@@ -155,10 +164,10 @@ class ExpandContract:
 
     # -- switch --------------------------------------------------------------------------------
     def _switch(self, op, inv: Involved) -> list:
-        t, c, col = self.quote(op.table), op.name, inv.column
+        t, c, col = self.qname(op.table), op.name, inv.column
         old, shadow = old_name(c), shadow_name(c)
         q = self.quote
-        out = [f"ALTER TABLE {q(rt)} DROP CONSTRAINT {q(k.name)}" for rt, k in inv.referencing]
+        out = [f"ALTER TABLE {self.qname(rt)} DROP CONSTRAINT {q(k.name)}" for rt, k in inv.referencing]
         if inv.pk is not None:
             out.append(f"ALTER TABLE {t} DROP CONSTRAINT {q(inv.pk.name)}")
         out += [f"ALTER TABLE {t} RENAME CONSTRAINT {q(k.name)} TO {q(kept_name(k.name))}" for k in inv.uniques]
@@ -166,12 +175,13 @@ class ExpandContract:
             out += [f"ALTER TABLE {t} RENAME CONSTRAINT {q(k.name)} TO {q(kept_name(k.name))}",
                     f"ALTER TABLE {t} RENAME CONSTRAINT {q(copy_name(k.name))} TO {q(k.name)}"]
         for i in inv.indexes:
-            out += [f"ALTER INDEX {q(i.name)} RENAME TO {q(kept_name(i.name))}",
-                    f"ALTER INDEX {q(copy_name(i.name))} RENAME TO {q(i.name)}"]
+            name = bare(i.name)
+            out += [f"ALTER INDEX {self.qname(i.name)} RENAME TO {q(kept_name(name))}",
+                    f"ALTER INDEX {self.qname(sibling(i.name, copy_name(name)))} RENAME TO {q(name)}"]
         out += [f"ALTER TABLE {t} RENAME COLUMN {q(c)} TO {q(old)}", f"ALTER TABLE {t} RENAME COLUMN {q(shadow)} TO {q(c)}"]
         if not self._nullable(op, col):
             out += [f"ALTER TABLE {t} ALTER COLUMN {q(c)} SET NOT NULL",
-                    f"ALTER TABLE {t} DROP CONSTRAINT {q(object_name_nn(op.table, shadow))}"]
+                    f"ALTER TABLE {t} DROP CONSTRAINT {q(object_name_nn(bare(op.table), shadow))}"]
         if not col.nullable:  # the trigger leaves it NULL where the old type cannot hold the value
             out.append(f"ALTER TABLE {t} ALTER COLUMN {q(old)} DROP NOT NULL")
         default = op.default if op.change_default else col.default
@@ -182,7 +192,7 @@ class ExpandContract:
 
     def _move_default(self, table, col: Column, src: str, dst: str, default, keep_sequence=True) -> list[str]:
         """The default (a serial's sequence, an identity) from column `src` to `dst`."""
-        t, q, lt = self.quote(table), self.quote, self.literal(self.quote(table))
+        t, q, lt = self.qname(table), self.quote, self.literal(self.qname(table))
         if col.identity and keep_sequence:  # an identity's sequence cannot move: a new one goes on from the next value
             kind = "ALWAYS" if col.identity == "always" else "BY DEFAULT"
             return [self._sequence_block(table, src, [
@@ -205,46 +215,48 @@ class ExpandContract:
         """A DO block that runs `body` with the column's sequence (a serial's or an identity's) in
         pymig_seq: only the catalog knows its name. Nothing happens without one."""
         return ("DO $pymig$\nDECLARE\n  pymig_seq text := pg_get_serial_sequence("
-                f"{self.literal(self.quote(table))}, {self.literal(column)});\n  pymig_next bigint;\nBEGIN\n"
+                f"{self.literal(self.qname(table))}, {self.literal(column)});\n  pymig_next bigint;\nBEGIN\n"
                 "  IF pymig_seq IS NOT NULL THEN\n" + "".join(f"    {line}\n" for line in body)
                 + "  END IF;\nEND\n$pymig$")
 
     def _attach_keys(self, table, inv: Involved, index_name) -> list[str]:
         """The primary key and unique constraints on the column now under the name, from their
         prebuilt indexes; then the foreign keys that point at it, NOT VALID (validated after)."""
-        t, q = self.quote(table), self.quote
+        t, q = self.qname(table), self.quote
         out = []
         if inv.pk is not None:
             out.append(f"ALTER TABLE {t} ADD CONSTRAINT {q(inv.pk.name)} PRIMARY KEY USING INDEX {q(index_name(inv.pk.name))}")
         if index_name is copy_name:
             out += [f"ALTER TABLE {t} ADD CONSTRAINT {q(k.name)} UNIQUE USING INDEX {q(copy_name(k.name))}"
                     for k in inv.uniques]
-        out += [f"ALTER TABLE {q(rt)} ADD {self.constraint_sql(k)} NOT VALID" for rt, k in inv.referencing]
+        out += [f"ALTER TABLE {self.qname(rt)} ADD {self.constraint_sql(k)} NOT VALID" for rt, k in inv.referencing]
         return out
 
     def _validate_referencing(self, inv: Involved) -> list:
         """Every one of them: after an interruption past the switch they are all NOT VALID, and the
         rerun must render the same steps (one that was NOT VALID before comes back validated)."""
-        return [Sql(f"ALTER TABLE {self.quote(rt)} VALIDATE CONSTRAINT {self.quote(k.name)}")
+        return [Sql(f"ALTER TABLE {self.qname(rt)} VALIDATE CONSTRAINT {self.quote(k.name)}")
                 for rt, k in inv.referencing]
 
     # -- revert (before the contract) ----------------------------------------------------------
     def _revert(self, inv: Involved, col: Column) -> list[str]:
         """Back to the old column, from the expanded state: it takes the name and places back; the new
         column goes with its indexes and constraints."""
-        t, q, c = self.quote(inv.table), self.quote, inv.name
-        old, fn = old_name(c), q(sync_name(inv.table, c))
-        out = [f"ALTER TABLE {q(rt)} DROP CONSTRAINT {q(k.name)}" for rt, k in inv.referencing]
+        t, q, c = self.qname(inv.table), self.quote, inv.name
+        old = old_name(c)
+        trigger, fn = self._sync(inv.table, c)
+        out = [f"ALTER TABLE {self.qname(rt)} DROP CONSTRAINT {q(k.name)}" for rt, k in inv.referencing]
         if not col.nullable:
             out += [f"ALTER TABLE {t} ALTER COLUMN {q(old)} SET NOT NULL",
-                    f"ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {q(object_name_nn(inv.table, old))}"]
-        out += [f"DROP TRIGGER IF EXISTS {fn} ON {t}", f"DROP FUNCTION IF EXISTS {fn}()"]
+                    f"ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {q(object_name_nn(bare(inv.table), old))}"]
+        out += [f"DROP TRIGGER IF EXISTS {trigger} ON {t}", f"DROP FUNCTION IF EXISTS {fn}()"]
         out += self._move_default(inv.table, replace(col, default=inv.column.default) if col.type not in SERIAL_BASE
                                   else col, c, old, col.default)
         out += [f"ALTER TABLE {t} DROP COLUMN {q(c)}", f"ALTER TABLE {t} RENAME COLUMN {q(old)} TO {q(c)}"]
         out += [f"ALTER TABLE {t} RENAME CONSTRAINT {q(kept_name(k.name))} TO {q(k.name)}"
                 for k in [*inv.uniques, *inv.copied]]
-        out += [f"ALTER INDEX {q(kept_name(i.name))} RENAME TO {q(i.name)}" for i in inv.indexes]
+        out += [f"ALTER INDEX {self.qname(sibling(i.name, kept_name(bare(i.name))))} RENAME TO {q(bare(i.name))}"
+                for i in inv.indexes]
         return out + self._attach_keys(inv.table, inv, kept_name)
 
 
