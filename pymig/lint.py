@@ -88,7 +88,9 @@ def lint(files: list[MigrationFile], dialect, sizes: dict[str, tuple[int, int]] 
         created: set[str] = set()
         added: set[tuple[str, str]] = set()
         dropped_live: str | None = None  # a drop on an existing table earlier in this migration
-        for i, op in enumerate(migration.operations, 1):
+        from .names import canonical
+
+        for i, op in enumerate((canonical(o, dialect.default_schema) for o in migration.operations), 1):
             where = f"operation {i} ({op.describe()})"
 
             def add(code, message, fix, label=mf.label, where=where):
