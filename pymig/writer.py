@@ -368,7 +368,7 @@ def _drop_table(op: DropTable) -> Call:
 
 @writes(RenameTable)
 def _rename_table(op: RenameTable) -> Call:
-    return Call("rename_table", [op.old, op.new])
+    return Call("rename_table", [op.old, op.new], {"compatible": None if op.compatible else False})
 
 
 @writes(AddColumn)
@@ -384,7 +384,7 @@ def _drop_column(op: DropColumn) -> Call:
 
 @writes(RenameColumn)
 def _rename_column(op: RenameColumn) -> Call:
-    return Call("rename_column", [op.table, op.old, op.new])
+    return Call("rename_column", [op.table, op.old, op.new], {"compatible": None if op.compatible else False})
 
 
 @writes(AlterColumn)
