@@ -12,9 +12,9 @@ not read, and why: nothing is left out silently.
 How diff uses it: read both sides with `read_catalog` (the desired schema applied to a scratch
 database, and the migrations' result, or a live database), compare `schema` table by table for
 operations, and compare `objects` by `key`: an object only on the desired side is created with
-`run_sql(obj.create, obj.drop)`, one only on the current side dropped with
-`run_sql(obj.drop, obj.create)`, and one whose `create` text differs is dropped and created
-again. `recreate.operations(catalog)` orders creation by `depends_on` (drops go in the reverse
+`obj.op` (a DSL operation, where the DSL can say it exactly) or else `run_sql(obj.create, obj.drop)`,
+one only on the current side dropped with `obj.drop_op` or `run_sql(obj.drop, obj.create)`, and one
+whose `create` text differs is dropped and created again. `recreate.operations(catalog)` orders creation by `depends_on` (drops go in the reverse
 order); `verbatim` names the indexes and constraints whose catalog definition says more than
 the DSL can write (INCLUDE, an operator class, DEFERRABLE, ...), which must be written with
 their `definition` through run_sql rather than as create_index / add_* operations.
@@ -38,6 +38,10 @@ class CatalogObject:
     drop: str
     depends_on: tuple[str, ...] = ()
     table: str | None = None  # the table it belongs to (trigger, policy, generated column)
+    # The DSL operations that create and drop it, where the DSL says exactly what the catalog holds
+    # (create_view, grant, comment_on, ...; dialects/catalog_ops.py); else run_sql(create, drop).
+    op: object = field(default=None, compare=False)
+    drop_op: object = field(default=None, compare=False)
 
     @property
     def key(self) -> str:

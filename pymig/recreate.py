@@ -41,6 +41,8 @@ def operations(catalog: Catalog, dialect) -> Recreated:
     for t in tables.values():  # a table after the tables its foreign keys point at, unless a cycle
         nodes[f"table {t.name}"] |= {f"table {c.ref_table}" for c in t.constraints
                                      if c.kind == "foreign_key" and c.ref_table != t.name}
+        if t.partition_of:  # a partition after its parent
+            nodes[f"table {t.name}"].add(f"table {t.partition_of}")
     by_key = {o.key: o for o in catalog.objects}
     for o in catalog.objects:
         nodes[o.key] = set(o.depends_on)
@@ -49,7 +51,7 @@ def operations(catalog: Catalog, dialect) -> Recreated:
         kind, _, name = key.partition(" ")
         if key in by_key:
             obj = by_key[key]
-            out.append(Commented(f"{obj.kind} {obj.name}", RunSQL(obj.create, obj.drop)))
+            out.append(obj.op if obj.op is not None else Commented(f"{obj.kind} {obj.name}", RunSQL(obj.create, obj.drop)))
             counts[obj.kind] += 1
             continue
         if kind != "table":
@@ -98,10 +100,44 @@ def ordered(nodes: dict[str, set[str]]) -> list[str]:
     return order
 
 
+def partition_operations(table: Table, catalog: Catalog, dialect, counts: Counter, indexes: bool = True) -> list:
+    """create_partition, then what the partition holds beyond what it gets from its parent: a key
+    or index it got under another name (it was attached with its own) is renamed, others added."""
+    from .ops import RenameIndex
+    from .ops.constraints import RenameConstraint
+    from .ops.partitions import CreatePartition
+
+    op = CreatePartition(table.partition_of, table.name, table.bound)
+    given, given_indexes = op.partition(catalog.schema)
+    out: list = [op]
+    names = {c.name: c for c in given.constraints}
+    for c in table.constraints:
+        counts["constraint"] += 1
+        if c.name in names:
+            continue
+        same = next((g for g in given.constraints if g.kind == c.kind and g.columns == c.columns
+                     and g.kind in ("primary_key", "unique")), None)
+        out.append(RenameConstraint(table.name, same.name, c.name) if same else
+                   AddConstraint(table.name, c if c.name in catalog.verbatim else as_written(c, dialect)))
+    index_names = {i.name for i in given_indexes}
+    for index in sorted(catalog.schema.indexes_on(table.name), key=lambda i: i.name) if indexes else ():
+        counts["index"] += 1
+        if index.name in index_names:
+            continue
+        same = next((g for g in given_indexes if (g.columns, g.unique, g.where, g.method)
+                     == (index.columns, index.unique, index.where, index.method)), None)
+        out.append(RenameIndex(same.name, index.name) if same else index_operation(index, catalog, dialect))
+    counts["table"] += 1
+    counts["column"] += len(table.columns)
+    return out
+
+
 def table_operations(table: Table, catalog: Catalog, dialect, created: set, counts: Counter,
                      indexes: bool = True) -> tuple[list, list]:
     """create_table and what goes right after it (its indexes too, unless `indexes` is false: diff
     writes them on their own); and the foreign keys that must wait."""
+    if table.partition_of:
+        return partition_operations(table, catalog, dialect, counts, indexes), []
     inline, after, deferred = [], [], []
     pk_columns = next((c.columns for c in table.constraints if c.kind == "primary_key"), ())
     in_order = list(pk_columns) == [c.name for c in table.columns if c.name in pk_columns]
@@ -120,7 +156,7 @@ def table_operations(table: Table, catalog: Catalog, dialect, created: set, coun
                                           or not _inline_name(table.name, c)):
             (deferred if c.ref_table not in created and c.ref_table != table.name else after).append(
                 AddConstraint(table.name, c))
-        elif c.kind == "unique" and not _inline_name(table.name, c):
+        elif c.kind == "unique" and not _inline_name(table.name, c) or c.kind == "exclusion":
             after.append(AddConstraint(table.name, c))
         else:
             inline.append(c)

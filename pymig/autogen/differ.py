@@ -16,7 +16,7 @@ from ..schema import Column, Constraint, Index, Schema
 from ..types import SERIAL_BASE, converts_without_using, family
 from .renames import Rename, Renames
 
-_CONSTRAINT_ORDER = {"primary_key": 0, "unique": 1, "check": 2, "foreign_key": 3}
+_CONSTRAINT_ORDER = {"primary_key": 0, "unique": 1, "check": 2, "exclusion": 2, "foreign_key": 3}
 
 
 @dataclass(frozen=True)
@@ -235,11 +235,22 @@ class Differ:
             self._emit(AddConstraint(table, c))
 
     def _create_indexes(self) -> None:
+        inherited = self._inherited_indexes()
         for name in sorted(self.desired.indexes):
             want = self.desired.indexes[name]
             have = self.state.indexes.get(name)
+            if name in inherited:
+                continue
             if have is None or index_key(have, self.canonical) != index_key(want, self.canonical):
                 self._emit(CreateIndex(want))
+
+    def _inherited_indexes(self) -> set[str]:
+        """The indexes of partitions that PostgreSQL makes from their parent's (with the partition,
+        or with the parent's index)."""
+        from ..ops.partitions import inherited_index
+
+        return {inherited_index(i, t.name).name for t in self.desired.tables.values() if t.partition_of
+                for i in self.desired.indexes_on(t.partition_of)}
 
 
 def _dependency_order(schema: Schema, names, reverse: bool = False, on_cycle=None) -> list[str]:
@@ -248,6 +259,7 @@ def _dependency_order(schema: Schema, names, reverse: bool = False, on_cycle=Non
     pending = set(names)
     needs = {n: {c.ref_table for c in schema.tables[n].constraints
                  if c.kind == "foreign_key" and c.ref_table in pending and c.ref_table != n}
+             | ({schema.tables[n].partition_of} & pending)  # a partition after its parent
              for n in pending}
     if reverse:  # drop a table only once nothing left points at it
         needs = {n: {m for m in pending if n in needs[m]} for n in pending}

@@ -65,6 +65,9 @@ def _written(verb: str, o: CatalogObject, typed: dict, note: str | None = None) 
     from ..ops.enums import CreateEnum, DropEnum
     from ..ops.views import CreateView, DropView
 
+    made = o.op if verb == "create" else o.drop_op
+    if made is not None:
+        return Planned(made, note)
     value = typed.get((o.kind, o.name))
     plain = value is not None and not getattr(value, "comment", None) and not getattr(value, "grants", ())
     if plain and o.kind == "enum":

@@ -365,7 +365,8 @@ class PostgresDialect(SchemaSupport, ExpandContract, CompatibleRenames, OnlineRe
         from .postgres_catalog import read_catalog
         from .postgres_objects import tables_only
 
-        return read_catalog(db, tables_only(self.introspect(db)))
+        full = self.introspect(db)
+        return read_catalog(db, tables_only(full), full)
 
 
 class PostgresDatabase:

@@ -169,15 +169,15 @@ WHERE c.relnamespace = {_HERE} AND c.relkind IN ('r', 'p') AND a.attgenerated = 
 ORDER BY 1, a.attnum
 """
 
-# Tables pymig cannot write yet: partitioned, partitions, inheritance children, foreign tables.
+# Tables pymig cannot write yet: partitions partitioned themselves, inheritance children, foreign
+# tables (partitioned tables and their partitions are create_table(partition_by=) and create_partition).
 _UNWRITABLE_TABLES = f"""
-SELECT c.relname, CASE WHEN c.relkind = 'p' THEN 'a partitioned table'
-                       WHEN c.relispartition THEN 'a partition'
+SELECT c.relname, CASE WHEN c.relkind = 'p' THEN 'a partition partitioned itself'
                        WHEN c.relkind = 'f' THEN 'a foreign table'
                        ELSE 'a table that inherits from another' END
 FROM pg_class c
-WHERE c.relnamespace = {_HERE} AND (c.relkind IN ('p', 'f') OR c.relispartition
-      OR (c.relkind = 'r' AND EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid)))
+WHERE c.relnamespace = {_HERE} AND (c.relkind = 'f' OR (c.relkind = 'p' AND c.relispartition)
+      OR (c.relkind = 'r' AND NOT c.relispartition AND EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid)))
 ORDER BY 1
 """
 
@@ -323,7 +323,8 @@ ORDER BY 1, 2
 
 # Indexes and constraints whose catalog definition says more than create_index / add_* can:
 # an INCLUDE list, an operator class or collation of their own, storage parameters, a
-# tablespace, NULLS NOT DISTINCT; DEFERRABLE, MATCH FULL, ON UPDATE, NOT VALID, exclusion.
+# tablespace, NULLS NOT DISTINCT; DEFERRABLE, MATCH FULL, ON UPDATE, NOT VALID (an exclusion constraint is
+# add_exclusion unless its index is listed for one of these).
 _VERBATIM = f"""
 SELECT i.relname
 FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class t ON t.oid = ix.indrelid
@@ -339,7 +340,7 @@ UNION
 SELECT con.conname
 FROM pg_constraint con JOIN pg_class t ON t.oid = con.conrelid
 WHERE t.relnamespace = {_HERE}
-  AND (con.contype = 'x' OR con.condeferrable OR NOT con.convalidated OR con.confupdtype NOT IN ('a', ' ')
+  AND (con.condeferrable OR NOT con.convalidated OR con.confupdtype NOT IN ('a', ' ')
        OR con.confmatchtype = 'f'
        OR pg_get_constraintdef(con.oid) ~ '( INCLUDE \\(| NULLS NOT DISTINCT|WITH \\(|USING INDEX TABLESPACE| NO INHERIT|ON DELETE SET (NULL|DEFAULT) \\()')
 ORDER BY 1
@@ -354,13 +355,25 @@ def literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def read_catalog(db, schema: Schema) -> Catalog:
-    """The Catalog of the database `db` is connected to; `schema` is its introspected Schema."""
+def read_catalog(db, schema: Schema, typed: Schema | None = None) -> Catalog:
+    """The Catalog of the database `db` is connected to; `schema` is its introspected Schema, and
+    `typed` the same with the other kinds (Function, Trigger, ...), which the DSL operations of the
+    objects are made from (dialects/catalog_ops.py)."""
+    from . import catalog_ops as dsl
+
+    typed = typed or Schema()
+    current = db.rows("SELECT current_schema()")[0][0]
     objects: list[CatalogObject] = []
     skipped: list[tuple[str, str, str]] = []
+
+    def obj(kind, name, create, drop, depends_on=(), table=None, ops=None):
+        op, drop_op = ops or (None, None)
+        return CatalogObject(kind, name, create, drop, tuple(depends_on), table, op, drop_op)
+
     for name, count in db.rows(_SCHEMAS):
         if name != "public":  # every database has it (the default schema is another one here)
-            objects.append(CatalogObject("schema", name, f"CREATE SCHEMA {quote(name)}", f"DROP SCHEMA {quote(name)}"))
+            objects.append(obj("schema", name, f"CREATE SCHEMA {quote(name)}", f"DROP SCHEMA {quote(name)}",
+                               ops=dsl.schema(name)))
         if count:
             skipped.append(("schema contents", name, f"{count} object(s) in schema {name}: baseline and diff read "
                             "the default schema only (the schema setting, else the current schema)"))
@@ -368,34 +381,38 @@ def read_catalog(db, schema: Schema) -> Catalog:
         create = f"CREATE EXTENSION IF NOT EXISTS {quote(name)} WITH SCHEMA {quote(where)}"
         if default_version and version != default_version:
             create += f" VERSION {literal(version)}"
-        objects.append(CatalogObject("extension", name, create, f"DROP EXTENSION {quote(name)}",
-                                     () if where == "public" else (f"schema {where}",)))
+        objects.append(obj("extension", name, create, f"DROP EXTENSION {quote(name)}",
+                           () if where == "public" else (f"schema {where}",),
+                           ops=dsl.extension(name, where, version, default_version, current)))
     objects += _types(db, skipped)
-    objects += _sequences(db)
+    objects += _sequences(db, typed)
     for name, kind, definition in db.rows(_FUNCTIONS):
         if definition is None:
             skipped.append(("aggregate", name, "pymig cannot read aggregates yet"))
             continue
         word = "PROCEDURE" if kind == "p" else "FUNCTION"
+        base = name.partition("(")[0]
+        ops = dsl.function(typed.get("function", base), definition) if kind == "f" else None
         # as pg_dump does: a function body may name tables created later in the same migration
-        objects.append(CatalogObject("procedure" if kind == "p" else "function", name,
-                                     "SET LOCAL check_function_bodies = off;\n" + definition.strip(),
-                                     f"DROP {word} {_qualified_call(name)}"))
+        objects.append(obj("procedure" if kind == "p" else "function", name,
+                           "SET LOCAL check_function_bodies = off;\n" + definition.strip(),
+                           f"DROP {word} {_qualified_call(name)}", ops=ops))
     for name, kind, definition, options in db.rows(_VIEWS):
         word = "MATERIALIZED VIEW" if kind == "m" else "VIEW"
         with_ = f" WITH ({options})" if options else ""
-        objects.append(CatalogObject("materialized view" if kind == "m" else "view", name,
-                                     f"CREATE {word} {quote(name)}{with_} AS\n{definition.rstrip().rstrip(';')}",
-                                     f"DROP {word} {quote(name)}"))
+        query = definition.rstrip().rstrip(';')
+        objects.append(obj("materialized view" if kind == "m" else "view", name,
+                           f"CREATE {word} {quote(name)}{with_} AS\n{query}", f"DROP {word} {quote(name)}",
+                           ops=dsl.view(name, kind, query, options)))
     for name, view, definition in db.rows(_VIEW_INDEXES):
         objects.append(CatalogObject("index", name, definition, f"DROP INDEX {quote(name)}",
                                      (f"materialized view {view}",)))
     schema = _unfold_serials(db, schema)
     schema, generated = _without_generated(db, schema)
     objects += generated
-    objects += _table_bound(db)
+    objects += _table_bound(db, typed)
     objects += _privileges(db)
-    objects += _comments(db)
+    objects += _comments(db, current)
     for name, what in db.rows(_UNWRITABLE_TABLES):
         skipped.append(("table", name, f"{what}: pymig cannot write it yet; add it by hand with run_sql"))
     depends: dict[str, set[str]] = {}
@@ -417,12 +434,14 @@ def _qualified_call(name: str) -> str:
 
 
 def _types(db, skipped) -> list[CatalogObject]:
+    from . import catalog_ops as dsl
+
     out = []
     for name, kind, labels, base, not_null, default, collation, checks, attributes in db.rows(_TYPES):
         if kind == "e":
             values = ", ".join(literal(v) for v in labels)
             out.append(CatalogObject("enum", name, f"CREATE TYPE {quote(name)} AS ENUM ({values})",
-                                     f"DROP TYPE {quote(name)}"))
+                                     f"DROP TYPE {quote(name)}", (), None, *dsl.enum(name, labels)))
         elif kind == "d":
             parts = [f"CREATE DOMAIN {quote(name)} AS {base}"]
             if collation:
@@ -441,17 +460,25 @@ def _types(db, skipped) -> list[CatalogObject]:
     return out
 
 
-def _sequences(db) -> list[CatalogObject]:
+def _sequences(db, typed: Schema) -> list[CatalogObject]:
+    from ..types import SERIAL_BASE
+    from . import catalog_ops as dsl
+
     out = []
     for name, typ, start, inc, lo, hi, cache, cycle, owner, _ in db.rows(_SEQUENCES):
         create = (f"CREATE SEQUENCE {quote(name)} AS {typ} INCREMENT BY {inc} MINVALUE {lo} MAXVALUE {hi} "
                   f"START WITH {start} CACHE {cache}{' CYCLE' if cycle else ''}")
-        out.append(CatalogObject("sequence", name, create, f"DROP SEQUENCE {quote(name)}"))
+        ops = dsl.sequence(name, typ, start, inc, lo, hi, cache, cycle)
+        if owner and any(c.type in SERIAL_BASE for t in typed.tables.values() for c in t.columns
+                         if owner == f"{quote(t.name) if not t.name.isidentifier() else t.name}.{c.name}"):
+            ops = None  # introspection reads it as the column's serial (its default is its nextval): SQL stays
+        out.append(CatalogObject("sequence", name, create, f"DROP SEQUENCE {quote(name)}", (), None, *(ops or ())))
         if owner:
             table = owner.split(".")[0].strip('"')
+            owned = dsl.sequence_owner(name, owner) if ops else None  # alter_sequence needs it in the state
             out.append(CatalogObject("sequence owner", name, f"ALTER SEQUENCE {quote(name)} OWNED BY {owner}",
                                      f"ALTER SEQUENCE {quote(name)} OWNED BY NONE",
-                                     (f"sequence {name}", f"table {table}"), table))
+                                     (f"sequence {name}", f"table {table}"), table, *(owned or ())))
     return out
 
 
@@ -483,7 +510,9 @@ def _without_generated(db, schema: Schema) -> tuple[Schema, list[CatalogObject]]
     return Schema(tables, schema.indexes), out
 
 
-def _table_bound(db) -> list[CatalogObject]:
+def _table_bound(db, typed: Schema) -> list[CatalogObject]:
+    from . import catalog_ops as dsl
+
     out = []
     for table, unlogged, options, keys in db.rows(_TABLE_OPTIONS):
         t = quote(table)
@@ -498,8 +527,11 @@ def _table_bound(db) -> list[CatalogObject]:
         if enabled != "O":
             state = {"D": "DISABLE", "R": "ENABLE REPLICA", "A": "ENABLE ALWAYS"}[enabled]
             create += f";\nALTER TABLE {quote(table)} {state} TRIGGER {quote(name)}"
+        found = next((t for t in (typed.tables[table].triggers if table in typed.tables else ()) if t.name == name),
+                     None)
         out.append(CatalogObject("trigger", f"{table}.{name}", create,
-                                 f"DROP TRIGGER {quote(name)} ON {quote(table)}", (f"table {table}",), table))
+                                 f"DROP TRIGGER {quote(name)} ON {quote(table)}", (f"table {table}",), table,
+                                 *(dsl.trigger(found, enabled) or ())))
     for table, forced in db.rows(_ROW_SECURITY):
         t = quote(table)
         create = f"ALTER TABLE {t} ENABLE ROW LEVEL SECURITY" + (f";\nALTER TABLE {t} FORCE ROW LEVEL SECURITY"
@@ -520,8 +552,11 @@ def _table_bound(db) -> list[CatalogObject]:
 
 
 def _privileges(db) -> list[CatalogObject]:
+    from . import catalog_ops as dsl
+
     out = []
     for verb, what, name, key, column, grantee, grantable, privileges in db.rows(_PRIVILEGES):
+        ops = dsl.privileges(verb, what, name, column, grantee, grantable, privileges)
         if column:
             privileges = ", ".join(f"{p} ({column})" for p in privileges.split(", "))
         target = f"{privileges} ON {what} {name}"
@@ -530,11 +565,14 @@ def _privileges(db) -> list[CatalogObject]:
         label = f"{target} {'TO' if verb == 'GRANT' else 'FROM'} {grantee}"
         out.append(CatalogObject("grant" if verb == "GRANT" else "revoke", label,
                                  grant if verb == "GRANT" else revoke,
-                                 revoke if verb == "GRANT" else grant, (key,)))
+                                 revoke if verb == "GRANT" else grant, (key,), None,
+                                 *(ops or ())))
     return out
 
 
-def _comments(db) -> list[CatalogObject]:
+def _comments(db, current: str) -> list[CatalogObject]:
+    from . import catalog_ops as dsl
+
     out = []
     for kind, identity, text, owner in db.rows(_COMMENTS):
         word = _COMMENT_TARGET.get(kind, kind.upper())
@@ -545,5 +583,5 @@ def _comments(db) -> list[CatalogObject]:
             target = identity.replace(" on ", " ON ", 1)
         on = f"COMMENT ON {word} {target}"
         out.append(CatalogObject("comment", f"on {kind} {identity}", f"{on} IS {literal(text)}", f"{on} IS NULL",
-                                 (owner,) if owner else ()))
+                                 (owner,) if owner else (), None, *(dsl.comment(kind, identity, text, current) or ())))
     return out

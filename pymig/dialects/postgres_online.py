@@ -35,6 +35,11 @@ def rewrite_warning(old: str, new: str, using: str | None) -> str | None:
             "ACCESS EXCLUSIVE lock: reads and writes wait until it finishes")
 
 
+def _partitioned(schema, table: str) -> bool:
+    t = schema.tables.get(table)
+    return t is not None and bool(t.partition_by)
+
+
 class OnlineRecipes:
     """The `<kind>_steps` overrides of PostgresDialect for live tables."""
 
@@ -58,10 +63,18 @@ class OnlineRecipes:
         comment = [Sql(self.comment_on("index", index.name, index.comment))] if index.comment else []
         return self._concurrent_index(index) + comment
 
+    def create_index_steps(self, op, change):
+        if not _partitioned(change.before, op.index.table) or not change.is_live(op.index.table):
+            return super().create_index_steps(op, change)
+        # PostgreSQL has no CREATE INDEX CONCURRENTLY on a partitioned table
+        return [Warning(f"{op.describe()}: {op.index.table} is partitioned, which PostgreSQL cannot index "
+                        "concurrently: writes to it wait while each partition is indexed"),
+                *self.index_steps(op.resolved(change.before), False)]
+
     def drop_index_steps(self, op, change):
         index = change.before.indexes.get(op.name)
-        if index is not None and not change.is_live(index.table):
-            return super().drop_index_steps(op, change)
+        if index is not None and (not change.is_live(index.table) or _partitioned(change.before, index.table)):
+            return super().drop_index_steps(op, change)  # no DROP INDEX CONCURRENTLY of a partitioned index
         return [Sql(f"DROP INDEX CONCURRENTLY IF EXISTS {self.qname(op.name)}", transactional=False)]
 
     def constraint_steps(self, table, c, live):

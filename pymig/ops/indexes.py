@@ -69,7 +69,12 @@ class CreateIndex(Operation):
             schema.table(self.index.table)
         if self.index.name in schema.indexes:
             raise PymigError(f'index "{self.index.name}" already exists')
-        return schema.with_index(self.resolved(schema))
+        from .partitions import inherited_index
+
+        index = self.resolved(schema)
+        for partition in schema.partitions(index.table):  # PostgreSQL indexes each partition too
+            schema = schema.with_index(inherited_index(index, partition.name))
+        return schema.with_index(index)
 
     def inverse(self, schema, added):
         return [DropIndex(self.index.name)]
@@ -90,7 +95,11 @@ class DropIndex(Operation):
         return f"drop_index {self.name}"
 
     def state_forwards(self, schema):
-        schema.index(self.name)
+        from .partitions import inherited_index
+
+        index = schema.index(self.name)
+        for partition in schema.partitions(index.table):  # the partitions' indexes go with it
+            schema = schema.without_index(inherited_index(index, partition.name).name)
         return schema.without_index(self.name)
 
     def inverse(self, schema, added):
