@@ -49,9 +49,11 @@ def inherited_constraint(parent: Constraint, partition: str) -> Constraint:
 def inherited_index(parent: Index, partition: str) -> Index:
     from ..sqltext import is_bare_name, split_direction
 
+    from ..names import sibling
+
     words = [split_direction(c)[0] if is_bare_name(split_direction(c)[0]) else "expr" for c in parent.columns]
-    return replace(parent, name=object_name(partition, *words, suffix="idx"), table=partition, definition=None,
-                   comment=None)
+    return replace(parent, name=sibling(partition, object_name(partition, *words, suffix="idx")), table=partition,
+                   definition=None, comment=None)
 
 
 def _parent(schema: Schema, parent: str, what: str) -> Table:
