@@ -114,26 +114,24 @@ CASES = [
          ['    create_function("touch", "", "trigger", " BEGIN NEW.name := lower(NEW.name); RETURN NEW; END "),',
           '    create_trigger("users", "users_touch", "touch", events=["insert"]),'],
          ['    drop_trigger("users", "users_touch"),', '    drop_function("touch"),']),
-    Case("grant_comment_sequence_exclusion", USERS + "CREATE TABLE slots (id serial PRIMARY KEY, during tsrange NOT NULL);",
+    Case("objects_exclusion_partitions", USERS + "CREATE TABLE slots (id serial PRIMARY KEY, during tsrange NOT NULL);",
          USERS + "CREATE TABLE slots (id serial PRIMARY KEY, during tsrange NOT NULL,\n"
                  "  CONSTRAINT slots_no_overlap EXCLUDE USING gist (during WITH &&));\n"
                  "GRANT SELECT ON users TO PUBLIC;\nCOMMENT ON TABLE users IS 'People';\n"
-                 "COMMENT ON COLUMN users.email IS 'Where we write';\nCREATE SEQUENCE order_no START 100;",
-         ['    create_sequence("order_no", start=100),',
-          '    add_exclusion("slots", "slots_no_overlap", "gist", [["during", "&&"]]),',
-          '    grant(["SELECT"], "users", "public"),',
-          '    comment_on("users.email", "Where we write"),', '    comment_on("users", "People"),'],
-         ['    comment_on("users", None),', '    revoke(["SELECT"], "users", "public"),',
-          '    drop_constraint("slots", "slots_no_overlap"),', '    drop_sequence("order_no"),']),
-    Case("partitions", USERS,
-         USERS + "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at))\n"
+                 "COMMENT ON COLUMN users.email IS 'Where we write';\nCREATE SEQUENCE order_no START 100;\n"
+                 "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at))\n"
                  "  PARTITION BY RANGE (at);\nCREATE INDEX events_kind_idx ON events (kind);\n"
                  "CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\n"
                  "CREATE TABLE events_other PARTITION OF events DEFAULT;",
-         ['        partition_by="RANGE (at)",',
+         ['    create_sequence("order_no", start=100),', '        partition_by="RANGE (at)",',
           """    create_partition("events", "events_2024", for_values="FROM ('2024-01-01') TO ('2025-01-01')"),""",
-          '    create_partition("events", "events_other", for_values="DEFAULT"),', '    create_index("events", "kind"),'],
-         ['    drop_table("events_2024"),', '    drop_table("events_other"),', '    drop_table("events"),']),
+          '    create_partition("events", "events_other", for_values="DEFAULT"),',
+          '    add_exclusion("slots", "slots_no_overlap", "gist", [["during", "&&"]]),',
+          '    create_index("events", "kind"),', '    grant(["SELECT"], "users", "public"),',
+          '    comment_on("users.email", "Where we write"),', '    comment_on("users", "People"),'],
+         ['    comment_on("users", None),', '    revoke(["SELECT"], "users", "public"),',
+          '    drop_constraint("slots", "slots_no_overlap"),', '    drop_table("events_2024"),',
+          '    drop_table("events_other"),', '    drop_table("events"),', '    drop_sequence("order_no"),']),
     Case("rename_column", USERS, USERS.replace("name text", "full_name text"),
          ['    rename_column("users", "name", "full_name"),'],
          ['    rename_column("users", "full_name", "name"),'],
