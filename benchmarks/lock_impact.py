@@ -58,6 +58,9 @@ class Operation:
     naive: tuple[str, ...]  # what someone writes by hand
     reset: tuple[str, ...]  # back to the starting table
     expect: tuple[tuple[str, object], ...]  # (query, value it must return) after either run
+    # the naive window stays open as long as pymig's: a rename does not stall the writers, it makes
+    # their writes through the old name fail from the moment it commits
+    naive_hold: bool = False
 
 
 def _constraint(name: str, kind: str) -> tuple[str, object]:
@@ -109,6 +112,25 @@ OPERATIONS = (
               ("UPDATE items SET note = 'note ' || id",),
               ("ALTER TABLE items DROP COLUMN note", "ALTER TABLE items ADD COLUMN note text", "VACUUM FULL items"),
               (("SELECT count(*) FROM items WHERE id <= {rows} AND note IS DISTINCT FROM 'note ' || id", 0),)),
+)
+
+
+# Renames (issue 17): the writers keep using the old names (items, score) all along. pymig's compatible
+# rename serves them through a view until `pymig complete`; the plain rename breaks them.
+_UNRENAME = ("DO $$BEGIN IF to_regclass('items_pymig') IS NOT NULL THEN DROP VIEW items; "
+             "ALTER TABLE items_pymig RENAME TO items; END IF; "
+             "IF to_regclass('entries') IS NOT NULL THEN DROP VIEW IF EXISTS items; "
+             "ALTER TABLE entries RENAME TO items; END IF; "
+             "IF EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'items'::regclass AND attname = 'points') "
+             "THEN ALTER TABLE items RENAME COLUMN points TO score; END IF; END$$")
+OPERATIONS += (
+    Operation("rename_column", 'rename_column("items", "score", "points")',
+              ("ALTER TABLE items RENAME COLUMN score TO points",), (_UNRENAME,),
+              (("SELECT count(*) FROM pg_attribute WHERE attrelid = 'items'::regclass AND attname = 'points'", 1),),
+              naive_hold=True),
+    Operation("rename_table", 'rename_table("items", "entries")',
+              ("ALTER TABLE items RENAME TO entries",), (_UNRENAME,),
+              (("SELECT to_regclass('entries') IS NOT NULL", True),), naive_hold=True),
 )
 
 
@@ -545,7 +567,7 @@ class Bench:
         window.retries = done.stderr.count("lock not available")
         return window
 
-    def run_naive(self, op: Operation, repeat: int) -> Window:
+    def run_naive(self, op: Operation, repeat: int, hold: float = 0.0) -> Window:
         import psycopg
 
         with psycopg.connect(self.url, autocommit=True, options=self.statement_log) as conn:
@@ -553,6 +575,7 @@ class Bench:
             start = time.time()
             for text in op.naive:
                 conn.execute(text)
+            time.sleep(max(0.0, start + hold - time.time()))
             return Window(op.name, "naive", repeat, start, time.time())
 
     def measure(self, op: Operation, repeat: int) -> None:
@@ -561,7 +584,7 @@ class Bench:
         retries = f", {pymig.retries} lock-timeout retries" if pymig.retries else ""
         self.say(f"{op.name}: pymig {pymig.duration:.2f} s{retries}")
         self.reset(op)
-        naive = self.run_naive(op, repeat)
+        naive = self.run_naive(op, repeat, pymig.duration if op.naive_hold else 0.0)
         self.verify(op, "naive")
         self.say(f"{op.name}: naive {naive.duration:.2f} s")
         self.reset(op)
@@ -682,8 +705,8 @@ def target(pymig: Window, control: Window) -> tuple[bool, float]:
 
 def results_table(windows: list[Window], ops) -> list[str]:
     out = ["| operation | pymig s | naive s | longest stall ms: pymig | naive | control | "
-           "p99 ms: pymig | naive | control | target: pymig ≤ max(2 × control, 20 ms) |",
-           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+           "p99 ms: pymig | naive | control | target: pymig ≤ max(2 × control, 20 ms) | failed writes: pymig | naive |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|"]
     for op in ops:
         by = {k: [w for w in windows if w.op == op.name and w.kind == k] for k in ("pymig", "naive", "control")}
         verdicts = [target(p, c) for p, c in zip(by["pymig"], by["control"])]
@@ -696,7 +719,8 @@ def results_table(windows: list[Window], ops) -> list[str]:
             f"{spread([w.duration for w in by['naive']], lambda x: f'{x:.2f}')} | "
             + " | ".join(spread([w.stall for w in by[k]], ms) for k in ("pymig", "naive", "control")) + " | "
             + " | ".join(spread([w.p99 for w in by[k]], ms) for k in ("pymig", "naive", "control"))
-            + f" | {verdict} (limit {limits} ms) |")
+            + f" | {verdict} (limit {limits} ms) | "
+            + " | ".join(str(sum(w.failed for w in by[k])) for k in ("pymig", "naive")) + " |")
     return out
 
 

@@ -90,7 +90,9 @@ def lint(files: list[MigrationFile], dialect, sizes: dict[str, tuple[int, int]] 
         dropped_live: str | None = None  # a drop on an existing table earlier in this migration
         from .names import canonical
 
-        for i, op in enumerate((canonical(o, dialect.default_schema) for o in migration.operations), 1):
+        operations = [canonical(o, dialect.default_schema) for o in migration.operations]
+        blocked = _blocked_renames(operations, schema, dialect)
+        for i, op in enumerate(operations, 1):
             where = f"operation {i} ({op.describe()})"
 
             def add(code, message, fix, label=mf.label, where=where):
@@ -106,7 +108,7 @@ def lint(files: list[MigrationFile], dialect, sizes: dict[str, tuple[int, int]] 
             is_live = target is not None and target not in created and (sizes is None or target in existing)
             if live:
                 _against_database(op, schema, database, add)
-            _rules(op, schema, dialect, is_live, added, sizes or {}, add)
+            _rules(op, schema, dialect, is_live, added, sizes or {}, add, blocked.get(i))
             if op.opaque and dropped_live:
                 add("PM303", f"it runs in the transaction of the drop on {dropped_live} (pymig cannot commit the drop "
                     "first: undoing a committed drop could not bring its data back), so reads and writes of "
@@ -147,7 +149,23 @@ def _against_database(op, schema, database: Database, add) -> None:
             "(run_sql(\"CREATE TYPE ...\", down=\"DROP TYPE ...\"))")
 
 
-def _rules(op, schema, dialect, is_live, added, sizes, add) -> None:
+def _blocked_renames(ops, schema, dialect) -> dict[int, int]:
+    """Operation number of a compatible rename -> the later operation that makes it plain."""
+    from .ops.compat import blocked_by_later
+
+    found = {}
+    if not getattr(dialect, "compatible_renames", False):
+        return found
+    with contextlib.suppress(PymigError):
+        for i, op in enumerate(ops):
+            if isinstance(op, (RenameColumn, RenameTable)) and op.compatible:
+                later = blocked_by_later(ops, i, schema, dialect)
+                if later is not None:
+                    found[i + 1] = later
+    return found
+
+
+def _rules(op, schema, dialect, is_live, added, sizes, add, blocked_by=None) -> None:
     size = _size_note(sizes.get(_live_table(op) or ""))
     if isinstance(op, (RunSQL, RunPython)) and op.down is None:
         add("PM101", f"{op.kind} has no down=, so this migration cannot be rolled back",
@@ -179,8 +197,8 @@ def _rules(op, schema, dialect, is_live, added, sizes, add) -> None:
         if c.default is not None and dialect.is_volatile(c.default):
             add("PM203", f"default {c.default} is volatile; pymig adds the column bare, sets the default and "
                 f"backfills in batches{size}", "nothing to do; or use a constant default to make it instant")
-    if isinstance(op, (RenameColumn, RenameTable)) and is_live:
-        _rename_rule(op, dialect, add)
+    if isinstance(op, (RenameColumn, RenameTable)) and is_live and (op_table_column(op) not in added):
+        _rename_rule(op, dialect, add, blocked_by)
     if isinstance(op, (DropColumn, DropTable)) and is_live:
         add("PM302", f"application code that still reads or writes it fails from the moment this commits{size}",
             "deploy code that no longer uses it first, then drop it in a later migration")
@@ -190,10 +208,23 @@ def _rules(op, schema, dialect, is_live, added, sizes, add) -> None:
                 "use jsonb")
 
 
-def _rename_rule(op, dialect, add) -> None:
+def op_table_column(op) -> tuple[str, str] | None:
+    """The (table, column) a rename_column renames: one added by the same migration breaks nobody."""
+    return (op.table, op.old) if isinstance(op, RenameColumn) else None
+
+
+def _rename_rule(op, dialect, add, blocked_by) -> None:
     from .ops.compat import base_name
 
-    if op.compatible and getattr(dialect, "compatible_renames", False):
+    compatible = op.compatible and getattr(dialect, "compatible_renames", False)
+    if compatible and blocked_by is not None:
+        add("PM301", f"operation {blocked_by} of this migration changes or references the table, which the "
+            "compatible form would leave a view until `pymig complete`, so this rename is the plain one: running "
+            "application code that uses the old name fails from the moment it commits",
+            "move the rename into a migration of its own (after or before the other changes), "
+            "and deploy code that uses the new name before `pymig complete`")
+        return
+    if compatible:
         if isinstance(op, RenameTable):
             how = (f'the table becomes "{op.new}" and a view "{op.old}" of it serves the old name, for reads '
                    "and writes")

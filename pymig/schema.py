@@ -200,6 +200,8 @@ class Schema:
     new_tables: frozenset = field(default=frozenset(), compare=False)
     # The other kinds of object, keyed (kind, name): ("view", "active_users"), ("enum", "mood"), ...
     objects: dict[tuple[str, str], object] = field(default_factory=dict)
+    # (table, column) pairs added by the migration being applied: no application code uses them yet
+    new_columns: frozenset = field(default=frozenset(), compare=False)
 
     def get(self, kind: str, name: str):
         return self.objects.get((kind, name))

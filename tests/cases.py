@@ -365,7 +365,7 @@ CASES: list[Case] = [
     Case(
         "rename_table_with_foreign_key_and_index",
         setup=[USERS, POSTS, create_index("users", ["email"], unique=True)],
-        ops=[rename_table("users", "accounts")],
+        ops=[rename_table("users", "accounts", compatible=False)],
         sql=every([
             'ALTER TABLE "users" RENAME TO "accounts"',
         ]),
@@ -376,7 +376,7 @@ CASES: list[Case] = [
     Case(
         "rename_table_then_drop_its_index",
         setup=[USERS, create_index("users", ["lower(email)"])],
-        ops=[rename_table("users", "accounts"), drop_index("users_lower_email_idx")],
+        ops=[rename_table("users", "accounts", compatible=False), drop_index("users_lower_email_idx")],
         sql={PG: [
             'ALTER TABLE "users" RENAME TO "accounts"',
             '-- outside a transaction\n'
@@ -845,7 +845,7 @@ CASES: list[Case] = [
             create_index("users", ["lower(email)"]),
             create_index("users", ["name"], where="email IS NOT NULL", name="users_named_idx"),
         ],
-        ops=[rename_column("users", "email", "address")],
+        ops=[rename_column("users", "email", "address", compatible=False)],
         sql=every([
             'ALTER TABLE "users" RENAME COLUMN "email" TO "address"',
         ]),
@@ -856,7 +856,7 @@ CASES: list[Case] = [
     Case(
         "rename_column_referenced_by_foreign_key",
         setup=[USERS, POSTS],
-        ops=[rename_column("users", "id", "user_id")],
+        ops=[rename_column("users", "id", "user_id", compatible=False)],
         sql=every([
             'ALTER TABLE "users" RENAME COLUMN "id" TO "user_id"',
         ]),
@@ -2141,12 +2141,13 @@ def build(ops, schema: Schema | None = None) -> Schema:
 def walk(ops, schema: Schema):
     """Yield (op, schema before it) as the executor sees them within one migration: tables
     created earlier in the same migration are new (`is_live` is false), so they get no online
-    recipe."""
-    start = schema.relation_names()
+    recipe; columns added earlier are new too (a rename of one needs no compatible form)."""
+    start, added = schema.relation_names(), set()
     for op in ops:
-        yield op, replace(schema, new_tables=frozenset(schema.relation_names() - start))
+        yield op, replace(schema, new_tables=frozenset(schema.relation_names() - start), new_columns=frozenset(added))
         if isinstance(op, RenameTable) and op.old in start:
             start.add(op.new)
+        added.update(op.columns_added())
         schema = op.state_forwards(schema)
 
 

@@ -45,10 +45,10 @@ def test_a_table_made_outside_pymig_gets_the_same_findings(project):
               'rename_column("accounts", "owner", "holder")')
     found = findings(project)
     assert [(code, where) for code, where, _ in found] == [
-        ("PM204", "operation 1"), ("PM202", "operation 2"), ("PM301", "operation 3")]
+        ("PM204", "operation 1"), ("PM202", "operation 2"), ("PM304", "operation 3")]
     assert "pymig runs it as expand/contract" in found[0][2]
     offline = [(code, where) for code, where, _ in findings(project, "--offline")]
-    assert offline == [("PM202", "operation 2"), ("PM301", "operation 3")], "offline, accounts' types are unknown"
+    assert offline == [("PM202", "operation 2"), ("PM304", "operation 3")], "offline, accounts' types are unknown"
 
 
 def test_missing_tables_columns_and_types_are_reported_before_up(project):

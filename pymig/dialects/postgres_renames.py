@@ -6,29 +6,44 @@ own privileges and row security on the table, as if the table were used directly
 from __future__ import annotations
 
 from ..schema import View
-from ..steps import Sql
+from ..steps import Commit, Phase, Sql
 
 # security_invoker exists from PostgreSQL 15 on; before, the view checks its owner's privileges
 _HAS_SECURITY_INVOKER = "SELECT current_setting('server_version_num')::int >= 150000"
 
 
 class CompatibleRenames:
-    """The `<kind>_steps` of rename_table / rename_column of PostgresDialect."""
+    """The `<kind>_steps` of rename_table / rename_column of PostgresDialect. Each compatible rename
+    is a transaction of its own: its ACCESS EXCLUSIVE lock is held only for the catalog changes, and
+    two renames of tables linked by a foreign key do not take their locks in one transaction, in the
+    order opposite to a writer's (the referencing table, then the referenced), which deadlocks."""
 
-    compatible_renames = False  # True once the expanded lifecycle runs them (pymig complete)
+    compatible_renames = True
+
+    def merge(self, ops, schema):
+        from ..ops.compat import with_feasible_renames
+
+        return with_feasible_renames(super().merge(ops, schema), schema, self)
 
     def rename_table_steps(self, op, change):
         phases = op.compat_phases(change.before, self)
         if phases is None:
             return super().rename_table_steps(op, change)
-        return self._sql(self.rename_table(op.old, op.new)) + self.compat_view(phases.view)
+        q = self.quote
+        return [Commit(), Phase("switch", f"from this commit on, {q(op.new)} (the table) and {q(op.old)} (a view of it) both "
+                                f"serve reads and writes; deploy code that uses {q(op.new)}, then `pymig complete`"),
+                *self._sql(self.rename_table(op.old, op.new)), *self.compat_view(phases.view), Commit()]
 
     def rename_column_steps(self, op, change):
         phases = op.compat_phases(change.before, self)
         if phases is None:
             return super().rename_column_steps(op, change)
-        return self._sql([*self.rename_table(op.table, phases.base), *self.rename_column(phases.base, op.old, op.new)]) \
-            + self.compat_view(phases.view)
+        q = self.quote
+        return [Commit(), Phase("switch", f"from this commit on, {q(op.table)} is a view of {q(phases.base)} in which "
+                                f"{q(op.new)} and {q(op.old)} both read and write the column; deploy code that uses "
+                                f"{q(op.new)}, then `pymig complete`"),
+                *self._sql([*self.rename_table(op.table, phases.base), *self.rename_column(phases.base, op.old, op.new)]),
+                *self.compat_view(phases.view), Commit()]
 
     def compat_view(self, view: View) -> list:
         name = self.qname(view.name)

@@ -83,7 +83,8 @@ class MigrationRun:
                 if i < start_op:
                     continue
                 schema = self.ex.before()
-                schema = replace(schema, new_tables=frozenset(schema.relation_names() - start_tables))
+                schema = replace(schema, new_tables=frozenset(schema.relation_names() - start_tables),
+                                 new_columns=frozenset(self.p.added))
                 if self.refusals:
                     check_after_refusal(self, i, op, schema)
                     continue

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from ..errors import PymigError
 from ..schema import COMPAT_MARK, Schema, Table, View, privilege_key
 from ..names import quote
-from .base import MAX_IDENTIFIER
+from .base import MAX_IDENTIFIER, Phases
 
 MARK = COMPAT_MARK
 
@@ -72,6 +72,10 @@ class RenamePhases:
     undo: tuple  # operations that take the expand back: the new name goes
     final_inverse: tuple  # after contract: the ordinary inverse
 
+    def as_phases(self) -> Phases:
+        return Phases(inverse=self.undo, contract=self.contract, final_inverse=self.final_inverse,
+                      expanded=self.expanded)
+
 
 def refuse_on_compat_view(op, schema: Schema, table: str) -> None:
     view = schema.get("view", table)
@@ -80,3 +84,46 @@ def refuse_on_compat_view(op, schema: Schema, table: str) -> None:
             f'{op.describe()}: "{table}" is the compatibility view of a rename that is still expanded',
             hint="run the compatible renames of one table in separate migrations, with `pymig complete` "
             "between them, or pass compatible=False")
+
+
+def blocked_by_later(ops, i: int, schema: Schema, dialect) -> int | None:
+    """The number (1-based) of the first operation after `ops[i]`, a compatible rename, that could
+    not follow it within the same migration (it changes the table, or references it, which then is
+    the view of the old name), when that operation follows the plain rename; None when none."""
+    from dataclasses import replace
+
+    def first_failure(compatible: bool) -> int | None:
+        s, start, added = schema, schema.relation_names(), set()
+        for j, op in enumerate(ops):
+            s = replace(s, new_tables=frozenset(s.relation_names() - start), new_columns=frozenset(added))
+            try:
+                phases = op.compat_phases(s, dialect) if j == i and compatible else None
+                if phases is not None:
+                    s = phases.expanded
+                elif not op.opaque:
+                    s = (replace(op, compatible=False) if j == i else op).state_forwards(s)
+            except PymigError:
+                return j + 1
+            if getattr(op, "kind", "") == "rename_table" and op.old in start:
+                start.add(op.new)
+            added.update(op.columns_added())
+        return None
+
+    failed = first_failure(True)
+    if failed is None or failed <= i + 1:
+        return None
+    plain = first_failure(False)
+    return failed if plain is None or plain > failed else None
+
+
+def with_feasible_renames(ops, schema: Schema, dialect) -> list:
+    """`ops` with each compatible rename that a later operation of the migration could not follow
+    made plain (compatible=False): `pymig check` says so (PM301)."""
+    from dataclasses import replace
+
+    ops = list(ops)
+    for i, op in enumerate(ops):
+        if getattr(op, "compatible", False) and hasattr(op, "compat_phases") \
+                and blocked_by_later(ops, i, schema, dialect) is not None:
+            ops[i] = replace(op, compatible=False)
+    return ops

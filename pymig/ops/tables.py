@@ -89,6 +89,10 @@ class RenameTable(Operation):
     def describe(self):
         return f"rename_table {self.old} -> {self.new}"
 
+    def phases(self, schema, dialect, added):
+        compat = self.compat_phases(schema, dialect)
+        return compat.as_phases() if compat is not None else None
+
     def compat_phases(self, schema, dialect):
         """The compatible form's phases (ops.compat.RenamePhases), or None when the plain rename runs."""
         from .compat import RenamePhases, refuse_on_compat_view, view_of
@@ -123,5 +127,5 @@ class RenameTable(Operation):
         return Schema(tables, indexes, objects=schema.objects)
 
     def inverse(self, schema, added):
-        return [RenameTable(self.new, self.old, compatible=self.compatible)]
+        return [RenameTable(self.new, self.old, compatible=False)]  # a down contracts at once anyway
 
