@@ -111,8 +111,8 @@ def _load_all(files: list[MigrationFile], dialect, source=None) -> list[Migratio
     return migrations
 
 
-def up(config: Config, to: int | None, echo, source=None) -> int:
-    """Apply the pending migrations; how many were applied."""
+def up(config: Config, to: int | None, echo, source=None, done=None) -> int:
+    """Apply the pending migrations; how many were applied (`done(version)` hears of each one)."""
     files = _discover(config, source)
     with connected(config, lock=True, echo=echo) as (dialect, db):
         applied = {r.version: r for r in _records(db, dialect)}
@@ -134,6 +134,8 @@ def up(config: Config, to: int | None, echo, source=None) -> int:
             executor.apply(m, m.file.label, resume=resume)
             expanded = " (expanded: `pymig complete` runs its contract)" if "expanded" in executor.last_plan else ""
             echo(f"applied {m.file.label} ({executor.last_duration * 1000:.0f} ms){expanded}")
+            if done is not None:
+                done(m.version)
         echo(f"{len(pending)} migration{'s' if len(pending) != 1 else ''} applied")
         return len(pending)
 
@@ -156,8 +158,8 @@ def complete(config: Config, version: int | None, echo, source=None) -> int:
 
 
 def down(config: Config, steps: int | None, to: int | None, echo, allow_data_loss: bool = False,
-         source=None) -> int:
-    """Revert applied migrations; how many were reverted."""
+         source=None, done=None) -> int:
+    """Revert applied migrations; how many were reverted (`done(version)` hears of each one)."""
     by_version = {f.version: f for f in discover_if_present(config, source)}
     with connected(config, lock=True, echo=echo) as (dialect, db):
         chosen = plan_down(_records(db, dialect), steps, to, lambda r: _label(r, by_version))
@@ -169,8 +171,10 @@ def down(config: Config, steps: int | None, to: int | None, echo, allow_data_los
             _refuse_data_loss(executor, chosen, by_version, db, dialect)
         for r in chosen:
             executor.revert(r, _label(r, by_version))
-            done = "aborted" if r.progress is not None and not r.reverting else "reverted"
-            echo(f"{done} {_label(r, by_version)}")
+            what = "aborted" if r.progress is not None and not r.reverting else "reverted"
+            echo(f"{what} {_label(r, by_version)}")
+            if done is not None:
+                done(r.version)
         echo(f"{len(chosen)} migration{'s' if len(chosen) != 1 else ''} reverted")
         return len(chosen)
 

@@ -41,8 +41,9 @@ class Outcome:
 
 
 class Fanout:
-    """`work(target, line)` runs on each target; `line(text)` shows what it does now. It returns the
-    count of migrations it applied or reverted, or (count, value)."""
+    """`work(outcome, line)` runs on each target (`outcome.target`); `line(text)` shows what it does
+    now. It counts in `outcome.count` what it applied or reverted, as it goes (so a failed target
+    says how far it got), and returns what else the command gives (status rows, findings, SQL)."""
 
     def __init__(self, targets: list[Target], work: Callable, jobs: int = DEFAULT_JOBS, fail_fast: bool = False,
                  board=None, debug: bool = False, secrets: tuple[str, ...] = ()):
@@ -95,8 +96,7 @@ class Fanout:
         started = time.monotonic()
         line = (lambda text: self.board.line(outcome, text)) if self.board else (lambda text: None)
         try:
-            done = self.work(outcome.target, line)
-            outcome.count, outcome.value = done if isinstance(done, tuple) else (done or 0, None)
+            outcome.value = self.work(outcome, line)
             outcome.result = "ok"
         except PymigError as e:
             outcome.result, outcome.error = "failed", self._redact(str(e), outcome)

@@ -95,43 +95,52 @@ class Fleet:
     def up(self, to: int | None) -> list[Outcome]:
         source = self.source()
 
-        def work(target, line):
-            return commands.up(self.each(target), to, _echo(line), source)
+        def work(outcome, line):
+            commands.up(self.each(outcome.target), to, _echo(line), source, done=_counter(outcome))
 
         return self.run(work)
 
     def down(self, steps: int | None, to: int | None, allow_data_loss: bool) -> list[Outcome]:
         source = self.source(down=True)
 
-        def work(target, line):
-            return commands.down(self.each(target), steps, to, _echo(line), allow_data_loss, source)
+        def work(outcome, line):
+            commands.down(self.each(outcome.target), steps, to, _echo(line), allow_data_loss, source,
+                          done=_counter(outcome))
 
         return self.run(work, verb="reverted")
 
     def status(self) -> list[Outcome]:
         source = self.source()
 
-        def work(target, line):
-            return 0, commands.status(self.each(target), source)
+        def work(outcome, line):
+            return commands.status(self.each(outcome.target), source)
 
         return self.run(work, verbose=False)
 
     def check(self, offline: bool, pending: bool, since: int | None) -> list[Outcome]:
         source = self.source()
 
-        def work(target, line):
-            return 0, commands.check(self.each(target), offline, pending, since, source)
+        def work(outcome, line):
+            return commands.check(self.each(outcome.target), offline, pending, since, source)
 
         return self.run(work, verbose=False)
 
     def sql(self, down_: bool, steps, to, from_, offline: bool, script: bool, allow_data_loss: bool) -> list[Outcome]:
         source = self.source(down=down_ and not offline)
 
-        def work(target, line):
-            return 0, commands.sql(self.each(target), down_, steps, to, from_, offline, script, allow_data_loss,
-                                   source)
+        def work(outcome, line):
+            return commands.sql(self.each(outcome.target), down_, steps, to, from_, offline, script,
+                                allow_data_loss, source)
 
         return self.run(work, verbose=False)
+
+
+def _counter(outcome: Outcome):
+    """`done(version)` for the command: one more migration applied (or reverted) on this target."""
+    def done(version: int) -> None:
+        outcome.count += 1
+
+    return done
 
 
 def _echo(line):

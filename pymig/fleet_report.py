@@ -30,8 +30,8 @@ def table(header: tuple[str, ...], rows: list[tuple], right: tuple[int, ...] = (
 
 def summary(outcomes: list[Outcome], verb: str, wall: float) -> str:
     """The table of every target, the totals, and each failed target with its one-line error."""
-    rows = [(o.target.name, o.count if o.result == "ok" else "-", _ms(o.seconds) if o.result != "skipped" else "-",
-             o.result) for o in outcomes]
+    rows = [(o.target.name, o.count if o.result != "skipped" else "-",
+             _ms(o.seconds) if o.result != "skipped" else "-", o.result) for o in outcomes]
     lines = table(("TARGET", verb.upper(), "DURATION", "RESULT"), rows, right=(1, 2))
     lines.append(totals(outcomes, verb, wall))
     failed = [o for o in outcomes if o.result == "failed"]
@@ -67,8 +67,10 @@ def as_json(outcomes: list[Outcome], key: str | None = None, value=None) -> list
     for o in outcomes:
         item = {"target": o.target.name, "schema": o.target.schema, "result": o.result,
                 "duration_ms": round(o.seconds * 1000, 3), "error": o.error}
-        if key is not None and o.result == "ok":
-            item[key] = value(o) if value else o.count
+        if key is not None and value is None:
+            item[key] = o.count  # on a failed target too: how many it applied before the failure
+        elif key is not None and o.result == "ok":
+            item[key] = value(o)
         out.append(item)
     return out
 
