@@ -93,7 +93,8 @@ def _targeted(config, kwargs: dict, url_given: bool):
     if url_given:
         raise click.UsageError("give --target or --database-url, not both")
     spec = fleet.spec_for(config, kwargs["target"])
-    many = kwargs.get("jobs") or kwargs.get("fail_fast") or (State.command in ("up", "down") and kwargs.get("as_json"))
+    many = kwargs.get("jobs") or kwargs.get("fail_fast") or \
+        (State.command in ("up", "down", "complete") and kwargs.get("as_json"))
     if not spec.is_group and not many:
         kwargs["target"] = None
         config = fleet.single_config(config, spec)
@@ -176,11 +177,15 @@ def down(config, steps, to, allow_data_loss, target, jobs, fail_fast, as_json):
               help="How long to wait for another runner's lock: 60 (seconds), 30s, 2min (default 60).")
 @click.option("--lock-timeout", "lock_timeout", default=None, metavar="DURATION",
               help="lock_timeout for statements that block traffic, e.g. 500ms, 2s (default 1s); retried on timeout.")
+@targets(json_option=True)
 @common
-def complete(config, version):
+def complete(config, version, target, jobs, fail_fast, as_json):
     """Run the contract phase of expanded migrations (all of them, or VERSION's)."""
     from . import commands
 
+    _alone(target, jobs, fail_fast, as_json)
+    if target is not None:
+        return _ran(target.complete(version), "complete", "completed", as_json, wall=target.wall)
     commands.complete(config, version, echo=_progress_echo())
 
 

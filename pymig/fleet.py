@@ -74,6 +74,7 @@ class Fleet:
             raise ConfigError(f"target {spec.name}: {what} now; nothing to do")
 
     def run(self, work, verbose: bool = True, verb: str = "applied") -> list[Outcome]:
+        warm_imports()
         board = Board(len(self.targets), self.options.stream, self.options.tty, verbose, verb)
         fanout = Fanout(self.targets, work, self.options.jobs, self.options.fail_fast, board,
                         self.options.debug, tuple(self.spec.urls()))
@@ -109,6 +110,14 @@ class Fleet:
 
         return self.run(work, verb="reverted")
 
+    def complete(self, version: int | None) -> list[Outcome]:
+        source = self.source(down=True)
+
+        def work(outcome, line):
+            outcome.count = commands.complete(self.each(outcome.target), version, _echo(line), source)
+
+        return self.run(work, verb="completed")
+
     def status(self) -> list[Outcome]:
         source = self.source()
 
@@ -133,6 +142,29 @@ class Fleet:
                                 allow_data_loss, source)
 
         return self.run(work, verbose=False)
+
+
+# Imported on first use by the commands (in the worker threads); pymig.cli and the test helpers are not needed.
+_NOT_NEEDED = {"pymig.cli", "pymig.pytest_plugin", "pymig.testing", "pymig.__main__"}
+
+
+def warm_imports() -> None:
+    """Import, in this thread, what the commands import lazily: two threads importing a package for
+    the first time at once can see it half initialised (sqlglot's ImportError "partially initialized
+    module"). pymig's own modules, and sqlglot's parser with the dialects pymig reads SQL as."""
+    import importlib
+    import pkgutil
+
+    import pymig
+
+    for module in pkgutil.walk_packages(pymig.__path__, "pymig."):
+        if module.name not in _NOT_NEEDED:
+            importlib.import_module(module.name)
+    import sqlglot
+
+    for dialect in ("postgres", "sqlite"):
+        sqlglot.parse_one("SELECT 1", read=dialect)
+        sqlglot.tokenize("x", read=dialect)
 
 
 def _counter(outcome: Outcome):

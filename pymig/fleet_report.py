@@ -57,7 +57,7 @@ def failure_message(outcomes: list[Outcome], command: str) -> str | None:
         return None
     skipped = sum(o.result == "skipped" for o in outcomes)
     more = f", {skipped} not started (--fail-fast)" if skipped else ""
-    rerun = "; a rerun applies only what is missing" if command in ("up", "down") else ""
+    rerun = "; a rerun applies only what is missing" if command in ("up", "down", "complete") else ""
     return f"{len(failed)} of {len(outcomes)} targets failed ({names(failed)}){more}{rerun}"
 
 

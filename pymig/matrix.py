@@ -6,7 +6,7 @@ from __future__ import annotations
 from .fanout import Outcome
 from .fleet_report import failed_lines, grouped, names, table
 
-_DONE = ("applied", "modified", "missing")
+_DONE = ("applied", "expanded", "modified", "missing")
 
 
 def state_key(rows: list[dict]) -> tuple:

@@ -272,3 +272,32 @@ def test_unknown_target_and_flags_without_target(tenants):
     assert res.returncode == 2 and "--jobs goes with --target NAME" in res.stderr
     res = tenants.run("up", "--target", "tenants")
     assert res.returncode == 2 and "give --target or --database-url, not both" in res.stderr
+
+
+def test_expanded_migration_completed_across_a_group(tmp_path, db_url):
+    """A type change on a live table expands on every tenant; `complete --target` contracts it everywhere."""
+    project = Project(tmp_path, db_url)
+    project.write("001_orders.py", '''
+        """Orders."""
+        from pymig import column, create_table
+        operations = [create_table("orders", column("id", "serial", primary_key=True), column("note", "text"))]
+    ''')
+    with connect(db_url) as conn:
+        for i in (1, 2, 3):
+            conn.execute(f"CREATE SCHEMA t_{i}")
+    write_targets(project, f'[tool.pymig.targets.t]\ndatabase_url = "{db_url}"\nschemas = "t_*"\n')
+    project.ok("up", "--target", "t", url=None)
+    project.write("002_bigint.py", '''
+        """The key to bigint."""
+        from pymig import alter_column
+        operations = [alter_column("orders", "id", type="bigint")]
+    ''')
+    project.ok("up", "--target", "t", url=None)
+    assert re.search(r"^ +3 +2 +expanded 2 +t_1, t_2, t_3$", project.ok("status", "--target", "t", url=None), re.M)
+    done = project.ok("complete", "--target", "t", "--jobs", "3", url=None)
+    assert "3 targets: 3 ok; 3 migrations completed" in done
+    assert re.search(r"^ +3 +2 +up to date ", project.ok("status", "--target", "t", url=None), re.M)
+    with connect(db_url) as conn:
+        assert {conn.execute(f"SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+                             f"WHERE attrelid = 't_{i}.orders'::regclass AND attname = 'id'").fetchone()[0]
+                for i in (1, 2, 3)} == {"bigint"}
