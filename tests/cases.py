@@ -864,6 +864,53 @@ CASES: list[Case] = [
             'ALTER TABLE "users" RENAME COLUMN "user_id" TO "id"',
         ]),
     ),
+    # renames that need no compatible form (issue 17): nobody uses the old name yet, so the
+    # plain rename runs even with compatible=True (the default) on PostgreSQL
+    Case(
+        "renames_of_a_table_created_in_the_same_migration",
+        ops=[create_table("accounts", column("id", "serial", primary_key=True), column("name", "text")),
+             rename_column("accounts", "name", "full_name"), rename_table("accounts", "members")],
+        sql={PG: [
+            'CREATE TABLE "accounts" (\n    "id" serial NOT NULL,\n    "name" text,\n'
+            '    CONSTRAINT "accounts_pkey" PRIMARY KEY ("id")\n)',
+            'ALTER TABLE "accounts" RENAME COLUMN "name" TO "full_name"',
+            'ALTER TABLE "accounts" RENAME TO "members"',
+        ], SQLITE: [
+            'CREATE TABLE "accounts" (\n    "id" INTEGER NOT NULL CONSTRAINT "accounts_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+            '    "name" TEXT\n)',
+            'ALTER TABLE "accounts" RENAME COLUMN "name" TO "full_name"',
+            'ALTER TABLE "accounts" RENAME TO "members"',
+        ]},
+        down_sql=every([
+            'ALTER TABLE "members" RENAME TO "accounts"',
+            'ALTER TABLE "accounts" RENAME COLUMN "full_name" TO "name"',
+            'DROP TABLE "accounts"',
+        ]),
+        down_checks=every([
+            'table "accounts" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ]),
+    ),
+    Case(
+        "rename_of_a_column_added_in_the_same_migration",
+        setup=[USERS],
+        rows=SOME_USERS,
+        ops=[add_column("users", "nick", "text"), rename_column("users", "nick", "handle")],
+        sql={PG: [
+            'ALTER TABLE "users" ADD COLUMN "nick" text',
+            'ALTER TABLE "users" RENAME COLUMN "nick" TO "handle"',
+        ], SQLITE: [
+            'ALTER TABLE "users" ADD COLUMN "nick" TEXT',
+            'ALTER TABLE "users" RENAME COLUMN "nick" TO "handle"',
+        ]},
+        down_sql=every([
+            'ALTER TABLE "users" RENAME COLUMN "handle" TO "nick"',
+            'ALTER TABLE "users" DROP COLUMN "nick"',
+        ]),
+        down_checks=every([
+            'column "users.nick" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ]),
+        data="SELECT id, email, name FROM users ORDER BY id",
+    ),
     # -- alter_column --------------------------------------------------------------------------
     Case(
         "alter_column_widen_type",
