@@ -10,7 +10,7 @@ go to roles the tests create once per server (tests/helpers.py TEST_ROLES)."""
 from __future__ import annotations
 
 from pymig import (add_check, add_column, add_exclusion, attach_partition, create_partition, detach_partition,
-                   drop_constraint, drop_table, add_enum_value, alter_column, add_primary_key, alter_sequence, column, comment_on,
+                   drop_column, drop_constraint, drop_table, rename_column, add_enum_value, alter_column, add_primary_key, alter_sequence, column, comment_on,
                    create_enum, create_extension, create_function, create_index, create_schema, create_sequence,
                    create_table, create_trigger, create_view, drop_enum, drop_extension, drop_function,
                    drop_primary_key, drop_schema, drop_sequence, drop_trigger, drop_view, grant,
@@ -1003,6 +1003,42 @@ OBJECT_CASES = [
         ]},
         rows=["INSERT INTO events (id, created_at) VALUES (1, '2024-01-05')",
               "INSERT INTO events_2024_02 (id, created_at) VALUES (3, '2024-02-03')"],
+        refused={SQLITE: PARTITIONED},
+    ),
+    Case(
+        "partitioned_table_changes_reach_its_partitions",
+        setup=[EVENTS, create_index("events", ["kind"]), JANUARY, FEBRUARY,
+               add_column("events", "legacy", "integer")],
+        ops=[add_column("events", "source", "text", nullable=False, default="web"),
+             add_check("events", "events_kind_check", "kind <> ''"),
+             alter_column("events", "kind", default="view"),
+             rename_column("events", "kind", "event_kind", compatible=False),
+             drop_column("events", "legacy", allow_data_loss=True)],
+        sql={PG: [
+            'ALTER TABLE "events" ADD COLUMN "source" text DEFAULT \'web\' NOT NULL',
+            'ALTER TABLE "events" ADD CONSTRAINT "events_kind_check" CHECK (kind <> \'\') NOT VALID\n-- undo: ALTER TABLE "events" DROP CONSTRAINT IF EXISTS "events_kind_check"',
+            'COMMIT',
+            'ALTER TABLE "events" VALIDATE CONSTRAINT "events_kind_check"',
+            'ALTER TABLE "events" ALTER COLUMN "kind" SET DEFAULT \'view\'',
+            'ALTER TABLE "events" RENAME COLUMN "kind" TO "event_kind"',
+            'ALTER TABLE "events" DROP COLUMN "legacy"',
+        ]},
+        down_sql={PG: [
+            'ALTER TABLE "events" ADD COLUMN "legacy" integer',
+            'ALTER TABLE "events" RENAME COLUMN "event_kind" TO "kind"',
+            'ALTER TABLE "events" ALTER COLUMN "kind" SET DEFAULT \'click\'',
+            'ALTER TABLE "events" DROP CONSTRAINT "events_kind_check"',
+            'ALTER TABLE "events" DROP COLUMN "source"',
+        ]},
+        checks={PG: [
+            'check "events_kind_check" (CHECK (kind <> \'\')) fails for {count} {noun} of "events"',
+            'column "events.legacy" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ]},
+        down_checks={PG: [
+            'column "events.source" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ]},
+        rows=SOME_EVENTS,
+        data="SELECT id, created_at::text FROM events ORDER BY id",
         refused={SQLITE: PARTITIONED},
     ),
 ]

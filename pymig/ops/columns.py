@@ -9,6 +9,7 @@ from ..schema import Column, Constraint, Schema, privilege_key
 from ..types import SERIAL_BASE, converts_without_using
 from ..sqltext import mentions, rename_column_in
 from .base import Operation, Phases, register, validate_column, validate_constraint
+from .partitions import followed_by_partitions
 
 
 def _touches(c: Constraint, column: str) -> bool:
@@ -38,6 +39,7 @@ class AddColumn(Operation):
     def columns_added(self):
         return [(self.table, self.column.name)]
 
+    @followed_by_partitions
     def state_forwards(self, schema):
         t = schema.table(self.table)
         if t.has_column(self.column.name):
@@ -67,6 +69,7 @@ class DropColumn(Operation):
     def describe(self):
         return f"drop_column {self.table}.{self.name}"
 
+    @followed_by_partitions
     def state_forwards(self, schema):
         t = schema.table(self.table)
         t.column(self.name)
@@ -145,6 +148,7 @@ class RenameColumn(Operation):
         return RenamePhases(after.with_object(view), view, base, contract=(DropView(self.table), back),
                             undo=(DropView(self.table), back, final), final_inverse=(final,))
 
+    @followed_by_partitions
     def state_forwards(self, schema):
         old, new = self.old, self.new
         t = schema.table(self.table)
@@ -255,6 +259,7 @@ class AlterColumn(Operation):
             default=self.default if self.change_default else before.default,
         )
 
+    @followed_by_partitions
     def state_forwards(self, schema):
         t = schema.table(self.table)
         before = t.column(self.name)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from ..errors import PymigError
 from ..schema import Constraint
 from .base import Operation, register, validate_constraint
+from .partitions import followed_by_partitions
 
 _DSL_NAME = {"foreign_key": "add_foreign_key", "unique": "add_unique", "check": "add_check",
              "primary_key": "add_primary_key", "exclusion": "add_exclusion"}
@@ -40,6 +41,7 @@ class AddConstraint(Operation):
         return [*((f'element of exclusion "{c.name}"', e) for e, _ in c.elements if not is_bare_name(e)),
                 *([(f'predicate of exclusion "{c.name}"', c.where)] if c.where else [])]
 
+    @followed_by_partitions
     def state_forwards(self, schema):
         t = schema.table(self.table)
         if schema.find_constraint(self.constraint.name):
@@ -89,6 +91,7 @@ class DropConstraint(Operation):
     def describe(self):
         return f"drop_constraint {self.name} on {self.table}"
 
+    @followed_by_partitions
     def state_forwards(self, schema):
         t = schema.table(self.table)
         t.constraint(self.name)

@@ -8,6 +8,7 @@ CHECKs and foreign keys keep the parent's)."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 
 from ..errors import PymigError
@@ -223,3 +224,56 @@ def recreate_partition(schema: Schema, name: str) -> list:
     return [CreatePartition(table.partition_of, name, table.bound),
             *(_op("add_check", name, c) for c in table.constraints if c.name not in given),
             *(_op("create_index", i) for i in schema.indexes_on(name) if i.name not in given_indexes)]
+
+
+def follow_parent(before: Schema, after: Schema, parent: str) -> Schema:
+    """`after` with the partitions of `parent` changed as PostgreSQL changes them with it: its
+    columns (added, dropped, renamed, altered), the constraints it gives them, the indexes of
+    its indexes. `before` is the schema before the operation that changed `parent`."""
+    old, new = before.tables.get(parent), after.tables.get(parent)
+    if old is None or new is None or not new.partition_by:
+        return after
+    for p in after.partitions(parent):
+        mine = {c.name: c for c in p.columns}
+        same_count = len(old.columns) == len(new.columns)  # altered or renamed: by position
+        sources = [mine.get(o.name) for o in old.columns] if same_count else [mine.get(n.name) for n in new.columns]
+        columns = tuple(replace(n, comment=s.comment if s else None) for n, s in zip(new.columns, sources))
+        after = after.with_table(replace(p, columns=columns, constraints=_followed(old, new, p)))
+        for name in {*before.indexes, *after.indexes}:
+            was, now = before.indexes.get(name), after.indexes.get(name)
+            if was == now or (was or now).table != parent:
+                continue
+            mine = after.indexes.get(inherited_index(was, p.name).name) if was is not None else None
+            if mine is not None:
+                after = after.without_index(mine.name)
+            if now is not None:  # an index changed in place keeps its partition's name
+                after = after.with_index(replace(inherited_index(now, p.name), **({"name": mine.name} if mine else {})))
+    return after
+
+
+def _followed(old: Table, new: Table, p: Table) -> tuple[Constraint, ...]:
+    def counterpart(c):  # the constraint of p that the parent's `c` gave it
+        return next((pc for pc in p.constraints if pc.kind == c.kind and
+                     (pc.columns == c.columns if c.kind in _SUFFIX else pc.name == c.name)), None)
+
+    olds, news = {c.name: c for c in old.constraints}, {c.name: c for c in new.constraints}
+    out = list(p.constraints)
+    for name, oc in olds.items():
+        if news.get(name) == oc:
+            continue
+        mine = counterpart(oc)
+        if mine is not None:
+            out.remove(mine)
+        if name in news:
+            out.append(replace(inherited_constraint(news[name], p.name), **({"name": mine.name} if mine else {})))
+    out += [inherited_constraint(c, p.name) for name, c in news.items() if name not in olds]
+    return tuple(out)
+
+
+def followed_by_partitions(state_forwards):
+    """Decorates the state_forwards of an operation on `self.table` that PostgreSQL carries into the
+    table's partitions (add_column, alter_column, add_check, ...)."""
+    @functools.wraps(state_forwards)
+    def wrapped(self, schema):
+        return follow_parent(schema, state_forwards(self, schema), self.table)
+    return wrapped
