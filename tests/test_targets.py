@@ -85,7 +85,7 @@ schema = "tenant_001"
 
 
 def test_schema_group_failure_rerun_and_matrix(tenants, db_url):
-    up = tenants.run("up", "--target", "tenants", "--to", "2", url=None)
+    up = tenants.run("up", "--target", "tenants", "--to", "2", "--jobs", "8", url=None)
     assert up.returncode == 0, up.stderr
     assert re.search(rf"^{TENANTS} targets: {TENANTS} ok; {2 * TENANTS} migrations applied", up.stdout, re.M)
     assert "tenant_017  " in up.stdout
@@ -110,19 +110,19 @@ def test_schema_group_failure_rerun_and_matrix(tenants, db_url):
     assert {s for s, v in versions.items() if v != [(4,)]} == {"tenant_017"}
     assert versions["tenant_017"] == [(3,)]  # 003 applied, 004 refused and rolled back
 
-    status = tenants.ok("status", "--target", "tenants", url=None)
+    status = tenants.ok("status", "--target", "tenants", "--jobs", "8", url=None)
     lines = status.splitlines()
     assert re.match(r"TARGETS +VERSION +STATE +WHICH", lines[0])
     assert re.match(r" *49 +4 +up to date +tenant_001, tenant_002, tenant_003 and 46 more$", lines[1]), status
     assert re.match(r" +1 +3 +1 pending \(4\) +tenant_017$", lines[2]), status
     assert len(lines) == 4 and lines[3] == "50 targets: 49 up to date, 1 not, 0 failed"
 
-    matrix = json.loads(tenants.ok("status", "--target", "tenants", "--json", url=None))
+    matrix = json.loads(tenants.ok("status", "--target", "tenants", "--json", "--jobs", "8", url=None))
     assert len(matrix) == TENANTS and {m["status"]["current_version"] for m in matrix} == {3, 4}
 
     with connect(db_url) as conn:
         conn.execute("UPDATE tenant_017.accounts SET name = 'fixed' WHERE name IS NULL")
-    rerun = tenants.run("up", "--target", "tenants", url=None)
+    rerun = tenants.run("up", "--target", "tenants", "--jobs", "8", url=None)
     assert rerun.returncode == 0, rerun.stderr
     assert re.search(r"^tenant_017 +1 ", rerun.stdout, re.M) and re.search(r"^tenant_018 +0 ", rerun.stdout, re.M)
     assert "50 targets: 50 ok; 1 migration applied" in rerun.stdout
@@ -167,10 +167,10 @@ def test_plain_target_with_a_schema_runs_as_one_database(tenants, db_url):
 
 
 def test_sql_and_check_say_once_what_is_the_same(tenants):
-    sql = tenants.ok("sql", "--target", "tenants", url=None)
+    sql = tenants.ok("sql", "--target", "tenants", "--jobs", "8", url=None)
     assert sql.count('CREATE TABLE "accounts"') == 1
     assert sql.startswith("-- 50 targets: tenant_001, tenant_002")
-    check = tenants.ok("check", "--target", "tenants", url=None)
+    check = tenants.ok("check", "--target", "tenants", "--jobs", "8", url=None)
     assert re.match(r"tenant_001, tenant_002, tenant_003 and 47 more \(50 targets\): \d+ findings?, 0 errors", check)
 
 
