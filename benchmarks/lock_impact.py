@@ -61,6 +61,7 @@ class Operation:
     # the naive window stays open as long as pymig's: a rename does not stall the writers, it makes
     # their writes through the old name fail from the moment it commits
     naive_hold: bool = False
+    then: tuple[str, ...] = ()  # pymig commands after `pymig up`, in the same window (expand/contract: complete)
 
 
 def _constraint(name: str, kind: str) -> tuple[str, object]:
@@ -108,6 +109,21 @@ OPERATIONS = (
                 "gen_random_uuid()"),
                ("SELECT count(*) FROM items WHERE token IS NULL", 0),
                ("SELECT count(DISTINCT token) = count(*) FROM items", True))),  # volatile: a value per row
+    # issue 17: the integer primary key, which item_tags and item_events reference, to bigint: pymig's
+    # expand/contract (up, then complete, in one window) against the rewriting ALTER TYPE
+    Operation("int_to_bigint_pk", 'alter_column("items", "id", type="bigint")',
+              ("ALTER TABLE items ALTER COLUMN id TYPE bigint",),
+              ("ALTER TABLE items ALTER COLUMN id TYPE integer", "ALTER SEQUENCE items_id_seq AS integer",
+               "VACUUM FULL items"),
+              (("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'items'::regclass "
+                "AND attname = 'id'", "bigint"),
+               _constraint("items_pkey", "p"),
+               ("SELECT count(*) FROM pg_constraint WHERE confrelid = 'items'::regclass AND contype = 'f' "
+                "AND convalidated", 2),
+               ("SELECT count(*) FROM pg_attribute WHERE attrelid = 'items'::regclass AND attname LIKE '%pymig%' "
+                "AND NOT attisdropped", 0),
+               ("SELECT count(*) FROM pg_trigger WHERE tgname LIKE '%pymig%'", 0)),
+              then=("complete",)),
     Operation("backfill", """backfill("items", {"note": "'note ' || id"})""",
               ("UPDATE items SET note = 'note ' || id",),
               ("ALTER TABLE items DROP COLUMN note", "ALTER TABLE items ADD COLUMN note text", "VACUUM FULL items"),
@@ -147,14 +163,21 @@ BY_NAME = {op.name: op for op in OPERATIONS}
 SETUP = (
     "CREATE TABLE accounts (id integer PRIMARY KEY, name text NOT NULL)",
     f"INSERT INTO accounts SELECT g, 'account ' || g FROM generate_series(1, {ACCOUNTS}) g",
-    "CREATE TABLE items (id bigserial PRIMARY KEY, account_id integer, score integer, email text, note text, "
+    "CREATE TABLE items (id serial PRIMARY KEY, account_id integer, score integer, email text, note text, "
     "created_at timestamptz NOT NULL DEFAULT now())",
     "INSERT INTO items (id, account_id, score, email, created_at) SELECT g, 1 + g % {accounts}, g % 1000, "
     "'user' || g || '@example.com', now() - g * interval '1 second' FROM generate_series(1, {rows}) g",
     "SELECT setval('items_id_seq', {rows})",
     "CREATE INDEX items_created_at_idx ON items (created_at)",
+    # two tables that reference items' integer key (int_to_bigint_pk re-points their foreign keys)
+    "CREATE TABLE item_tags (id serial PRIMARY KEY, item_id integer REFERENCES items, tag text)",
+    "INSERT INTO item_tags (item_id, tag) SELECT g, 'tag' FROM generate_series(1, {rows}, 10) g",
+    "CREATE TABLE item_events (id serial PRIMARY KEY, item_id integer REFERENCES items, at timestamptz DEFAULT now())",
+    "INSERT INTO item_events (item_id) SELECT g FROM generate_series(1, {rows}, 10) g",
     "VACUUM ANALYZE accounts",
     "VACUUM ANALYZE items",
+    "VACUUM ANALYZE item_tags",
+    "VACUUM ANALYZE item_events",
 )
 AFTER_EACH_RUN = ("DROP TABLE IF EXISTS pymig_migrations, pymig_log", "VACUUM ANALYZE items")
 
@@ -555,16 +578,18 @@ class Bench:
             f"operations = [\n    {op.dsl},\n]\n")
         if self.s.backfill_pause:
             (project / "pyproject.toml").write_text(f'[tool.pymig]\nbackfill_pause = "{self.s.backfill_pause}"\n')
-        argv = [*pymig_executable(), "--database-url", self.url, "up"]
-        if self.s.lock_timeout:
-            argv += ["--lock-timeout", self.s.lock_timeout]
         env = {**os.environ, "PGOPTIONS": self.statement_log}
-        start = time.time()
-        done = subprocess.run(argv, cwd=project, env=env, capture_output=True, text=True)
+        start, retries = time.time(), 0
+        for command in ("up", *op.then):
+            argv = [*pymig_executable(), "--database-url", self.url, command]
+            if self.s.lock_timeout:
+                argv += ["--lock-timeout", self.s.lock_timeout]
+            done = subprocess.run(argv, cwd=project, env=env, capture_output=True, text=True)
+            if done.returncode != 0:
+                raise SystemExit(f"{op.name}: pymig {command} exited {done.returncode}:\n{done.stderr[-2000:]}")
+            retries += done.stderr.count("lock not available")
         window = Window(op.name, "pymig", repeat, start, time.time())
-        if done.returncode != 0:
-            raise SystemExit(f"{op.name}: pymig up exited {done.returncode}:\n{done.stderr[-2000:]}")
-        window.retries = done.stderr.count("lock not available")
+        window.retries = retries
         return window
 
     def run_naive(self, op: Operation, repeat: int, hold: float = 0.0) -> Window:

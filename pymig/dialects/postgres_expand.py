@@ -179,11 +179,11 @@ class ExpandContract:
             out += [f"ALTER INDEX {self.qname(i.name)} RENAME TO {q(kept_name(name))}",
                     f"ALTER INDEX {self.qname(sibling(i.name, copy_name(name)))} RENAME TO {q(name)}"]
         out += [f"ALTER TABLE {t} RENAME COLUMN {q(c)} TO {q(old)}", f"ALTER TABLE {t} RENAME COLUMN {q(shadow)} TO {q(c)}"]
+        if not col.nullable:  # the trigger leaves it NULL where the old type cannot hold the value (first:
+            out.append(f"ALTER TABLE {t} ALTER COLUMN {q(old)} DROP NOT NULL")  # PG 18 names NOT NULL after c)
         if not self._nullable(op, col):
             out += [f"ALTER TABLE {t} ALTER COLUMN {q(c)} SET NOT NULL",
                     f"ALTER TABLE {t} DROP CONSTRAINT {q(object_name_nn(bare(op.table), shadow))}"]
-        if not col.nullable:  # the trigger leaves it NULL where the old type cannot hold the value
-            out.append(f"ALTER TABLE {t} ALTER COLUMN {q(old)} DROP NOT NULL")
         default = op.default if op.change_default else col.default
         out += self._move_default(op.table, col, old, c, default, keep_sequence=not op.change_default)
         out += self._attach_keys(op.table, inv, copy_name)
@@ -246,13 +246,17 @@ class ExpandContract:
         old = old_name(c)
         trigger, fn = self._sync(inv.table, c)
         out = [f"ALTER TABLE {self.qname(rt)} DROP CONSTRAINT {q(k.name)}" for rt, k in inv.referencing]
-        if not col.nullable:
-            out += [f"ALTER TABLE {t} ALTER COLUMN {q(old)} SET NOT NULL",
-                    f"ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {q(object_name_nn(bare(inv.table), old))}"]
         out += [f"DROP TRIGGER IF EXISTS {trigger} ON {t}", f"DROP FUNCTION IF EXISTS {fn}()"]
+        not_null = [f"ALTER TABLE {t} ALTER COLUMN {q(c if not col.identity else old)} SET NOT NULL",
+                    f"ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {q(object_name_nn(bare(inv.table), old))}"] \
+            if not col.nullable else []
+        if col.identity:  # an identity needs NOT NULL first (PostgreSQL 18 then names it after the kept column)
+            out += not_null
         out += self._move_default(inv.table, replace(col, default=inv.column.default) if col.type not in SERIAL_BASE
                                   else col, c, old, col.default)
         out += [f"ALTER TABLE {t} DROP COLUMN {q(c)}", f"ALTER TABLE {t} RENAME COLUMN {q(old)} TO {q(c)}"]
+        if not col.identity:  # NOT NULL under the column's own name (PostgreSQL 18 names it after the column)
+            out += not_null
         out += [f"ALTER TABLE {t} RENAME CONSTRAINT {q(kept_name(k.name))} TO {q(k.name)}"
                 for k in [*inv.uniques, *inv.copied]]
         out += [f"ALTER INDEX {self.qname(sibling(i.name, kept_name(bare(i.name))))} RENAME TO {q(bare(i.name))}"
