@@ -121,9 +121,8 @@ def test_column_rename_serves_old_and_new_name_until_contract(users):
 
     run_ops(users, phases.contract)
     assert _rows(users, "SELECT id, full_name, email FROM users ORDER BY id") == expanded_rows
-    with connect(users) as old:
-        with pytest.raises(psycopg.errors.UndefinedColumn):
-            old.execute("SELECT name FROM users")
+    with connect(users) as old, pytest.raises(psycopg.errors.UndefinedColumn):
+        old.execute("SELECT name FROM users")
     after = catalog(users)
     assert not [r for r in after if "pymig" in r[1]]  # nothing of pymig's is left
     assert ("column", "users.full_name", "text NOT NULL DEFAULT 'anon'::text") in after
@@ -377,9 +376,9 @@ def test_rename_phases_through_pymig_under_writers(project):
     _all_inserted(project.url, old + first + new)
 
 
-def _kill_while_waiting_for_the_lock(project, tmp_path, command):
+def _kill_while_waiting_for_the_lock(project, tmp_path, command, table="users"):
     """`pymig COMMAND` killed with SIGKILL while its rename transaction waits for the lock that
-    another session holds on the table (or on the view of the old name); that session then ends."""
+    another session holds on `table` (or on the view of its old name); that session then ends."""
     import signal
 
     from helpers import wait_until
@@ -388,7 +387,7 @@ def _kill_while_waiting_for_the_lock(project, tmp_path, command):
                "AND backend_type = 'client backend' AND pid <> pg_backend_pid()")
     with connect(project.url) as holder:
         holder.execute("BEGIN")
-        holder.execute("SELECT count(*) FROM users")
+        holder.execute(f"SELECT count(*) FROM {table}")
         proc = project.start(command, "--lock-timeout", "300ms", output=tmp_path / f"{command}.log")
         wait_until(lambda: _rows(project.url, waiting)[0][0], what=f"pymig {command} waiting for its lock")
         proc.send_signal(signal.SIGKILL)
@@ -396,12 +395,23 @@ def _kill_while_waiting_for_the_lock(project, tmp_path, command):
         holder.execute("COMMIT")
 
 
+def _exists(url, name) -> bool:
+    return _rows(url, f"SELECT to_regclass('{name}') IS NOT NULL")[0][0]
+
+
 def test_kill_9_during_the_switch_and_the_contract_then_rerun(project, tmp_path):
+    """Killed while the first rename waits for its lock: nothing changed, the rerun applies it.
+    Killed while the second one waits: partial, and `pymig down` takes the first back. Killed
+    while the contract waits: still expanded, the rerun completes it."""
     from helpers import catalog
 
     before = catalog(project.url)
     _kill_while_waiting_for_the_lock(project, tmp_path, "up")
     assert catalog(project.url) == before  # the switch's transaction rolled back whole
+    _kill_while_waiting_for_the_lock(project, tmp_path, "up", "posts")  # the first rename committed
+    assert "partial" in project.ok("status") and _exists(project.url, "users_pymig")
+    project.ok("down")  # aborts it: the committed rename taken back
+    assert catalog(project.url) == before
     project.ok("up")
     assert _expanded(project)
     expanded = catalog(project.url)

@@ -5,6 +5,8 @@ own privileges and row security on the table, as if the table were used directly
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..schema import View
 from ..steps import Commit, Phase, Sql
 
@@ -30,20 +32,33 @@ class CompatibleRenames:
         if phases is None:
             return super().rename_table_steps(op, change)
         q = self.quote
-        return [Commit(), Phase("switch", f"from this commit on, {q(op.new)} (the table) and {q(op.old)} (a view of it) both "
-                                f"serve reads and writes; deploy code that uses {q(op.new)}, then `pymig complete`"),
-                *self._sql(self.rename_table(op.old, op.new)), *self.compat_view(phases.view), Commit()]
+        return self._rename_switch(f"from this commit on, {q(op.new)} (the table) and {q(op.old)} (a view of it) "
+                                   f"both serve reads and writes; deploy code that uses {q(op.new)}, then "
+                                   "`pymig complete`",
+                                   self.rename_table(op.old, op.new), phases.view, self.rename_table(op.new, op.old))
 
     def rename_column_steps(self, op, change):
         phases = op.compat_phases(change.before, self)
         if phases is None:
             return super().rename_column_steps(op, change)
         q = self.quote
-        return [Commit(), Phase("switch", f"from this commit on, {q(op.table)} is a view of {q(phases.base)} in which "
-                                f"{q(op.new)} and {q(op.old)} both read and write the column; deploy code that uses "
-                                f"{q(op.new)}, then `pymig complete`"),
-                *self._sql([*self.rename_table(op.table, phases.base), *self.rename_column(phases.base, op.old, op.new)]),
-                *self.compat_view(phases.view), Commit()]
+        return self._rename_switch(f"from this commit on, {q(op.table)} is a view of {q(phases.base)} in which "
+                                   f"{q(op.new)} and {q(op.old)} both read and write the column; deploy code that "
+                                   f"uses {q(op.new)}, then `pymig complete`",
+                                   [*self.rename_table(op.table, phases.base),
+                                    *self.rename_column(phases.base, op.old, op.new)],
+                                   phases.view,
+                                   [*self.rename_table(phases.base, op.table),
+                                    *self.rename_column(op.table, op.new, op.old)])
+
+    def _rename_switch(self, text: str, renames: list[str], view: View, back: list[str]) -> list:
+        """One transaction of its own: the renames and the view. Its last statement carries the undo
+        that a later failure, or `pymig down` of the partial migration, runs (the operation is still
+        the one in progress when this transaction commits)."""
+        steps = [*self._sql(renames), *self.compat_view(view)]
+        undo = Sql(";\n".join([f"DROP VIEW IF EXISTS {self.qname(view.name)}", *back]))
+        steps[-1] = replace(steps[-1], undo=undo)
+        return [Commit(), Phase("switch", text), *steps, Commit()]
 
     def compat_view(self, view: View) -> list:
         name = self.qname(view.name)
