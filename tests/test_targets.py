@@ -301,3 +301,50 @@ def test_expanded_migration_completed_across_a_group(tmp_path, db_url):
         assert {conn.execute(f"SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
                              f"WHERE attrelid = 't_{i}.orders'::regclass AND attname = 'id'").fetchone()[0]
                 for i in (1, 2, 3)} == {"bigint"}
+
+
+def test_live_lines_on_a_terminal(tmp_path, db_url):
+    """stderr on a terminal: one live line per running target and the progress line, redrawn in place
+    (cursor up, clear); the summary table still goes to stdout, plain."""
+    import os
+    import pty
+    import subprocess
+    import threading
+
+    project = Project(tmp_path, db_url)
+    project.write("001_slow.py", '''
+        """Slow enough to be seen running."""
+        from pymig import run_sql
+        operations = [run_sql("SELECT pg_sleep(0.3)", down="SELECT 1")]
+    ''')
+    with connect(db_url) as conn:
+        for i in (1, 2, 3, 4):
+            conn.execute(f"CREATE SCHEMA t_{i}")
+    write_targets(project, f'[tool.pymig.targets.t]\ndatabase_url = "{db_url}"\nschemas = "t_*"\n')
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(project.command("up", "--target", "t", "--jobs", "2", url=None), cwd=project.root,
+                            env=clean_env(), stdout=subprocess.PIPE, stderr=slave, text=True)
+    os.close(slave)
+    seen = bytearray()
+
+    def read():
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the other end closed
+                return
+            if not chunk:
+                return
+            seen.extend(chunk)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    out, _ = proc.communicate(timeout=120)
+    reader.join(timeout=10)
+    os.close(master)
+    screen = seen.decode()
+    assert proc.returncode == 0, screen
+    assert re.search(r"  t_\d: running", screen) and "\x1b[J" in screen  # live lines, redrawn in place
+    assert re.search(r"\d/4 done, 0 failed, 2 running, \d pending", screen)
+    assert "ok, 1 migration applied" not in screen  # no plain per-target lines on a terminal
+    assert "4 targets: 4 ok; 4 migrations applied" in out and "\x1b" not in out
