@@ -91,9 +91,7 @@ class Executor:
             self.session.lines.append(f"-- {label}: {migration.description}")
             self.session.label = label
         started = time.monotonic()
-        from .names import canonical
-
-        ops = [canonical(op, self.dialect.default_schema) for op in migration.operations]  # "app.users" is "users"
+        ops = [self.dialect.canonical(op) for op in migration.operations]  # "app.users" is "users"
         self.want(ops)
         run = stored(resume, "progress", lambda: MigrationRun(
             self, label, migration.version, migration.name, migration.checksum, "up", resume))
@@ -153,8 +151,11 @@ class Executor:
         from .errors import OperationError
         from .names import qualified_names, split
 
+        qualified = qualified_names(op)
+        if not qualified:
+            return
         known = {"public", self.dialect.default_schema} | {name for kind, name in schema.objects if kind == "schema"}
-        for name in qualified_names(op):
+        for name in qualified:
             where = split(name, 3)[0]  # schema.name, schema.table.column
             if where not in known:
                 raise OperationError(f'schema "{where}" does not exist (named by "{name}")',

@@ -88,9 +88,7 @@ def lint(files: list[MigrationFile], dialect, sizes: dict[str, tuple[int, int]] 
         created: set[str] = set()
         added: set[tuple[str, str]] = set()
         dropped_live: str | None = None  # a drop on an existing table earlier in this migration
-        from .names import canonical
-
-        operations = [canonical(o, dialect.default_schema) for o in migration.operations]
+        operations = [dialect.canonical(o) for o in migration.operations]
         blocked = _blocked_renames(operations, schema, dialect)
         for i, op in enumerate(operations, 1):
             where = f"operation {i} ({op.describe()})"

@@ -187,3 +187,15 @@ def test_the_runner_lock_is_per_history_schema(db_url):
     finally:
         for db in (a1, a2, b):
             db.close()
+
+
+def test_the_current_schema_written_out_without_the_setting(project, db_url):
+    """No schema setting: the connection's current schema (public) is the default one, so
+    "public.users" is the table users; pymig asks the server only when a name is qualified."""
+    project.ok("up")
+    project.write("002_public.py", '''
+        from pymig import add_column, drop_column
+        operations = [add_column("public.users", "nick", "text"), drop_column("users", "nick")]
+    ''')
+    project.ok("up")
+    assert 'ALTER TABLE "users" ADD COLUMN "nick" text' in project.ok("sql", "--down")

@@ -65,7 +65,8 @@ class Dialect(Statements, OperationSteps, ObjectSteps, RunSql):
     history_schema: str | None = None
     # The schema unqualified names are in, as far as known: `schema`, else what a connection said
     # (current_schema()); names qualified with it are taken as unqualified (names.canonical).
-    default_schema: str | None = None
+    _default_schema: str | None = None
+    _ask_current = None  # a connection to ask current_schema() once, when a qualified name needs it
     migrations_table = "pymig_migrations"  # as statements name them: "app".pymig_migrations
     log_table = "pymig_log"
 
@@ -78,11 +79,27 @@ class Dialect(Statements, OperationSteps, ObjectSteps, RunSql):
 
         d = copy.copy(self)
         d.schema, d.history_schema = schema, history_schema
-        d.default_schema = schema
         if history_schema is not None:
             d.migrations_table = f"{self.quote(history_schema)}.pymig_migrations"
             d.log_table = f"{self.quote(history_schema)}.pymig_log"
         return d
+
+    @property
+    def default_schema(self) -> str | None:
+        """The schema unqualified names are in: `schema`, else the connection's current schema,
+        asked only when a qualified name needs it (an unqualified run costs no round trip)."""
+        if self.schema is not None:
+            return self.schema
+        if self._default_schema is None and self._ask_current is not None:
+            db, self._ask_current = self._ask_current, None
+            self._default_schema = db.rows("SELECT current_schema()")[0][0]
+        return self._default_schema
+
+    def canonical(self, op):
+        """`op` with the default schema's qualifier dropped from its names (names.canonical)."""
+        from ..names import canonical, qualified_names
+
+        return canonical(op, self.default_schema) if qualified_names(op) else op
 
     def introspect_schemas(self, db, schemas):
         """The objects of other schemas than the default one, qualified (pymig.names); a database

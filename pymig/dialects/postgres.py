@@ -248,7 +248,7 @@ class PostgresDialect(SchemaSupport, ExpandContract, CompatibleRenames, OnlineRe
         usually are), so unqualified names are created and found there."""
         db = PostgresDatabase(url, self.history_schema)
         if self.schema is None:
-            self.default_schema = db.rows("SELECT current_schema()")[0][0]
+            self._ask_current = db  # current_schema(), if a qualified name needs it
         else:
             try:
                 self.use_schema(db)

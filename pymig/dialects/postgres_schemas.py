@@ -40,6 +40,8 @@ class SchemaSupport:
     def introspect_schemas(self, db, schemas) -> Schema:
         """Only `schemas` (not the default one), qualified."""
         schema = Schema()
+        if not schemas:
+            return schema
         for other in sorted(set(schemas) - {self.default_schema, None}):
             if self.schema_exists(db, other):
                 schema = schema.merged(qualified(self.read_current(InSchema(db, other)), other, self.default_schema))
