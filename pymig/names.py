@@ -199,9 +199,9 @@ def canonical(op, default: str | None):
         if kind == COLUMN_REF:
             table, column = column_ref(text)
             return f"{relative(table, default)}.{column}"
-        if kind == TARGET:
+        if kind == TARGET:  # "app.users" and "app.users.email" are "users" and "users.email" in app
             parts = split(text, 3)
-            return ".".join(parts[1:]) if len(parts) == 3 and parts[0] == default else text
+            return ".".join(parts[1:]) if len(parts) > 1 and parts[0] == default else text
         return text
 
     return transform(op, fn)
@@ -222,3 +222,17 @@ def qualified_names(op) -> list[str]:
 
     transform(op, fn)
     return found
+
+
+def may_name_schemas(op) -> bool:
+    """Whether a name in `op` can be in a schema (qualified, or a comment_on target of two parts,
+    which is table.column or schema.object): canonical() has something to do."""
+    found = []
+
+    def fn(kind, text):
+        if kind == TARGET and len(split(text, 3)) > 1:
+            found.append(text)
+        return text
+
+    transform(op, fn)
+    return bool(found or qualified_names(op))

@@ -97,9 +97,9 @@ class Dialect(Statements, OperationSteps, ObjectSteps, RunSql):
 
     def canonical(self, op):
         """`op` with the default schema's qualifier dropped from its names (names.canonical)."""
-        from ..names import canonical, qualified_names
+        from ..names import canonical, may_name_schemas
 
-        return canonical(op, self.default_schema) if qualified_names(op) else op
+        return canonical(op, self.default_schema) if may_name_schemas(op) else op
 
     def introspect_schemas(self, db, schemas):
         """The objects of other schemas than the default one, qualified (pymig.names); a database
