@@ -20,7 +20,7 @@ from .errors import PymigError
 QUALIFIED = "qualified"  # a table, view, index, sequence, enum, function: [schema.]name
 COLUMN_REF = "column_ref"  # [schema.]table.column (a sequence's owner)
 SCHEMA = "schema"  # a schema's own name
-TARGET = "target"  # comment_on's target (see comment_target)
+TARGET = "target"  # comment_on's target (see ops.comments.resolve_target)
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,7 @@ def quote(text: str, quote_part) -> str:
 def bare(text: str) -> str:
     """The name without its schema (what CREATE INDEX and RENAME TO take)."""
     return parse(text).name
+
 
 def schema_of(text: str) -> str | None:
     return parse(text).schema
