@@ -47,6 +47,11 @@ class Board:
                 self._permanent(finished_line(outcome, self.verb))
             self._draw()
 
+    def say(self, text: str) -> None:
+        """A line of its own, above the live block."""
+        with self.lock:
+            self._permanent(text)
+
     def close(self) -> None:
         """Take the live block off the screen (the summary follows on stdout)."""
         with self.lock:

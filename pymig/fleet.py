@@ -81,6 +81,10 @@ class Fleet:
         started = time.monotonic()
         try:
             return fanout.run()
+        except KeyboardInterrupt:
+            board.close()
+            board.say(stopped_line(fanout.outcomes))
+            raise
         finally:
             board.close()
             self.wall = time.monotonic() - started
@@ -165,6 +169,19 @@ def warm_imports() -> None:
     for dialect in ("postgres", "sqlite"):
         sqlglot.parse_one("SELECT 1", read=dialect)
         sqlglot.tokenize("x", read=dialect)
+
+
+def stopped_line(outcomes: list[Outcome]) -> str:
+    """What Ctrl-C or SIGTERM left: the targets done, those whose open transaction the server rolls
+    back as the process ends, and those not started."""
+    from .fleet_report import names
+
+    running = [o for o in outcomes if o.result == "running"]
+    done = [o for o in outcomes if o.result in ("ok", "failed")]
+    waiting = len(outcomes) - len(running) - len(done)
+    return (f"stopped: {len(done)} of {len(outcomes)} targets finished, {len(running)} running "
+            f"({names(running) or '-'}: their transactions end with this process, each migration applied with its "
+            f"history record or not at all), {waiting} not started; `pymig status --target` shows where each is")
 
 
 def _counter(outcome: Outcome):

@@ -10,7 +10,7 @@ from contextlib import ExitStack
 
 import pytest
 
-from helpers import Project, assert_clean_error, clean_env, connect
+from helpers import Project, assert_clean_error, clean_env, connect, wait_until
 
 TENANTS = 50
 PASSWORD = "s3cret-pw"
@@ -348,3 +348,47 @@ def test_live_lines_on_a_terminal(tmp_path, db_url):
     assert re.search(r"\d/4 done, 0 failed, 2 running, \d pending", screen)
     assert "ok, 1 migration applied" not in screen  # no plain per-target lines on a terminal
     assert "4 targets: 4 ok; 4 migrations applied" in out and "\x1b" not in out
+
+
+def test_sigterm_stops_the_run_and_the_rerun_completes(tmp_path, db_url):
+    import signal
+    import subprocess
+
+    project = Project(tmp_path, db_url)
+    project.write("001_accounts.py", MIGRATIONS["001_accounts.py"])
+    project.write("002_slow.py", '''
+        """Long enough to be stopped in."""
+        from pymig import run_sql
+        operations = [run_sql("SELECT pg_sleep(2)", down="SELECT 1")]
+    ''')
+    with connect(db_url) as conn:
+        for i in range(1, 7):
+            conn.execute(f"CREATE SCHEMA tenant_{i:03d}")
+    write_targets(project, f'[tool.pymig.targets.tenants]\ndatabase_url = "{db_url}"\nschemas = "tenant_*"\n')
+    proc = subprocess.Popen(project.command("up", "--target", "tenants", "--jobs", "2", url=None), cwd=project.root,
+                            env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def sleeping():
+        with connect(db_url) as conn:
+            return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                "AND pid <> pg_backend_pid() AND strpos(query, 'pg_sleep(2)') > 0").fetchone()[0] == 2
+    wait_until(sleeping, what="two tenants in 002")
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    assert re.search(r"^stopped: 0 of 6 targets finished, 2 running \(tenant_00\d, tenant_00\d: .*\), 4 not started",
+                     err, re.M), err
+    def gone():  # a migration's last message (its statement, history record and COMMIT) may still finish
+        with connect(db_url) as conn:
+            return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                "AND pid <> pg_backend_pid()").fetchone()[0] == 0
+    wait_until(gone, what="the stopped run's sessions to end")
+    history = schema_rows(db_url, "SELECT to_regclass('{s}.pymig_migrations') IS NOT NULL")
+    with connect(db_url) as conn:
+        applied = {s: conn.execute(f"SELECT version, progress IS NULL FROM {s}.pymig_migrations").fetchall()
+                   for s, rows in history.items() if rows == [(True,)]}
+    assert len(applied) == 2, applied  # the two that were running; each migration whole or not at all
+    assert all(rows in ([(1, True)], [(1, True), (2, True)]) for rows in applied.values()), applied
+    rerun = project.ok("up", "--target", "tenants", "--jobs", "6", url=None)
+    assert "6 targets: 6 ok;" in rerun
+    assert all(v == [(2,)] for v in schema_rows(db_url, "SELECT max(version) FROM {s}.pymig_migrations").values())
