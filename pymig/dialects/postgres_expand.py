@@ -108,7 +108,9 @@ class ExpandContract:
             steps.append(Sql(f"ALTER TABLE {t} ADD {self.constraint_sql(copy)} NOT VALID"))
             if k.validated:
                 validate.append(self.quote(copy.name))
-        steps += [Commit(), self.backfill(inv.t, {shadow: op.using or self.quote(c)}, None, 10_000, online=True)]
+        # the first batch small (1000 rows): the size then grows to the time budget, so no writer waits
+        # for a first batch of 10,000 rows (each row also runs the trigger)
+        steps += [Commit(), self.backfill(inv.t, {shadow: op.using or self.quote(c)}, None, 1000, online=True)]
         if validate:
             steps += [Commit(), *(Sql(f"ALTER TABLE {t} VALIDATE CONSTRAINT {n}") for n in validate)]
         for index in self._index_copies(op.table, inv, c, shadow):
@@ -179,13 +181,21 @@ class ExpandContract:
             out += [f"ALTER INDEX {self.qname(i.name)} RENAME TO {q(kept_name(name))}",
                     f"ALTER INDEX {self.qname(sibling(i.name, copy_name(name)))} RENAME TO {q(name)}"]
         out += [f"ALTER TABLE {t} RENAME COLUMN {q(c)} TO {q(old)}", f"ALTER TABLE {t} RENAME COLUMN {q(shadow)} TO {q(c)}"]
-        if not col.nullable:  # the trigger leaves it NULL where the old type cannot hold the value (first:
-            out.append(f"ALTER TABLE {t} ALTER COLUMN {q(old)} DROP NOT NULL")  # PG 18 names NOT NULL after c)
+        # the trigger leaves the old column NULL where its type cannot hold the value: it loses NOT NULL
+        # (first, so that PostgreSQL 18 names the new column's after the column; an identity keeps it
+        # until it has moved, PostgreSQL refuses it otherwise)
+        drop_not_null = [f"ALTER TABLE {t} ALTER COLUMN {q(old)} DROP NOT NULL"] if not col.nullable else []
+        if not col.identity:
+            out += drop_not_null
         if not self._nullable(op, col):
             out += [f"ALTER TABLE {t} ALTER COLUMN {q(c)} SET NOT NULL",
                     f"ALTER TABLE {t} DROP CONSTRAINT {q(object_name_nn(bare(op.table), shadow))}"]
         default = op.default if op.change_default else col.default
         out += self._move_default(op.table, col, old, c, default, keep_sequence=not op.change_default)
+        if col.identity:
+            out += drop_not_null
+            if not self._nullable(op, col):  # PostgreSQL 18 gave it a suffixed name while the old one had it
+                out.append(self._not_null_name(op.table, c))
         out += self._attach_keys(op.table, inv, copy_name)
         out.append(self._sync_function(op.table, c, c, old, op.down, lenient=True))
         return [Sql(s) for s in out]
@@ -193,13 +203,13 @@ class ExpandContract:
     def _move_default(self, table, col: Column, src: str, dst: str, default, keep_sequence=True) -> list[str]:
         """The default (a serial's sequence, an identity) from column `src` to `dst`."""
         t, q, lt = self.qname(table), self.quote, self.literal(self.qname(table))
-        if col.identity and keep_sequence:  # an identity's sequence cannot move: a new one goes on from the next value
+        if col.identity and keep_sequence:  # an identity's sequence cannot move: a new one of the same name goes on
             kind = "ALWAYS" if col.identity == "always" else "BY DEFAULT"
             return [self._sequence_block(table, src, [
                 "pymig_next := nextval(pymig_seq);",
                 f"EXECUTE format('ALTER TABLE %s ALTER COLUMN %I DROP IDENTITY', {lt}, {self.literal(src)});",
-                f"EXECUTE format('ALTER TABLE %s ALTER COLUMN %I ADD GENERATED {kind} AS IDENTITY (START WITH %s)', "
-                f"{lt}, {self.literal(dst)}, pymig_next);"])]
+                f"EXECUTE format('ALTER TABLE %s ALTER COLUMN %I ADD GENERATED {kind} AS IDENTITY "
+                f"(SEQUENCE NAME %s START WITH %s)', {lt}, {self.literal(dst)}, pymig_seq, pymig_next);"])]
         if col.type in SERIAL_BASE and keep_sequence:
             return [self._sequence_block(table, src, [
                 f"EXECUTE format('ALTER TABLE %s ALTER COLUMN %I DROP DEFAULT', {lt}, {self.literal(src)});",
@@ -210,6 +220,9 @@ class ExpandContract:
         if default is not None:
             out.append(f"ALTER TABLE {t} ALTER COLUMN {q(dst)} SET DEFAULT {self.default_sql(default)}")
         return out
+
+    def _not_null_name(self, table: str, column: str) -> str:
+        return _not_null_name_block(self, table, column)
 
     def _sequence_block(self, table: str, column: str, body: list[str]) -> str:
         """A DO block that runs `body` with the column's sequence (a serial's or an identity's) in
@@ -257,11 +270,24 @@ class ExpandContract:
         out += [f"ALTER TABLE {t} DROP COLUMN {q(c)}", f"ALTER TABLE {t} RENAME COLUMN {q(old)} TO {q(c)}"]
         if not col.identity:  # NOT NULL under the column's own name (PostgreSQL 18 names it after the column)
             out += not_null
+        elif not col.nullable:  # PostgreSQL 18 named it after the kept column
+            out.append(self._not_null_name(inv.table, c))
         out += [f"ALTER TABLE {t} RENAME CONSTRAINT {q(kept_name(k.name))} TO {q(k.name)}"
                 for k in [*inv.uniques, *inv.copied]]
         out += [f"ALTER INDEX {self.qname(sibling(i.name, kept_name(bare(i.name))))} RENAME TO {q(bare(i.name))}"
                 for i in inv.indexes]
         return out + self._attach_keys(inv.table, inv, kept_name)
+
+
+def _not_null_name_block(dialect, table: str, column: str) -> str:
+    """PostgreSQL 18 names a NOT NULL constraint `<table>_<column>_not_null` when it is made, with a
+    suffix when that name is taken: the column's own one under that name (15: there is no such row)."""
+    t, c = dialect.literal(dialect.qname(table)), dialect.literal(column)
+    name = dialect.literal(f"{bare(table)}_{column}_not_null")
+    return (f"DO $pymig$\nDECLARE pymig_name name;\nBEGIN\n  SELECT conname INTO pymig_name FROM pg_constraint "
+            f"WHERE conrelid = {t}::regclass AND contype = 'n' AND conkey = ARRAY[(SELECT attnum FROM pg_attribute "
+            f"WHERE attrelid = {t}::regclass AND attname = {c})];\n  IF pymig_name <> {name} THEN\n"
+            f"    EXECUTE format('ALTER TABLE %s RENAME CONSTRAINT %I TO %I', {t}, pymig_name, {name});\n  END IF;\nEND\n$pymig$")
 
 
 def object_name_nn(table: str, column: str) -> str:
