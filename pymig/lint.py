@@ -15,6 +15,7 @@ from .errors import PymigError
 from .loader import MigrationFile, load
 from .ops import (AddColumn, AlterColumn, Backfill, CreateIndex, CreateTable, DropColumn, DropTable,
                   RenameColumn, RenameTable, RunPython, RunSQL)
+from .ops.columns import expands
 from .schema import Schema
 
 RULES = {
@@ -175,7 +176,7 @@ def _rules(op, schema, dialect, is_live, added, sizes, add, blocked_by=None) -> 
         table = schema.tables.get(op.table)
         if table is not None and table.has_column(op.name):
             cost = dialect.rewrite_cost(table.column(op.name).type, op.type, op.using)
-            if cost and dialect.online_recipes and not op.rewrite:
+            if cost and expands(op, schema, dialect):
                 add("PM204", f"a plain ALTER TYPE would rewrite the table{size}; pymig runs it as expand/contract: "
                     "a new column kept equal by a trigger and backfilled in batches, its indexes and constraints "
                     "built online, then a short switch; the migration ends `expanded`, the old column kept in sync "
@@ -184,6 +185,8 @@ def _rules(op, schema, dialect, is_live, added, sizes, add, blocked_by=None) -> 
                     "rewrite=True runs the plain ALTER TYPE instead")
             elif cost:
                 add("PM201", f"{cost}{size}",
+                    "leave out rewrite=True: pymig then runs it as expand/contract (PostgreSQL, not a partitioned "
+                    "table)" if op.rewrite and dialect.online_recipes else
                     "expand/contract: add a new column of the new type, backfill it, switch the application, "
                     "drop the old one later")
     if isinstance(op, AddColumn) and is_live:

@@ -330,6 +330,8 @@ def expands(op: AlterColumn, schema: Schema, dialect) -> bool:
     table = schema.tables.get(op.table)
     if table is None or not table.has_column(op.name):
         return False
+    if table.partition_by or table.partition_of:  # no CREATE INDEX CONCURRENTLY there: the plain ALTER TYPE
+        return False
     if table.has_column(shadow_name(op.name)) or table.has_column(old_name(op.name)):
         return True  # resumed half-way: the same steps as the first run
     before = table.column(op.name)
