@@ -27,7 +27,7 @@ from pymig import *
 
 operations = [
     backfill("t", {"lang": "upper(lang)"}, reverse={"lang": "lower(lang)"}, batch_size=100),
-    rename_column("t", "lang", "language"),
+    rename_column("t", "lang", "language", compatible=False),  # the plain rename: these tests are about backfill recovery
 ]
 '''
 
@@ -337,7 +337,7 @@ operations = [
         reverse={'lang': 'lower(lang)'},
         batch_size=100,
     ),  # quotes and layout changed
-    rename_column('t', 'lang', 'language'),
+    rename_column('t', 'lang', 'language', compatible=False),
 ]
 ''')
     assert states(project) == ["applied", "applied"]
