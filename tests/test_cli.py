@@ -50,7 +50,7 @@ PROFILE = '''
         backfill("users", set={"nickname": "left(name, 40)"}),
         alter_column("users", "name", type="varchar(200)", rewrite=True),  # in place (no expand/contract)
         add_check("users", "users_nickname_not_empty", "length(nickname) > 0"),
-        rename_column("posts", "title", "headline"),
+        rename_column("posts", "title", "headline", compatible=False),  # plain (no expand/contract)
     ]
 '''
 
