@@ -127,15 +127,24 @@ def up(config: Config, to: int | None, echo, source=None, done=None) -> int:
         if not pending:
             echo("nothing to apply: the database is up to date")
             return 0
-        for m in pending:
+        from .engine.batch import BATCH_SIZE, run_each
+
+        executor.batch_size = BATCH_SIZE
+
+        def apply(m) -> None:
             resume = applied.get(m.version)
             if resume is not None:
                 echo(f"resuming {m.file.label} at operation {resume.progress['op']}")
-            executor.apply(m, m.file.label, resume=resume)
-            expanded = " (expanded: `pymig complete` runs its contract)" if "expanded" in executor.last_plan else ""
-            echo(f"applied {m.file.label} ({executor.last_duration * 1000:.0f} ms){expanded}")
-            if done is not None:
-                done(m.version)
+
+            def report(seconds: float, plan: dict | None) -> None:
+                expanded = " (expanded: `pymig complete` runs its contract)" if plan and "expanded" in plan else ""
+                echo(f"applied {m.file.label} ({seconds * 1000:.0f} ms){expanded}")
+                if done is not None:
+                    done(m.version)
+
+            executor.apply(m, m.file.label, resume=resume, done=report)
+
+        run_each(executor, pending, apply, lambda m: m.version, "pymig up")
         echo(f"{len(pending)} migration{'s' if len(pending) != 1 else ''} applied")
         return len(pending)
 
@@ -167,25 +176,35 @@ def down(config: Config, steps: int | None, to: int | None, echo, allow_data_los
             echo("nothing to undo")
             return 0
         executor = _executor(config, dialect, db, echo)
+        plans = executor.plan_reverts(chosen)
         if not (allow_data_loss or config.allow_data_loss):
-            _refuse_data_loss(executor, chosen, by_version, db, dialect)
-        for r in chosen:
-            executor.revert(r, _label(r, by_version))
+            _refuse_data_loss(executor, plans, by_version, db, dialect)
+        from .engine.batch import BATCH_SIZE, run_each
+
+        executor.batch_size = BATCH_SIZE
+
+        def revert(r) -> None:
             what = "aborted" if r.progress is not None and not r.reverting else "reverted"
-            echo(f"{what} {_label(r, by_version)}")
-            if done is not None:
-                done(r.version)
+
+            def report(seconds: float, plan: dict | None) -> None:
+                echo(f"{what} {_label(r, by_version)}")
+                if done is not None:
+                    done(r.version)
+
+            executor.revert(r, _label(r, by_version), done=report)
+
+        run_each(executor, chosen, revert, lambda r: r.version, "pymig down")
         echo(f"{len(chosen)} migration{'s' if len(chosen) != 1 else ''} reverted")
         return len(chosen)
 
 
-def _refuse_data_loss(executor, chosen, by_version, db, dialect, what: str = "pymig down") -> None:
-    """Before anything runs: every table with rows and column with values the whole plan drops."""
+def _refuse_data_loss(executor, plans, by_version, db, dialect, what: str = "pymig down") -> None:
+    """Before anything runs: every table with rows and column with values the whole plan drops
+    (`plans`: Executor.plan_reverts)."""
     from .engine.dataloss import data_loss
     from .errors import PreflightError
 
-    plans = [(_label(r, by_version), executor.revert_plan(r)[3]) for r in chosen]
-    losses = data_loss(plans, executor.before(), db, dialect)
+    losses = data_loss([(_label(r, by_version), ops) for r, ops in plans], executor.before(), db, dialect)
     if losses:
         lines = "\n".join(f"  {loss}" for loss in losses)
         raise PreflightError(
@@ -225,8 +244,9 @@ def sql(config: Config, down_: bool, steps, to, from_, offline: bool, script: bo
             executor.schema = None  # read again: the contract is only previewed
         if down_:
             chosen = plan_down(records, steps, to, lambda r: _label(r, by_version))
+            plans = executor.plan_reverts(chosen)
             if script and chosen and not (allow_data_loss or config.allow_data_loss):
-                _refuse_data_loss(executor, chosen, by_version, db, dialect, "the down script")
+                _refuse_data_loss(executor, plans, by_version, db, dialect, "the down script")
             for r in chosen:
                 executor.revert(r, _label(r, by_version))
         else:
@@ -288,7 +308,7 @@ def _offline_sql(config, files, down_, steps, to, from_, script) -> str:
     executor = _executor(config, dialect, None, preview=True, script=script)
     executor.schema = state.schema
     by_version = {f.version: f for f in files}
-    for r in plan_down(records, steps, to, lambda r: _label(r, by_version)):
+    for r, _ops in executor.plan_reverts(plan_down(records, steps, to, lambda r: _label(r, by_version))):
         executor.revert(r, _label(r, by_version))
     return executor.output() or "-- nothing to do"
 

@@ -67,3 +67,21 @@ class Terminated(KeyboardInterrupt):
     exit status 143."""
 
     exit_code = 143
+
+
+class AssertedCheckFailed(Exception):
+    """Internal, never shown: a message that held a preflight check as an assertion (one statement
+    that fails when the check finds rows, sent with the statements after it) failed, and nothing of
+    the migration had committed. The executor rolls back and runs the migration again with its
+    checks run one by one, which reports them (or whatever else failed) as usual."""
+
+
+class BatchFailed(Exception):
+    """Internal: a group of migrations held to commit as one transaction (PostgresDatabase.hold_commit)
+    failed; none of them committed. The command runs them again one by one, where the failing one
+    fails (or not) as it would have without the group. `lost`: the connection went, and whether
+    the group committed is unknown (`pymig status` knows)."""
+
+    def __init__(self, versions: list[int], error: Exception, lost: list[str] | None = None):
+        super().__init__(versions)
+        self.versions, self.error, self.lost = versions, error, lost

@@ -10,11 +10,12 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 
+from .engine.batch import HeldCommit
 from .engine.failure import undo_plan
 from .engine.progress import Progress
 from .engine.run import MigrationRun
 from .engine.sessions import Live, Preview, Script, UserCodeError
-from .errors import PymigError
+from .errors import AssertedCheckFailed, PymigError
 from .history import current_user
 from .ops import decode
 from .ops.base import encode_plan
@@ -55,6 +56,7 @@ class Executor:
     progress: object = None  # a pymig.engine.progress.Display: also shows how long a slow step runs
     resolve_callable: Callable | None = None  # finds run_python functions of stored inverses
     script: bool = False  # a preview as a psql script that runs on its own (`pymig sql --script`)
+    batch_size: int = 0  # migrations per message at most (pymig.engine.batch); 0: each on its own
 
     def __post_init__(self):
         if self.preview:
@@ -84,18 +86,22 @@ class Executor:
         self.schemas |= new
         if self.schema is not None and self.db is not None and self.trusted:
             self.schema = self.schema.merged(self.dialect.introspect_schemas(self.db, new))
+        # Per version of a `down` plan: the tables that revert or a later one drops anyway, changed
+        # the direct way before that (pymig.engine.doomed); set by plan_reverts.
+        self.doomed: dict[int, frozenset[str]] = {}
 
-    def apply(self, migration, label: str, resume=None) -> None:
-        """Apply one migration; `resume` is its partial history record from an interrupted run."""
+    def apply(self, migration, label: str, resume=None, done=None) -> None:
+        """Apply one migration; `resume` is its partial history record from an interrupted run.
+        `done(seconds, plan)` reports it once committed: now, or when its group goes (run_each)."""
         if self.preview:
             self.session.lines.append(f"-- {label}: {migration.description}")
             self.session.label = label
         started = time.monotonic()
         ops = [self.dialect.canonical(op) for op in migration.operations]  # "app.users" is "users"
         self.want(ops)
-        run = stored(resume, "progress", lambda: MigrationRun(
-            self, label, migration.version, migration.name, migration.checksum, "up", resume))
-        run.execute(ops)
+        self._run(lambda assertions: stored(resume, "progress", lambda: MigrationRun(
+            self, label, migration.version, migration.name, migration.checksum, "up", resume,
+            assertions=assertions)), ops, label, done)
         self.last_duration = time.monotonic() - started
 
     def revert_plan(self, record, resolve_callable=None) -> tuple[str, dict, object, tuple]:
@@ -114,15 +120,63 @@ class Executor:
         ops = stored(record, "inverse", lambda: decode(plan["operations"], resolve))
         return direction, encode_plan(ops), resume, ops  # re-encoded: the same text online and offline
 
-    def revert(self, record, label: str, resolve_callable=None) -> None:
-        """Revert an applied migration, resume a stopped revert, or abort a partial migration."""
+    def plan_reverts(self, records) -> list[tuple]:
+        """(record, operations) of each revert of a `down`, in order; notes the tables the plan
+        drops, for the reverts before each drop (pymig.engine.doomed)."""
+        from .engine.doomed import dropped_later
+
+        plans = [(r, self.revert_plan(r)[3]) for r in records]
+        self.doomed = dropped_later([(r.version, ops) for r, ops in plans])
+        return plans
+
+    def revert(self, record, label: str, resolve_callable=None, done=None) -> None:
+        """Revert an applied migration, resume a stopped revert, or abort a partial migration;
+        `done(seconds, plan)` as for apply."""
         direction, plan, resume, ops = self.revert_plan(record, resolve_callable)
         self.want(ops)
         if self.preview:
             what = "abort (take back the committed part of)" if direction == "abort" else "revert"
             self.session.lines.append(f"-- {what} {label}" + (" (resumed)" if resume else ""))
             self.session.label = label
-        MigrationRun(self, label, record.version, record.name, record.checksum, direction, resume, plan).execute(ops)
+        self._run(lambda assertions: MigrationRun(self, label, record.version, record.name, record.checksum,
+                                                  direction, resume, plan, assertions=assertions), ops, label, done)
+
+    def _run(self, make, ops, label: str, done=None) -> None:
+        """Run a migration with its checks sent as assertions along with the statements after them
+        (no round trip each). Should a message holding one fail, nothing of the migration had
+        committed and its transaction is rolled back: the state goes back to where it began, and
+        the migration runs again with each check on its own, which refuses with the full report
+        (rows counted, examples) or fails as it would have without assertions."""
+        saved = (self.schema, None if self.run_tables is None else set(self.run_tables), self.trusted)
+        started = time.monotonic()
+        for assertions in ((True, False) if not self.preview else (False,)):
+            run = make(assertions)
+            if done is not None and getattr(self.db, "batch_size", 0) > 1:
+                run.hold = HeldCommit(run.version, label, run.direction, self.dialect.record_state(run.version), done,
+                                      started)
+            try:
+                run.execute(ops)
+                break
+            except AssertedCheckFailed:
+                if not assertions:
+                    raise
+                self.schema, self.run_tables, self.trusted = saved
+        plan = self.last_plan if run.direction == "up" else None
+        if run.held:
+            run.hold.ran, run.hold.plan = time.monotonic() - started, plan
+        elif done is not None:
+            done(time.monotonic() - started, plan)
+
+    def batching(self, on: bool) -> None:
+        """Let plain migrations wait for later ones, up to batch_size per message (or not)."""
+        if hasattr(self.db, "batch_size"):
+            self.db.batch_size = self.batch_size if on else 0
+
+    def flush(self) -> None:
+        """Commit the migrations waiting in the batch (they are reported as they commit)."""
+        flush = getattr(self.db, "flush", None)
+        if flush is not None and not self.preview:
+            flush()
 
     def complete(self, record, label: str, resolve_callable=None) -> None:
         """Run the contract of an expanded migration (or finish one that stopped half-way); its

@@ -298,6 +298,8 @@ def mentions(text: str | None, name: str, dialect: str = "postgres") -> bool:
     """Whether an expression reads the column `name`."""
     if not text:
         return False
+    if '"' not in name and "&" not in text and name.lower() not in text.lower():
+        return False  # the name is nowhere in the text (a U&"..." escape could spell it otherwise)
     toks = tokens(text, dialect)
     return any(_is_column(toks, i, name) for i in range(len(toks)))
 

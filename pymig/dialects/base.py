@@ -190,6 +190,12 @@ class Dialect(Statements, OperationSteps, ObjectSteps, RunSql):
     def count_sql(query: str) -> str:
         return f"SELECT count(*) FROM ({query}) AS pymig_check"
 
+    def check_assertion(self, check) -> str | None:
+        """The check as one statement that fails when its query returns a row, to be sent with the
+        statements after it (no round trip of its own); None where a database cannot (the check then
+        runs on its own, pymig.checks.run_check)."""
+        return None
+
     def savepoint(self, name: str) -> str:
         return f"SAVEPOINT {name}"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 
-from ..errors import ConfigError, LockError
+from ..errors import AssertedCheckFailed, BatchFailed, ConfigError, LockError
 from ..schema import Column, Constraint, Index, Schema, Table
 from ..types import SERIAL_BASE
 from .base import Dialect
@@ -134,6 +134,11 @@ def _as_read_back(definition: str) -> str:
     return without_array_coercions(definition)
 
 
+ASSERTION_FAILED = "PMCHK"  # the SQLSTATE of a preflight check assertion that found a row
+# Starts the clock of one migration in a group sharing a transaction (its now() is the group's)
+GROUP_MARK = "SELECT set_config('pymig.began', clock_timestamp()::text, true)"
+
+
 class PostgresDialect(SchemaSupport, ExpandContract, CompatibleRenames, OnlineRecipes, PostgresObjects, VerifySupport,
                       TargetSupport, Dialect):
     name = "postgresql"
@@ -217,6 +222,17 @@ class PostgresDialect(SchemaSupport, ExpandContract, CompatibleRenames, OnlineRe
             "ORDER BY 1"
         )
 
+    def check_assertion(self, check):
+        """A DO block raising SQLSTATE PMCHK when the check's query returns a row; a check with setup
+        (a probe function, rolled back with its savepoint) runs on its own instead."""
+        if check.setup:
+            return None
+        from ..sqltext import dollar_tag
+
+        tag = dollar_tag(check.query)
+        return (f"DO {tag}BEGIN IF EXISTS ({check.query}) THEN RAISE EXCEPTION 'pymig preflight check' "
+                f"USING ERRCODE = '{ASSERTION_FAILED}'; END IF; END{tag}")
+
     def conversion_probe(self, table, expr, type):
         """A pg_temp PL/pgSQL function converts each row's value by assignment, as ALTER COLUMN TYPE
         does, and catches the error. pg_input_is_valid (PostgreSQL 16+) is not used: it judges text
@@ -282,22 +298,26 @@ class PostgresDialect(SchemaSupport, ExpandContract, CompatibleRenames, OnlineRe
         ]
 
     _elapsed = "1000 * extract(epoch FROM clock_timestamp() - now())"
+    # in a group of migrations sharing one transaction: since the migration's GROUP_MARK
+    _elapsed_in_group = "1000 * extract(epoch FROM clock_timestamp() - current_setting('pymig.began')::timestamptz)"
 
-    def _upsert(self, version, name, checksum, user, inverse_json, progress_json) -> str:
+    def _upsert(self, version, name, checksum, user, inverse_json, progress_json, grouped=False) -> str:
         lit = self.literal
         return (
             f"INSERT INTO {self.migrations_table} AS pymig_migrations "
             "(version, name, checksum, duration_ms, applied_by, inverse, progress) VALUES "
-            f"({version}, {lit(name)}, {lit(checksum)}, {self._elapsed}, {lit(user)}, {lit(inverse_json)}, "
+            f"({version}, {lit(name)}, {lit(checksum)}, {self._elapsed_in_group if grouped else self._elapsed}, "
+            f"{lit(user)}, {lit(inverse_json)}, "
             f"{lit(progress_json)}) ON CONFLICT (version) DO UPDATE SET inverse = EXCLUDED.inverse, "
             "progress = EXCLUDED.progress, applied_at = now(), "
             "duration_ms = pymig_migrations.duration_ms + EXCLUDED.duration_ms"
         )
 
-    def record_applied(self, version, name, checksum, user, inverse_json, elapsed_ms=None) -> list[str]:
-        """`elapsed_ms` (the executor's measure) is not needed: PostgreSQL times the transaction itself."""
+    def record_applied(self, version, name, checksum, user, inverse_json, elapsed_ms=None, grouped=False) -> list[str]:
+        """`elapsed_ms` (the executor's measure) is not needed: PostgreSQL times the transaction itself
+        (`grouped`: the migration shares it with others, PostgresDatabase.hold_commit)."""
         return [
-            f"WITH m AS ({self._upsert(version, name, checksum, user, inverse_json, None)} "
+            f"WITH m AS ({self._upsert(version, name, checksum, user, inverse_json, None, grouped)} "
             "RETURNING version, name, applied_by, duration_ms) "
             f"INSERT INTO {self.log_table} (version, name, direction, by, duration_ms) "
             "SELECT version, name, 'up', applied_by, duration_ms FROM m"
@@ -307,12 +327,13 @@ class PostgresDialect(SchemaSupport, ExpandContract, CompatibleRenames, OnlineRe
         """How far a migration split into transactions got; written with each part's changes."""
         return [self._upsert(version, name, checksum, user, inverse_json, progress_json)]
 
-    def record_reverted(self, version, name, user, elapsed_ms=None) -> list[str]:
+    def record_reverted(self, version, name, user, elapsed_ms=None, grouped=False) -> list[str]:
         lit = self.literal
         return [
             f"WITH m AS (DELETE FROM {self.migrations_table} WHERE version = {version} RETURNING version) "
             f"INSERT INTO {self.log_table} (version, name, direction, by, duration_ms) "
-            f"SELECT version, {lit(name)}, 'down', {lit(user)}, {self._elapsed} FROM m"
+            f"SELECT version, {lit(name)}, 'down', {lit(user)}, "
+            f"{self._elapsed_in_group if grouped else self._elapsed} FROM m"
         ]
 
     @property
@@ -323,6 +344,10 @@ class PostgresDialect(SchemaSupport, ExpandContract, CompatibleRenames, OnlineRe
     @property
     def history_exists(self) -> str:
         return f"SELECT to_regclass({self.literal(self.migrations_table)}) IS NOT NULL"
+
+    def record_state(self, version: int) -> str:
+        """Whether a migration's record is there, and complete (a group that failed: did it commit)."""
+        return f"SELECT progress IS NULL FROM {self.migrations_table} WHERE version = {int(version)}"
 
     # -- introspection -------------------------------------------------------------------------
     def read_current(self, db) -> Schema:
@@ -391,6 +416,12 @@ class PostgresDatabase:
             self._lock_args, self._lock_sql = (LOCK_KEY,), "%s"
         else:
             self._lock_args, self._lock_sql = (LOCK_KEY, lock_schema), "%s, hashtext(%s)"
+        self._asserting = False  # a check assertion is among the held statements
+        # Whole migrations (BEGIN ... record; COMMIT) waiting to go out with what follows: one
+        # message for up to batch_size of them (hold_commit)
+        self.batch_size = 0
+        self._batch: list[str] = []
+        self._batched: list = []  # their pymig.engine.batch.HeldCommit, in order
 
     # BEGIN, SET LOCAL and the savepoint statements around a preflight check cannot fail on their
     # own, so they wait and go out in one message with the statement after them: two round trips
@@ -401,12 +432,82 @@ class PostgresDatabase:
     def _send_held(self) -> None:
         if self._held:
             text, self._held = "; ".join(self._held), []
-            self.conn.execute(text)
+            self._send(text)
+
+    def flush(self) -> None:
+        """Send the held group of migrations (hold_commit): they commit, and are reported, now."""
+        if self._batch:
+            self._send(None)
+
+    def _send(self, text: str | None, params=None):
+        """One message: the held group of migrations and its COMMIT, then `text`; the cursor is on
+        the result of `text`. A failure of a message that held a check assertion is
+        AssertedCheckFailed (its transaction is aborted: the executor runs the migration again,
+        checking one by one); one of the group is BatchFailed (_settle)."""
+        if self._batch and params is not None:
+            self.flush()  # a statement with parameters goes on its own
+        group = [*self._batch, "COMMIT"] if self._batch else []
+        parts, batched = [*group, *([text] if text is not None else [])], self._batched
+        self._batch, self._batched = [], []
+        asserting, self._asserting = self._asserting, False
+        started = time.monotonic()
+        try:
+            cur = self.conn.execute("; ".join(parts), params)
+        except self._psycopg.Error as e:
+            failed = not self.conn.closed and self.transaction_state() == "failed"
+            if batched:
+                self._settle(batched, e)  # returns when the group committed: the error is the rest's
+            if asserting and not self.conn.closed and (getattr(e, "sqlstate", None) == ASSERTION_FAILED or failed):
+                raise AssertedCheckFailed() from e
+            raise
+        if batched:
+            while cur.nextset():
+                pass
+            share = (time.monotonic() - started) / len(batched)
+            for held in batched:
+                held.committed(share)
+        return cur
+
+    def can_hold(self) -> bool:
+        """Whether a migration's last transaction may join the held group (hold_commit): batching
+        is on and nothing of the migration was sent yet (no transaction open on the server)."""
+        return (self.batch_size > 1 and bool(self._held) and self._held[0] == "BEGIN"
+                and self.conn.info.transaction_status == self._psycopg.pq.TransactionStatus.IDLE)
+
+    def hold_commit(self, statements: list[str], held) -> bool:
+        """A migration's whole transaction (BEGIN, its statements and history record, without the
+        COMMIT), held to join the group of migrations that goes out in one message and commits as
+        one transaction, up to batch_size of them (PostgresDialect.group_mark starts each one's
+        clock). False: it cannot (can_hold), send it on its own."""
+        if not self.can_hold():
+            return False
+        own = self._held[1:]  # after its BEGIN; the group's BEGIN is the first one's
+        self._batch += [*([] if self._batch else ["BEGIN"]), GROUP_MARK, *own, *statements]
+        self._held, self._asserting = [], False  # its assertions: a failure of it is BatchFailed
+        self._batched.append(held)
+        if len(self._batched) >= self.batch_size:
+            self.flush()
+        return True
+
+    def _settle(self, batched: list, error: Exception) -> None:
+        """A message holding a group of migrations failed. If the group's record of its last
+        migration is there, the group committed (reported now) and the error is in what came after
+        it (returns); otherwise none of it committed: BatchFailed, and the command runs them again
+        one by one."""
+        if self.conn.closed or self.conn.broken:
+            raise BatchFailed([h.version for h in batched], error, lost=[h.label for h in batched]) from error
+        if self.conn.info.transaction_status != self._psycopg.pq.TransactionStatus.IDLE:
+            self.conn.execute("ROLLBACK")
+        if not batched[-1].is_committed(self.conn.execute(batched[-1].query).fetchall()):
+            raise BatchFailed([h.version for h in batched], error) from error
+        for held in batched:
+            held.committed(0.0)
 
     @property
     def raw(self):
         """The psycopg connection handed to run_python functions."""
         self._send_held()
+        self.flush()
         return self.conn
 
     def execute(self, sql: str, params=None) -> None:
@@ -414,6 +515,12 @@ class PostgresDatabase:
             self._held.append(sql)
         else:
             self._run(sql, params)
+
+    def hold_assertion(self, sql: str) -> None:
+        """A check as an assertion (PostgresDialect.check_assertion): it goes out with the next
+        statement, and a failure of that message is AssertedCheckFailed."""
+        self._held.append(sql)
+        self._asserting = True
 
     def defer(self, sql: str) -> None:
         """A migration's last statement: it goes out with the history record and COMMIT after it, in
@@ -430,11 +537,11 @@ class PostgresDatabase:
 
     def _run(self, sql: str, params):
         """Execute `sql` with the held statements in front (one message); the cursor is on its result."""
-        if params is not None or not self._held:
+        if params is not None:
             self._send_held()
-            return self.conn.execute(sql, params)
+            return self._send(sql, params)
         text, self._held = "; ".join([*self._held, sql]), []
-        cur = self.conn.execute(text)
+        cur = self._send(text)
         while cur.nextset():
             pass
         return cur
@@ -475,7 +582,7 @@ class PostgresDatabase:
         return self.conn.closed or isinstance(error, self._psycopg.OperationalError) and self.conn.broken
 
     def rollback(self) -> None:
-        self._held = []
+        self._held, self._asserting = [], False
         if self.conn.closed:
             return  # the server ended the session: it rolled back the open transaction itself
         if self.conn.info.transaction_status != self._psycopg.pq.TransactionStatus.IDLE:

@@ -28,10 +28,11 @@ class RunSql:
         """'committed' or 'aborted' for a transaction that has ended (transaction_id_query's id)."""
         return None
 
-    def count_rows(self, table: str, column: str | None = None) -> str:
-        """Rows of a table, or non-NULL values of one of its columns: what dropping it deletes."""
-        where = f" WHERE {self.quote(column)} IS NOT NULL" if column else ""
-        return f"SELECT count(*) FROM {self.qname(table)}{where}"
+    def count_values(self, table: str, columns: list[str]) -> str:
+        """One scan of a table: its rows, then the non-NULL values of each of `columns` (what dropping
+        the table or those columns deletes), in one row."""
+        counts = ["count(*)", *(f"count({self.quote(c)})" for c in columns)]
+        return f"SELECT {', '.join(counts)} FROM {self.qname(table)}"
 
     def log_entry(self, version: int, name: str, direction: str, user: str, elapsed_ms: float = 0.0) -> str:
         """A row of pymig_log: what was done to a migration ("abort", "repair", ...), by whom."""

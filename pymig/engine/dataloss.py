@@ -28,8 +28,11 @@ class Loss:
 
 
 def data_loss(plans, schema, db, dialect) -> list[Loss]:
-    """`plans`: (label, operations) in the order they will run; `schema`: the database now."""
-    found: list[Loss] = []
+    """`plans`: (label, operations) in the order they will run; `schema`: the database now.
+
+    Everything is counted in the database as it is now, so each table is scanned once for its rows
+    and every column of it the plan drops (one query per table, not one per column)."""
+    wanted: list[tuple[str, int, str, str | None, str, str | None]] = []  # label, i, shown table/column, now
     tables = {t: t for t in schema.tables}  # name in the plan -> name now
     columns: dict[tuple[str, str], str] = {}  # (table now, name in the plan) -> column name now
     carried: set[tuple[str, str]] = set()  # (table now, column now) whose values a backfill copied
@@ -46,16 +49,38 @@ def data_loss(plans, schema, db, dialect) -> list[Loss]:
                 for expr in op.set.values():
                     carried.update((now, columns.get((now, c), c)) for c in columns_used(expr))
             elif isinstance(op, DropTable) and op.name in tables:
-                now = tables.pop(op.name)
-                count = db.rows(dialect.count_rows(now))[0][0]
-                if count:
-                    found.append(Loss(label, i, op.name, None, int(count)))
+                wanted.append((label, i, op.name, None, tables.pop(op.name), None))
             elif isinstance(op, DropColumn) and op.table in tables:
                 now = tables[op.table]
                 column = columns.pop((now, op.name), op.name)
                 if (now, column) in carried or not schema.tables[now].has_column(column):
                     continue
-                count = db.rows(dialect.count_rows(now, column))[0][0]
-                if count:
-                    found.append(Loss(label, i, f"{op.table}", op.name, int(count)))
+                wanted.append((label, i, op.table, op.name, now, column))
+    counts = _counts(db, dialect, [(now, column) for *_, now, column in wanted])
+    found = []
+    for label, i, table, column, now, column_now in wanted:
+        count = counts[(now, column_now)]
+        if count:
+            found.append(Loss(label, i, table, column, int(count)))
     return found
+
+
+MAX_COUNTS = 1000  # expressions per query (PostgreSQL allows 1664 result columns)
+
+
+def _counts(db, dialect, wanted: list[tuple[str, str | None]]) -> dict[tuple[str, str | None], int]:
+    """(table, None) -> its rows and (table, column) -> the column's non-NULL values, each table
+    read once (in slices of MAX_COUNTS columns)."""
+    by_table: dict[str, list[str]] = {}
+    for table, column in wanted:
+        cols = by_table.setdefault(table, [])
+        if column is not None and column not in cols:
+            cols.append(column)
+    counts: dict[tuple[str, str | None], int] = {}
+    for table, cols in by_table.items():
+        for start in range(0, max(len(cols), 1), MAX_COUNTS):
+            part = cols[start:start + MAX_COUNTS]
+            row = db.rows(dialect.count_values(table, part))[0]
+            counts[(table, None)] = row[0]
+            counts.update(((table, c), n) for c, n in zip(part, row[1:]))
+    return counts

@@ -19,14 +19,17 @@ def progress_record(run) -> list[str]:
                                  to_json(plan), to_json(position), elapsed_ms=run.tx.elapsed_ms())
 
 
-def final_record(run) -> tuple[list[str], str]:
-    """(statements, what they record) of the run's last transaction."""
+def final_record(run, grouped: bool = False) -> tuple[list[str], str]:
+    """(statements, what they record) of the run's last transaction; `grouped`: it is shared with
+    other migrations' (engine.batch), which times each from its own start."""
     d, v, name, user, ms = run.d, run.version, run.name, run.ex.user, run.tx.elapsed_ms()
+    group = {"grouped": True} if grouped else {}
     if run.direction == "up":
-        return (d.record_applied(v, name, run.checksum, user, to_json(run.p.plan()), elapsed_ms=ms),
+        return (d.record_applied(v, name, run.checksum, user, to_json(run.p.plan()), elapsed_ms=ms, **group),
                 "pymig records the migration in pymig_migrations and pymig_log")
     if run.direction == "down":
-        return d.record_reverted(v, name, user, elapsed_ms=ms), "pymig deletes the migration's record and logs the revert"
+        return (d.record_reverted(v, name, user, elapsed_ms=ms, **group),
+                "pymig deletes the migration's record and logs the revert")
     if run.direction == "complete":  # the contract ran: the inverse is the ordinary one again
         return (d.record_completed(v, name, user, to_json(run.plan), elapsed_ms=ms),
                 "pymig stores the inverse that applies after the contract and logs the complete")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..checks import Refusals
-from ..errors import IrreversibleError, PymigError
+from ..errors import AssertedCheckFailed, BatchFailed, IrreversibleError, PymigError
 from ..ops import RenameTable
 from ..ops.columns import DropColumn
 from ..ops.tables import DropTable
@@ -41,7 +41,8 @@ class MigrationRun:
     plan it runs (`plan`) with `{"direction": "down"}` in its position, so that `status` shows
     "partial (reverting)" and `pymig down` resumes it."""
 
-    def __init__(self, ex, label, version, name, checksum, direction, resume=None, plan=None, stored=None):
+    def __init__(self, ex, label, version, name, checksum, direction, resume=None, plan=None, stored=None,
+                 assertions=False):
         self.ex, self.s, self.d = ex, ex.session, ex.dialect
         self.label, self.version, self.name, self.checksum = label, version, name, checksum
         self.direction = direction
@@ -54,6 +55,10 @@ class MigrationRun:
                               blockers=lambda: self.d.describe_blockers(ex.db))
         self.op_live = self.op_lossy = False
         self.refusals = Refusals(label, "down" if direction in REVERTING else direction)
+        self.assertions = assertions and not self.resumed  # checks may go out as assertions (Live.check)
+        self.tx.speculative = self.assertions  # and statements wait for the ones after them (Live.sql)
+        self.hold = None  # a pymig.engine.batch.HeldCommit: the last message may wait for later migrations'
+        self.held = False  # it waits: the migration is committed (and reported) when the batch goes
 
     def sibling(self, direction: str, plan: dict) -> MigrationRun:
         """A run of the same history record in another direction (undoing what this one committed)."""
@@ -65,6 +70,8 @@ class MigrationRun:
         self.start_op = start_op
         if self.direction != "up" or self.ex.run_tables is None:
             self.ex.run_tables = self.ex.before().relation_names()
+            if self.direction != "up":  # a table a revert of this run drops anyway is not kept in use
+                self.ex.run_tables -= self.ex.doomed.get(self.version, frozenset())
         start_tables = self.ex.run_tables
         ops = self.d.merge(ops, self.ex.before())  # SQLite: one table rebuild for consecutive changes
         self.op_count = len(ops)
@@ -101,8 +108,12 @@ class MigrationRun:
         except KeyboardInterrupt as stop:
             self.tx.rollback()
             raise interrupted(self, stop) from None
+        except (AssertedCheckFailed, BatchFailed):
+            self.tx.rollback()  # nothing of this migration committed: it runs again (executor, batch)
+            raise
         except Exception as e:
             self.tx.rollback()
+            self.ex.flush()  # the migrations held before this one are whole: they commit first
             raise describe_failure(self, e, i, op) from e
 
     def _run_op(self, i, op, schema, fresh: bool, start_step: int) -> bool:
@@ -180,9 +191,11 @@ class MigrationRun:
             # Not after a drop either: undoing a committed drop could not bring its data back.
             self._commit()
         self.tx.begin()
+        # as an assertion only while a failure can still be taken back whole (nothing committed)
+        assertion = self.assertions and not (self.tx.segments or self.tx.dirty)
         found: dict[int, Failure | None] = {}
         for n, c in enumerate(checks):
-            self.tx.do(lambda n=n, c=c: found.__setitem__(n, self.s.check(c)))
+            self.tx.do(lambda n=n, c=c: found.__setitem__(n, self.s.check(c, assertion)))
         return [f for f in found.values() if f]
 
     def _derive(self, i, op, schema, phases) -> None:
@@ -264,7 +277,11 @@ class MigrationRun:
         self.tx.begin()
         if self.direction == "up":
             self.ex.last_plan = self.p.plan()
-        self.tx.finish(*final_record(self))
+        # one transaction, on no table in use, nothing of it sent yet: it may join a group (engine.batch)
+        grouped = (self.hold is not None and self.direction in ("up", "down") and self.s.can_hold()
+                   and not (self.resumed or self.tx.segments or self.tx.dirty or self.tx.holds_live_lock))
+        texts, what = final_record(self, grouped)
+        self.held = self.tx.finish(texts, what, self.hold if grouped else None)
 
 
 def op_table(op) -> str | None:

@@ -21,14 +21,34 @@ class Live:
     def __init__(self, db, dialect):
         self.db, self.dialect = db, dialect
 
-    def sql(self, text: str, last: bool = False) -> None:
+    def sql(self, text: str, last: bool = False, speculative: bool = False) -> None:
         """`last`: the migration's last statement before its history record, which it may travel
-        with (PostgresDatabase.defer: one round trip per plain migration)."""
-        (self.db.defer if last else self.db.execute)(text)
+        with (PostgresDatabase.defer: one round trip per plain migration). `speculative`: nothing
+        of the migration has committed, so the statement may wait for the ones after it too; a
+        failure of their message has the migration run again statement by statement, which names
+        the operation that fails (PostgresDatabase.hold_assertion)."""
+        if speculative and getattr(self.db, "hold_assertion", None):
+            self.db.hold_assertion(text)
+        else:
+            (self.db.defer if last else self.db.execute)(text)
 
     def flag(self, query: str) -> bool:
         rows = self.db.rows(query)
         return bool(rows and rows[0][0])
+
+    def can_hold(self) -> bool:
+        """Whether the migration's last transaction may join a group (PostgresDatabase.can_hold)."""
+        can = getattr(self.db, "can_hold", None)
+        return bool(can and can())
+
+    def commit_later(self, record: list[str], held) -> bool:
+        """The migration's history record, its transaction held in the group of migrations that
+        commits as one (PostgresDatabase.hold_commit), or committed now (False)."""
+        if self.db.hold_commit(record, held):
+            return True
+        for text in self.dialect.with_commit(record):
+            self.db.execute(text)
+        return False
 
     def python(self, step: Python) -> None:
         """Call a run_python function in the migration's transaction, and hold it to that transaction."""
@@ -72,7 +92,14 @@ class Live:
             after = self.dialect.literal(max(keys))
             keys = self.batch(step.after.replace("{limit}", str(step.batch_size)).replace("{after}", after))
 
-    def check(self, check: Check) -> Failure | None:
+    def check(self, check: Check, assertion: bool = False) -> Failure | None:
+        """Run a check and report what it found. `assertion`: nothing of the migration has committed,
+        so the check may go out as an assertion with the statements after it (no round trip of
+        its own); should it find rows, the migration is run again with `assertion` off."""
+        text = self.dialect.check_assertion(check) if assertion else None
+        if text is not None:
+            self.db.hold_assertion(text)
+            return None
         return run_check(self.db, self.dialect, check)
 
     def history(self, statements: list[str], what: str) -> None:
@@ -98,7 +125,7 @@ class Preview:
         self.lines: list[str] = []
         self.label = ""  # the migration being rendered
 
-    def sql(self, text: str, last: bool = False) -> None:
+    def sql(self, text: str, last: bool = False, speculative: bool = False) -> None:
         self.lines.append(text.rstrip() + ";")
 
     def flag(self, query: str) -> bool:
@@ -122,7 +149,7 @@ class Preview:
         self.note(f'repeated with "{step.key}" > the last key updated, until no row changes:')
         self.batch(step.first.replace("{limit}", str(step.batch_size)))
 
-    def check(self, check: Check) -> None:
+    def check(self, check: Check, assertion: bool = False) -> None:
         if check.noun == "object":  # the dependency checks: a long catalog query, said in one line
             self.note(describe_check(check).splitlines()[0] + " (pymig reads pg_depend; `pymig sql --script` has the query)")
         else:
@@ -178,7 +205,7 @@ class Script(Preview):
         self.sql(self.form.backfill_block(step, commit=True, lock_timeout=lock_timeout))
         return True
 
-    def check(self, check: Check) -> None:
+    def check(self, check: Check, assertion: bool = False) -> None:
         for text in self.form.check_block(check, self.label):
             self.sql(text)
         return None

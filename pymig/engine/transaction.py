@@ -37,6 +37,7 @@ class Transaction:
         self.holds_loss = False  # ... or dropped something
         self.began = time.monotonic()
         self.replay: list[Callable] = []
+        self.speculative = False  # statements may wait for later ones while nothing committed (Live.sql)
 
     def begin(self) -> None:
         if self.open:
@@ -88,7 +89,8 @@ class Transaction:
         """One statement in the open transaction (opened if needed), replayed after a lock timeout;
         `last`: the migration's last, which may go out with its history record (Live.sql)."""
         self.begin()
-        self.do(lambda: self.s.sql(text, last))
+        speculative = self.speculative and not (self.segments or self.dirty)
+        self.do(lambda: self.s.sql(text, last, speculative))
 
     def commit(self, record: list[str]) -> bool:
         """Close the segment with `record` (the history statements) in the same transaction.
@@ -107,23 +109,31 @@ class Transaction:
             self.s.sql(self.d.commit)
             self.open = False
 
-    def finish(self, record: list[str], what: str) -> None:
+    def finish(self, record: list[str], what: str, hold=None) -> bool:
         """The migration's last transaction: its history record (`what` says what it records) and
-        COMMIT, in one round trip where the dialect takes several statements at once."""
+        COMMIT, in one round trip where the dialect takes several statements at once. `hold`: a
+        pymig.engine.batch.HeldCommit, to let the message wait for later migrations'; True when
+        it waits (it is reported once committed)."""
         self.begin()
-        self._record_and_commit(record, what)
+        held = self._record_and_commit(record, what, hold)
         self.open = self.dirty = False
+        return held
 
-    def _record_and_commit(self, record: list[str], what: str) -> None:
+    def _record_and_commit(self, record: list[str], what: str, hold=None) -> bool:
         """Live: the record and COMMIT in one round trip where possible. A preview prints them apart
         (the history write as `what` says it, in the form for reading)."""
         if isinstance(self.s, Live):
+            if hold is not None:
+                held: list[bool] = []
+                self.do(lambda: held.append(self.s.commit_later(record, hold)))
+                return held[-1]
             for text in self.d.with_commit(record):
                 self.do(lambda text=text: self.s.sql(text))
-            return
+            return False
         if record:
             self.do(lambda: self.s.history(record, what))
         self.s.sql(self.d.commit)
+        return False
 
     def rollback(self) -> None:
         self.s.rollback()
