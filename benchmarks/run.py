@@ -458,7 +458,8 @@ def targets(results: Results) -> list[str]:
     ps = results.get("apply", apply_top, "psql -f up.sql")
     if up and al:
         line(al.ratio >= 2, f"`pymig up` of {apply_top} at least 2x faster than Alembic: {al.ratio:.2f}x "
-             f"({fmt_s(up.sample.median)} s vs {fmt_s(al.sample.median)} s)")
+             f"(median of the paired rounds; medians {fmt_s(up.sample.median)} s vs {fmt_s(al.sample.median)} s"
+             f"{trips(results, 'apply', apply_top)})")
     if up and ps:
         within = paired_ratio(up.sample, ps.sample)
         line(within <= 3, f"`pymig up` of {apply_top} within 3x of psql: {within:.2f}x "
@@ -467,13 +468,22 @@ def targets(results: Results) -> list[str]:
               results.get("rollback", apply_top, "alembic downgrade base"))
     if dn and ad:
         line(ad.ratio >= 2, f"`pymig down` to zero from {apply_top} at least 2x faster than Alembic: "
-             f"{ad.ratio:.2f}x ({fmt_s(dn.sample.median)} s vs {fmt_s(ad.sample.median)} s)")
+             f"{ad.ratio:.2f}x (median of the paired rounds; medians {fmt_s(dn.sample.median)} s vs "
+             f"{fmt_s(ad.sample.median)} s{trips(results, 'rollback', apply_top)})")
     verdicts = {label: growth_reading(results, what, label) for what, label in GROWTH
                 if label.startswith("pymig") and len(growth(results, what, label)[0]) > 2}
     if verdicts:
         line(all(v.startswith("linear") for v in verdicts.values()),
              "no pymig step worse than linear: " + "; ".join(f"`{k}` {v}" for k, v in verdicts.items()))
     return out
+
+
+def trips(results: Results, what: str, n: int) -> str:
+    """Round trips per migration of pymig and Alembic, from the statement log, when it was read."""
+    p, a = results.traffic.get((what, n, "pymig")), results.traffic.get((what, n, "alembic"))
+    if not (p and a):
+        return ""
+    return f"; round trips per migration {p.round_trips / (n + 1):.2f} vs {a.round_trips / (n + 1):.2f}"
 
 
 def report(results: Results, machine: dict, args_line: str, seconds: float) -> str:
@@ -529,10 +539,17 @@ def main(argv=None) -> None:
     out = Path(args.out) if args.out else (None if args.quick else DOC)
     started = time.monotonic()
 
+    loads: list[float] = []
+
     def say(text: str) -> None:
+        if hasattr(os, "getloadavg"):
+            loads.append(os.getloadavg()[0])
         print(f"[{time.monotonic() - started:6.1f}s] {text}", file=sys.stderr, flush=True)
 
     results, machine = run(sizes, sizes, runs, args.admin_url, args.server_log, say, counts=not args.quick)
+    if loads:  # the 1-minute load average at each step: other work on the machine while this ran
+        machine["load during"] = (f"{min(loads):.2f} to {max(loads):.2f}, median {statistics.median(loads):.2f} "
+                                  f"(1-minute average, at each of {len(loads)} steps)")
     elapsed = time.monotonic() - started
     args_line = "python benchmarks/run.py" + ("".join(f" {a}" for a in (argv if argv is not None else sys.argv[1:])))
     text = report(results, machine, args_line, elapsed)

@@ -89,6 +89,7 @@ class Executor:
         # Per version of a `down` plan: the tables that revert or a later one drops anyway, changed
         # the direct way before that (pymig.engine.doomed); set by plan_reverts.
         self.doomed: dict[int, frozenset[str]] = {}
+        self._planned: dict[int, tuple] = {}  # id(record) -> revert_plan(record), by plan_reverts
 
     def apply(self, migration, label: str, resume=None, done=None) -> None:
         """Apply one migration; `resume` is its partial history record from an interrupted run.
@@ -125,14 +126,16 @@ class Executor:
         drops, for the reverts before each drop (pymig.engine.doomed)."""
         from .engine.doomed import dropped_later
 
-        plans = [(r, self.revert_plan(r)[3]) for r in records]
+        self._planned = {id(r): self.revert_plan(r) for r in records}  # revert() takes them from here
+        plans = [(r, self._planned[id(r)][3]) for r in records]
         self.doomed = dropped_later([(r.version, ops) for r, ops in plans])
         return plans
 
     def revert(self, record, label: str, resolve_callable=None, done=None) -> None:
         """Revert an applied migration, resume a stopped revert, or abort a partial migration;
         `done(seconds, plan)` as for apply."""
-        direction, plan, resume, ops = self.revert_plan(record, resolve_callable)
+        planned = self._planned.get(id(record)) if resolve_callable is None else None
+        direction, plan, resume, ops = planned or self.revert_plan(record, resolve_callable)
         self.want(ops)
         if self.preview:
             what = "abort (take back the committed part of)" if direction == "abort" else "revert"

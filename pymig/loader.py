@@ -61,13 +61,24 @@ def _syntax_digest(source: bytes) -> str:
         tree = ast.parse(source)
     except SyntaxError:
         return hashlib.sha256(source).hexdigest()  # it will not load anyway
-    for node in ast.walk(tree):
+    stack: list[ast.AST] = [tree]  # statements only: a docstring's module, function or class is one
+    while stack:
+        node = stack.pop()
         body = getattr(node, "body", None)
         if (isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and body
                 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
                 and isinstance(body[0].value.value, str)):
             node.body = body[1:] or [ast.Pass()]
+        for name in _BLOCKS:
+            block = getattr(node, name, None)
+            if isinstance(block, list):
+                stack.extend(n for n in block if isinstance(n, _HOLDERS))
     return hashlib.sha256(ast.dump(tree, include_attributes=False).encode()).hexdigest()
+
+
+# where statements (and so functions and classes) nest: a statement's blocks, except handlers, match cases
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+_HOLDERS = (ast.stmt, ast.excepthandler, ast.match_case)
 
 
 @dataclass(frozen=True)

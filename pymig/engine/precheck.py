@@ -26,11 +26,13 @@ def needs_precheck(run, ops, start_tables: set) -> bool:
     if run.direction == "up" and not any(isinstance(op, (DropColumn, DropTable)) or op.opaque for op in ops):
         return False
     schema, committed = run.ex.before(), False
-    for op in ops:
+    for n, op in enumerate(ops, 1):
         schema = replace(schema, new_tables=frozenset(set(schema.tables) - start_tables))
         try:
             if committed and op.checks(schema, run.d):
                 return True
+            if n == len(ops):
+                return False  # what the last one's steps commit comes before no check
             steps = run.d.forward(op, schema)
             schema = schema if op.opaque else op.state_forwards(schema)
         except PymigError:
