@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 
-from ..errors import AssertedCheckFailed, BatchFailed, ConfigError, LockError
+from ..errors import AssertedCheckFailed, ConfigError, LockError
 from ..schema import Column, Constraint, Index, Schema, Table
 from ..types import SERIAL_BASE
 from .base import Dialect
@@ -16,6 +16,7 @@ from .postgres_renames import CompatibleRenames
 from .postgres_verify import VerifySupport
 from .postgres_objects import PostgresObjects, read_objects
 from .postgres_script import PsqlScript
+from .postgres_held import ASSERTION_FAILED, HeldMessages, HeldSql
 from .postgres_schemas import SchemaSupport
 from .postgres_targets import TargetSupport
 
@@ -134,12 +135,9 @@ def _as_read_back(definition: str) -> str:
     return without_array_coercions(definition)
 
 
-ASSERTION_FAILED = "PMCHK"  # the SQLSTATE of a preflight check assertion that found a row
-# Starts the clock of one migration in a group sharing a transaction (its now() is the group's)
-GROUP_MARK = "SELECT set_config('pymig.began', clock_timestamp()::text, true)"
 
 
-class PostgresDialect(SchemaSupport, ExpandContract, CompatibleRenames, OnlineRecipes, PostgresObjects, VerifySupport,
+class PostgresDialect(SchemaSupport, ExpandContract, CompatibleRenames, OnlineRecipes, PostgresObjects, VerifySupport, HeldSql,
                       TargetSupport, Dialect):
     name = "postgresql"
     canonical_definitions = True  # pg_get_constraintdef / pg_get_indexdef
@@ -221,17 +219,6 @@ class PostgresDialect(SchemaSupport, ExpandContract, CompatibleRenames, OnlineRe
             f"                  AND a.deptype IN ('a', 'i') AND {refs('a')})\n"
             "ORDER BY 1"
         )
-
-    def check_assertion(self, check):
-        """A DO block raising SQLSTATE PMCHK when the check's query returns a row; a check with setup
-        (a probe function, rolled back with its savepoint) runs on its own instead."""
-        if check.setup:
-            return None
-        from ..sqltext import dollar_tag
-
-        tag = dollar_tag(check.query)
-        return (f"DO {tag}BEGIN IF EXISTS ({check.query}) THEN RAISE EXCEPTION 'pymig preflight check' "
-                f"USING ERRCODE = '{ASSERTION_FAILED}'; END IF; END{tag}")
 
     def conversion_probe(self, table, expr, type):
         """A pg_temp PL/pgSQL function converts each row's value by assignment, as ALTER COLUMN TYPE
@@ -345,10 +332,6 @@ class PostgresDialect(SchemaSupport, ExpandContract, CompatibleRenames, OnlineRe
     def history_exists(self) -> str:
         return f"SELECT to_regclass({self.literal(self.migrations_table)}) IS NOT NULL"
 
-    def record_state(self, version: int) -> str:
-        """Whether a migration's record is there, and complete (a group that failed: did it commit)."""
-        return f"SELECT progress IS NULL FROM {self.migrations_table} WHERE version = {int(version)}"
-
     # -- introspection -------------------------------------------------------------------------
     def read_current(self, db) -> Schema:
         """The current schema (SchemaSupport.introspect reads others through it too)."""
@@ -394,7 +377,7 @@ class PostgresDialect(SchemaSupport, ExpandContract, CompatibleRenames, OnlineRe
         return read_catalog(db, tables_only(full), full)
 
 
-class PostgresDatabase:
+class PostgresDatabase(HeldMessages):
     """One autocommit psycopg connection; transactions are the explicit BEGIN/COMMIT the plan holds."""
 
     def __init__(self, url: str, lock_schema: str | None = None):
@@ -434,11 +417,6 @@ class PostgresDatabase:
             text, self._held = "; ".join(self._held), []
             self._send(text)
 
-    def flush(self) -> None:
-        """Send the held group of migrations (hold_commit): they commit, and are reported, now."""
-        if self._batch:
-            self._send(None)
-
     def _send(self, text: str | None, params=None):
         """One message: the held group of migrations and its COMMIT, then `text`; the cursor is on
         the result of `text`. A failure of a message that held a check assertion is
@@ -468,41 +446,6 @@ class PostgresDatabase:
                 held.committed(share)
         return cur
 
-    def can_hold(self) -> bool:
-        """Whether a migration's last transaction may join the held group (hold_commit): batching
-        is on and nothing of the migration was sent yet (no transaction open on the server)."""
-        return (self.batch_size > 1 and bool(self._held) and self._held[0] == "BEGIN"
-                and self.conn.info.transaction_status == self._psycopg.pq.TransactionStatus.IDLE)
-
-    def hold_commit(self, statements: list[str], held) -> bool:
-        """A migration's whole transaction (BEGIN, its statements and history record, without the
-        COMMIT), held to join the group of migrations that goes out in one message and commits as
-        one transaction, up to batch_size of them (PostgresDialect.group_mark starts each one's
-        clock). False: it cannot (can_hold), send it on its own."""
-        if not self.can_hold():
-            return False
-        own = self._held[1:]  # after its BEGIN; the group's BEGIN is the first one's
-        self._batch += [*([] if self._batch else ["BEGIN"]), GROUP_MARK, *own, *statements]
-        self._held, self._asserting = [], False  # its assertions: a failure of it is BatchFailed
-        self._batched.append(held)
-        if len(self._batched) >= self.batch_size:
-            self.flush()
-        return True
-
-    def _settle(self, batched: list, error: Exception) -> None:
-        """A message holding a group of migrations failed. If the group's record of its last
-        migration is there, the group committed (reported now) and the error is in what came after
-        it (returns); otherwise none of it committed: BatchFailed, and the command runs them again
-        one by one."""
-        if self.conn.closed or self.conn.broken:
-            raise BatchFailed([h.version for h in batched], error, lost=[h.label for h in batched]) from error
-        if self.conn.info.transaction_status != self._psycopg.pq.TransactionStatus.IDLE:
-            self.conn.execute("ROLLBACK")
-        if not batched[-1].is_committed(self.conn.execute(batched[-1].query).fetchall()):
-            raise BatchFailed([h.version for h in batched], error) from error
-        for held in batched:
-            held.committed(0.0)
-
     @property
     def raw(self):
         """The psycopg connection handed to run_python functions."""
@@ -515,12 +458,6 @@ class PostgresDatabase:
             self._held.append(sql)
         else:
             self._run(sql, params)
-
-    def hold_assertion(self, sql: str) -> None:
-        """A check as an assertion (PostgresDialect.check_assertion): it goes out with the next
-        statement, and a failure of that message is AssertedCheckFailed."""
-        self._held.append(sql)
-        self._asserting = True
 
     def defer(self, sql: str) -> None:
         """A migration's last statement: it goes out with the history record and COMMIT after it, in

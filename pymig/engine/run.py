@@ -277,9 +277,7 @@ class MigrationRun:
         self.tx.begin()
         if self.direction == "up":
             self.ex.last_plan = self.p.plan()
-        # one transaction, on no table in use, nothing of it sent yet: it may join a group (engine.batch)
-        grouped = (self.hold is not None and self.direction in ("up", "down") and self.s.can_hold()
-                   and not (self.resumed or self.tx.segments or self.tx.dirty or self.tx.holds_live_lock))
+        grouped = self.hold is not None and self.direction in ("up", "down") and not self.resumed and self.tx.groupable()
         texts, what = final_record(self, grouped)
         self.held = self.tx.finish(texts, what, self.hold if grouped else None)
 

@@ -109,6 +109,12 @@ class Transaction:
             self.s.sql(self.d.commit)
             self.open = False
 
+    def groupable(self) -> bool:
+        """The migration is this one transaction, on no table in use, and nothing of it was sent yet:
+        it may join a group of migrations that commits as one (engine.batch, Live.can_hold)."""
+        return not (self.segments or self.dirty or self.holds_live_lock) and isinstance(self.s, Live) \
+            and self.s.can_hold()
+
     def finish(self, record: list[str], what: str, hold=None) -> bool:
         """The migration's last transaction: its history record (`what` says what it records) and
         COMMIT, in one round trip where the dialect takes several statements at once. `hold`: a
