@@ -74,6 +74,10 @@ class Executor:
         # The schemas besides the default one that the state holds: those the operations name
         # (pymig.names.schemas_named), read from the catalog with it.
         self.schemas: set[str] = set()
+        # Per version of a `down` plan: the tables that revert or a later one drops anyway, changed
+        # the direct way before that (pymig.engine.doomed); set by plan_reverts.
+        self.doomed: dict[int, frozenset[str]] = {}
+        self._planned: dict[int, tuple] = {}  # id(record) -> revert_plan(record), by plan_reverts
 
     def want(self, ops) -> None:
         """Make the state hold every schema `ops` name: read the ones it lacks (their objects are
@@ -86,10 +90,6 @@ class Executor:
         self.schemas |= new
         if self.schema is not None and self.db is not None and self.trusted:
             self.schema = self.schema.merged(self.dialect.introspect_schemas(self.db, new))
-        # Per version of a `down` plan: the tables that revert or a later one drops anyway, changed
-        # the direct way before that (pymig.engine.doomed); set by plan_reverts.
-        self.doomed: dict[int, frozenset[str]] = {}
-        self._planned: dict[int, tuple] = {}  # id(record) -> revert_plan(record), by plan_reverts
 
     def apply(self, migration, label: str, resume=None, done=None) -> None:
         """Apply one migration; `resume` is its partial history record from an interrupted run.
