@@ -154,7 +154,8 @@ class Executor:
         started = time.monotonic()
         for assertions in ((True, False) if not self.preview else (False,)):
             run = make(assertions)
-            if done is not None and getattr(self.db, "batch_size", 0) > 1:
+            if done is not None and getattr(self.db, "batch_size", 0) > 1 and not any(op.opaque for op in ops):
+                # (run_sql and run_python may take long: the migrations before them commit first)
                 run.hold = HeldCommit(run.version, label, run.direction, self.dialect.record_state(run.version), done,
                                       started)
             try:

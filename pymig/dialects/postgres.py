@@ -418,12 +418,13 @@ class PostgresDatabase(HeldMessages):
             self._send(text)
 
     def _send(self, text: str | None, params=None):
-        """One message: the held group of migrations and its COMMIT, then `text`; the cursor is on
-        the result of `text`. A failure of a message that held a check assertion is
-        AssertedCheckFailed (its transaction is aborted: the executor runs the migration again,
-        checking one by one); one of the group is BatchFailed (_settle)."""
-        if self._batch and params is not None:
-            self.flush()  # a statement with parameters goes on its own
+        """One message: `text`, or (None) the held group of migrations and its COMMIT, which goes on
+        its own before anything else (it has committed when the next statement starts). A failure
+        of a message that held a check assertion is AssertedCheckFailed (its transaction is aborted:
+        the executor runs the migration again, checking one by one); one of the group is BatchFailed
+        (_settle)."""
+        if self._batch and text is not None:
+            self.flush()
         group = [*self._batch, "COMMIT"] if self._batch else []
         parts, batched = [*group, *([text] if text is not None else [])], self._batched
         self._batch, self._batched = [], []
