@@ -38,7 +38,7 @@ class Config:
     schema: str | None = None
     history_schema: str | None = None
 
-    def for_target(self, database_url: str, schema: str | None = None) -> "Config":
+    def for_target(self, database_url: str, schema: str | None = None) -> Config:
         """This configuration for another database and default schema (a target of a group): the
         history goes with the schema unless history_schema is set."""
         from dataclasses import replace
@@ -118,6 +118,10 @@ def _check_key(key: str, value) -> None:
                           f"schema file of pymig diff is `schema_file = {value!r}`")
     if key in ("schema", "history_schema"):
         schema_name(value, f"[tool.pymig] {key}", where="pyproject.toml: ")
+    if key == "targets":
+        from .targets import parse_targets
+
+        parse_targets(value)
 
 
 def schema_name(value, name: str, where: str = "") -> str:
@@ -131,10 +135,6 @@ def schema_name(value, name: str, where: str = "") -> str:
     if len(value.encode()) > 63:
         raise ConfigError(f"{given}: PostgreSQL keeps only the first 63 bytes of a name")
     return value
-    if key == "targets":
-        from .targets import parse_targets
-
-        parse_targets(value)
 
 
 def _shown(key: str, value) -> str:

@@ -9,13 +9,13 @@ would cost."""
 from __future__ import annotations
 
 import contextlib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from .errors import PymigError
 from .loader import MigrationFile, load
 from .ops import (AddColumn, AlterColumn, Backfill, CreateIndex, CreateTable, DropColumn, DropTable,
                   RenameColumn, RenameTable, RunPython, RunSQL)
-from .ops.columns import expands
+from .ops.columns import blocked_type_changes, expands
 from .schema import Schema
 
 RULES = {
@@ -91,6 +91,9 @@ def lint(files: list[MigrationFile], dialect, sizes: dict[str, tuple[int, int]] 
         dropped_live: str | None = None  # a drop on an existing table earlier in this migration
         operations = [dialect.canonical(o) for o in migration.operations]
         blocked = _blocked_renames(operations, schema, dialect)
+        plain = blocked_type_changes(operations, schema, dialect)  # as dialect.merge makes them
+        operations = [replace(o, rewrite=True) if j in plain else o for j, o in enumerate(operations)]
+        blocked.update({j + 1: later + 1 for j, later in plain.items()})
         for i, op in enumerate(operations, 1):
             where = f"operation {i} ({op.describe()})"
 
@@ -185,6 +188,9 @@ def _rules(op, schema, dialect, is_live, added, sizes, add, blocked_by=None) -> 
                     "rewrite=True runs the plain ALTER TYPE instead")
             elif cost:
                 add("PM201", f"{cost}{size}",
+                    f"operation {blocked_by} of this migration changes the table too, so pymig runs the plain "
+                    "ALTER TYPE: move that operation to a migration of its own to get expand/contract"
+                    if blocked_by is not None else
                     "leave out rewrite=True: pymig then runs it as expand/contract (PostgreSQL, not a partitioned "
                     "table)" if op.rewrite and dialect.online_recipes else
                     "expand/contract: add a new column of the new type, backfill it, switch the application, "

@@ -31,9 +31,11 @@ def ok(url: str, *args: str) -> str:
 
 
 def catalog(conn) -> list[tuple]:
-    """Columns, constraints and indexes of the public schema (pymig's own tables left out)."""
+    """Columns, constraints and indexes of the public schema (pymig's own tables left out). Columns
+    without their position: 008's type change of the live users table runs as expand/contract,
+    which leaves the converted column last (docs/expand-contract.md, limits)."""
     return conn.execute("""
-        SELECT 'column', table_name::text, ordinal_position::text || ' ' || column_name || ' '
+        SELECT 'column', table_name::text, column_name || ' '
                || data_type || coalesce('(' || character_maximum_length || ')', '') || ' '
                || is_nullable || ' ' || coalesce(column_default, '')
         FROM information_schema.columns WHERE table_schema = 'public' AND table_name NOT LIKE 'pymig%'
@@ -67,7 +69,8 @@ def test_example_round_trips_schema_and_role_data(db_url, pg_conn):
     ok(db_url, "up", "--to", "6")
     pg_conn.execute("INSERT INTO users (email, role) VALUES ('a@x.org', 'admin'), ('u@x.org', 'user'), "
                     "('o@x.org', 'other')")
-    ok(db_url, "up")
+    assert "expanded" in ok(db_url, "up")  # 008 on a table in use: expand/contract
+    ok(db_url, "complete")
     first = catalog(pg_conn)
     assert roles(pg_conn) == [("a@x.org", "administrator"), ("u@x.org", "regular_user"),
                               ("o@x.org", "regular_user")]

@@ -44,6 +44,11 @@ class Involved:
 class ExpandContract:
     """The `<kind>_steps` of PostgresDialect for type changes that expand (ops.columns.expands)."""
 
+    def merge(self, ops, schema):
+        from ..ops.columns import with_feasible_type_changes
+
+        return with_feasible_type_changes(super().merge(ops, schema), schema, self)
+
     def alter_column_steps(self, op, change):
         from ..ops.columns import expands
 

@@ -340,3 +340,39 @@ def expands(op: AlterColumn, schema: Schema, dialect) -> bool:
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def blocked_type_changes(ops, schema: Schema, dialect) -> dict[int, int]:
+    """Index of each expand/contract type change in `ops` -> index of the first later operation of
+    the same migration that names its table: while expanded the table carries the shadow and the
+    pymig-named old column and constraints, which a later change of the table would act on or break."""
+    from .. import names
+
+    blocked = {}
+    for i, op in enumerate(ops):
+        if isinstance(op, AlterColumn) and expands(op, schema, dialect):
+            later = next((j for j in range(i + 1, len(ops)) if op.table in _tables_named(ops[j], names)), None)
+            if later is not None:
+                blocked[i] = later
+    return blocked
+
+
+def with_feasible_type_changes(ops, schema: Schema, dialect) -> list:
+    """`ops` with each type change that blocked_type_changes finds made the plain ALTER TYPE
+    (rewrite=True); `pymig check` says so (PM201)."""
+    blocked = blocked_type_changes(ops, schema, dialect)
+    return [replace(op, rewrite=True) if i in blocked else op for i, op in enumerate(ops)]
+
+
+def _tables_named(op, names) -> set[str]:
+    found: set[str] = set()
+
+    def note(kind, text):
+        if kind == names.QUALIFIED:
+            found.add(text)
+        elif kind == names.COLUMN_REF:
+            found.add(names.column_ref(text)[0])
+        return text
+
+    names.transform(op, note)
+    return found

@@ -128,3 +128,4 @@ class SerialSequenceType(Operation):
 
     def inverse(self, schema, added):
         raise self.irreversible("the type it had is not known here")
+

@@ -72,7 +72,7 @@ def _check_bound(schema: Schema, parent: Table, bound: str, what: str) -> None:
     spec = partition_bound(bound)
     if spec[0] == "DEFAULT":
         if strategy == "HASH":
-            raise PymigError(f"a hash-partitioned table has no default partition")
+            raise PymigError("a hash-partitioned table has no default partition")
         other = next((t.name for t in schema.partitions(parent.name) if t.bound == "DEFAULT"), None)
         if other:
             raise PymigError(f'table "{parent.name}" already has a default partition, "{other}"')
