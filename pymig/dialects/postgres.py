@@ -425,10 +425,12 @@ class PostgresDatabase(HeldMessages):
         (_settle)."""
         if self._batch and text is not None:
             self.flush()
-        group = [*self._batch, "COMMIT"] if self._batch else []
-        parts, batched = [*group, *([text] if text is not None else [])], self._batched
-        self._batch, self._batched = [], []
-        asserting, self._asserting = self._asserting, False
+        if text is None:  # the group: its migrations' assertions are its own (BatchFailed)
+            parts, batched, asserting = [*self._batch, "COMMIT"], self._batched, False
+            self._batch, self._batched = [], []
+        else:
+            parts, batched = [text], []
+            asserting, self._asserting = self._asserting, False
         started = time.monotonic()
         try:
             cur = self.conn.execute("; ".join(parts), params)
