@@ -144,6 +144,17 @@ def _notice_ignored(path: Path, notice) -> None:
                f"(rename it, e.g. to {digits.zfill(3)}_{slug}.py)")
 
 
+def exec_without_bytecode(spec, module) -> None:
+    """Run a user's module without writing a __pycache__ next to it: the migrations directory keeps
+    only what the user put there (and the checksum is of the source anyway)."""
+    before = sys.dont_write_bytecode
+    sys.dont_write_bytecode = True
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.dont_write_bytecode = before
+
+
 def load(mf: MigrationFile, validate: bool = True) -> Migration:
     """Import a migration; with validate, also check every operation's SQL fragments."""
     from .ops import Operation
@@ -155,7 +166,7 @@ def load(mf: MigrationFile, validate: bool = True) -> Migration:
         module = importlib.util.module_from_spec(spec)
         module.__pymig_version__ = mf.version  # its run_python functions are stored by version and name
         sys.modules[module_name] = module
-        spec.loader.exec_module(module)
+        exec_without_bytecode(spec, module)
     except (Exception, SystemExit) as e:  # anything a user's file can raise on import, exit() too
         sys.modules.pop(module_name, None)
         raise MigrationFileError(f"{mf.label}{_line(e, mf.path)}: {_reason(e)}", getattr(e, "hint", None)) from e

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from .config import DEFAULT_DATABASE_URL, DEFAULT_SCRATCH_PREFIX
 from .errors import ConfigError, PymigError
-from .loader import Migration, discover, display_path, load, FunctionFinder
+from .loader import FunctionFinder, Migration, exec_without_bytecode, discover, display_path, load
 
 _SEED_NAME = re.compile(r"^(\d+)[_.-]")
 
@@ -76,7 +76,7 @@ class Seed:
     def _function(self):
         spec = importlib.util.spec_from_file_location(f"pymig_seed_{self.path.stem}", self.path)
         module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+        exec_without_bytecode(spec, module)
         fn = getattr(module, "seed", None)
         if not callable(fn):
             raise PymigError(f"seed file {self.label} defines no seed(conn) function")
