@@ -33,7 +33,9 @@ def ok(url: str, *args: str) -> str:
 def catalog(conn) -> list[tuple]:
     """Columns, constraints and indexes of the public schema (pymig's own tables left out). Columns
     without their position: 008's type change of the live users table runs as expand/contract,
-    which leaves the converted column last (docs/expand-contract.md, limits)."""
+    which leaves the converted column last, and on PostgreSQL 18 names the column's NOT NULL
+    constraint <table>_<column>_not_null where 007's rename had left users_role_new_not_null
+    (docs/expand-contract.md, limits); nullability itself is compared in the column rows."""
     return conn.execute("""
         SELECT 'column', table_name::text, column_name || ' '
                || data_type || coalesce('(' || character_maximum_length || ')', '') || ' '
@@ -43,6 +45,7 @@ def catalog(conn) -> list[tuple]:
         SELECT 'constraint', conrelid::regclass::text, conname || ' ' || pg_get_constraintdef(oid)
         FROM pg_constraint WHERE connamespace = 'public'::regnamespace
           AND conrelid::regclass::text NOT LIKE 'pymig%'
+          AND contype <> 'n'
         UNION ALL
         SELECT 'index', tablename::text, indexdef
         FROM pg_indexes WHERE schemaname = 'public' AND tablename NOT LIKE 'pymig%'
