@@ -128,12 +128,18 @@ def _ran(outcomes, command: str, verb: str | None = None, as_json: bool = False,
         sys.exit(1)
 
 
+def lock_options(fn):
+    """--lock-wait and --lock-timeout, for the commands that take the runner lock and run DDL."""
+    fn = click.option("--lock-timeout", "lock_timeout", default=None, metavar="DURATION",
+                      help="lock_timeout for statements that block traffic, e.g. 500ms, 2s (default 1s); "
+                      "retried on timeout.")(fn)
+    return click.option("--lock-wait", "lock_wait", default=None, metavar="DURATION",
+                        help="How long to wait for another runner's lock: 60 (seconds), 30s, 2min (default 60).")(fn)
+
+
 @cli.command()
 @click.option("--to", "to", type=int, default=None, metavar="VERSION", help="Stop after this version.")
-@click.option("--lock-wait", "lock_wait", default=None, metavar="DURATION",
-              help="How long to wait for another runner's lock: 60 (seconds), 30s, 2min (default 60).")
-@click.option("--lock-timeout", "lock_timeout", default=None, metavar="DURATION",
-              help="lock_timeout for statements that block traffic, e.g. 500ms, 2s (default 1s); retried on timeout.")
+@lock_options
 @click.option("--allow-out-of-order", "out_of_order", is_flag=True, default=False,
               help="Apply a pending migration older than the newest applied one (else refused).")
 @targets(json_option=True)
@@ -151,10 +157,7 @@ def up(config, to, target, jobs, fail_fast, as_json):
 @cli.command()
 @click.option("--steps", type=click.IntRange(min=1), default=None, help="How many migrations to undo (default 1).")
 @click.option("--to", "to", type=int, default=None, metavar="VERSION", help="Undo everything after VERSION (0: all).")
-@click.option("--lock-wait", "lock_wait", default=None, metavar="DURATION",
-              help="How long to wait for another runner's lock: 60 (seconds), 30s, 2min (default 60).")
-@click.option("--lock-timeout", "lock_timeout", default=None, metavar="DURATION",
-              help="lock_timeout for statements that block traffic, e.g. 500ms, 2s (default 1s); retried on timeout.")
+@lock_options
 @click.option("--allow-data-loss", is_flag=True, default=False,
               help="Revert even where the inverses drop tables with rows or columns with values.")
 @targets(json_option=True)
@@ -173,10 +176,7 @@ def down(config, steps, to, allow_data_loss, target, jobs, fail_fast, as_json):
 
 @cli.command()
 @click.argument("version", type=int, required=False)
-@click.option("--lock-wait", "lock_wait", default=None, metavar="DURATION",
-              help="How long to wait for another runner's lock: 60 (seconds), 30s, 2min (default 60).")
-@click.option("--lock-timeout", "lock_timeout", default=None, metavar="DURATION",
-              help="lock_timeout for statements that block traffic, e.g. 500ms, 2s (default 1s); retried on timeout.")
+@lock_options
 @targets(json_option=True)
 @common
 def complete(config, version, target, jobs, fail_fast, as_json):
