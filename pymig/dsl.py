@@ -101,6 +101,11 @@ def _refuse_sql_looking(value: str) -> None:
 _QUALIFIED = {"table", "index", "view", "enum", "sequence", "function"}
 
 
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _name(value, what: str) -> str:
     """A name PostgreSQL keeps whole (it cuts names past 63 bytes, and then later migrations and
     `down` name an object that does not exist); `schema.name` where `what` can be qualified."""
@@ -219,12 +224,16 @@ def create_table(name: str, *columns: ColumnSpec, unique=(), checks=None, commen
     """`partition_by="range (created_at)"` (or list/hash): a partitioned table, whose rows live in
     the partitions create_partition / attach_partition give it."""
     _name(name, "table")
+    if len(columns) == 1 and isinstance(columns[0], (list, tuple)):
+        columns = tuple(columns[0])  # create_table("t", [column(...), ...]), as Django's fields=[...]
     if not columns:
         raise PymigError(f"create_table({name!r}) needs at least one column(...)")
     cols, constraints, pk = [], [], []
     for spec in columns:
         if not isinstance(spec, ColumnSpec):
-            raise PymigError(f"create_table({name!r}): {spec!r} is not a column(...)")
+            raise PymigError(f"create_table({name!r}): {_short(spec)} ({type(spec).__name__}) is not a column(...)",
+                             hint=f"write create_table({name!r}, column(\"id\", \"bigserial\", primary_key=True), "
+                                  "column(...), ...)")
         col, cons = spec.build(name)
         cols.append(col)
         constraints += cons

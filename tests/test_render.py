@@ -87,3 +87,16 @@ def test_case_goes_through_load_validate_and_each_dialects_checks(case, tmp_path
         else:
             for op in ops:
                 dialect().check_operation(op)
+
+
+def test_create_table_takes_its_columns_as_arguments_or_as_one_list():
+    """Django's CreateModel takes fields=[...], Alembic's create_table takes them one by one: both
+    spellings build the same table; anything else is named in the message, shortly."""
+    from pymig import column, create_table
+
+    cols = [column("id", "bigserial", primary_key=True), column("name", "text")]
+    assert create_table("t", cols) == create_table("t", *cols)
+    with pytest.raises(PymigError) as refused:
+        create_table("t", "id bigserial")
+    assert str(refused.value).startswith("create_table('t'): 'id bigserial' (str) is not a column(...)")
+    assert "column(\"id\", \"bigserial\", primary_key=True)" in refused.value.hint
