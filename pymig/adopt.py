@@ -185,6 +185,8 @@ def baseline(config: Config, name: str, version: int | None, no_mark: bool, forc
         raise ConfigError(f"--version {version}: {clash.label} already has that version")
     width = max((len(f.path.name.split("_", 1)[0]) for f in files), default=3)
     path = directory / f"{version:0{width}d}_{slug}.py"
+    if config.schema is not None:
+        _require_schema(config)
     with connected(config, lock=not no_mark, echo=echo) as (dialect, db):
         records = read_records(db, dialect)
         if records and not force:
@@ -221,6 +223,17 @@ def baseline(config: Config, name: str, version: int | None, no_mark: bool, forc
             echo(f"note: {', '.join(pending)} come before the baseline and are not applied here; "
                  "`pymig mark` them if the database already has what they do")
     return path
+
+
+def _require_schema(config: Config) -> None:
+    """The schema to read must be there: taking the lock would create it (with the history
+    tables), and its baseline would be empty."""
+    from .commands import connected
+
+    with connected(config, lock=False) as (dialect, db):
+        if not dialect.schema_exists(db, config.schema):
+            raise ConfigError(f'schema "{config.schema}" (--schema, or [tool.pymig] schema) does not exist in this '
+                              "database; nothing was written", hint="`\\dn` in psql lists the schemas there")
 
 
 # The history tables of other migration tools: their bookkeeping, not the application's schema.

@@ -88,6 +88,39 @@ def test_the_seed_database_round_trips(role, db_url, empty_url, tmp_path):
     assert differences(db_url, empty_url) == ["table schema_migrations exists in the first but not in the second"]
 
 
+def test_a_non_default_schema_round_trips(role, db_url, empty_url, pymig_server_url, tmp_path):
+    """`--schema app`: every kind of object of schema app, written unqualified (the migrations'
+    default schema), the history in app; what public holds is said and left out."""
+    execute(db_url, "CREATE TABLE public.elsewhere (id int); CREATE SCHEMA app; SET search_path TO app, public;\n"
+            + (FIXTURES / "every_kind.sql").read_text().replace("{role}", f'"{role}"'))
+    source = Project(tmp_path, db_url)
+    res = source.run("baseline", "--schema", "nope")  # a typo: neither created nor written as an empty baseline
+    assert_clean_error(res, 'schema "nope" (--schema, or [tool.pymig] schema) does not exist', "nothing was written")
+    assert list(source.migrations.iterdir()) == []
+    with connect(db_url) as conn:
+        assert conn.execute("SELECT to_regnamespace('nope')").fetchone()[0] is None
+    out = source.ok("baseline", "--schema", "app")
+    for kind in ("1 schema", "1 extension", "12 tables", "10 indexes", "2 views", "1 trigger", "1 policy", "6 comments"):
+        assert kind in out, out
+    assert "not written: schema contents public: 1 object(s) in schema public" in out
+    path = source.migrations / "001_baseline.py"
+    text = path.read_text()
+    assert 'create_table(\n        "users",' in text and '"app.' not in text and "elsewhere" not in text
+    ruff_clean(path)
+    assert re.search(r"migrations/001_baseline.py +applied", source.ok("status", "--schema", "app"))
+    assert "nothing to apply" in source.ok("up", "--schema", "app")
+    with connect(db_url) as conn:  # the history went with the schema
+        assert conn.execute("SELECT to_regclass('app.pymig_migrations') IS NOT NULL").fetchone()[0]
+
+    copy = Project(tmp_path, empty_url)
+    copy.ok("up", "--schema", "app")  # creates app with the history tables, then everything in it
+    assert differences(db_url, empty_url) == ["table elsewhere exists in the first but not in the second"]
+    copy.ok("down", "--to", "0", "--schema", "app")
+    with fresh_database(pymig_server_url) as pristine:
+        execute(pristine, "CREATE SCHEMA app")
+        assert differences(pristine, empty_url) == []
+
+
 def test_same_database_same_bytes_and_no_mark(db_url, tmp_path):
     execute(db_url, "CREATE TABLE b (id serial PRIMARY KEY, a_id integer);"
                        "CREATE TABLE a (id serial PRIMARY KEY, b_id integer REFERENCES b(id));"
@@ -117,6 +150,9 @@ def test_refuses_a_database_with_history_unless_forced(db_url, tmp_path):
     res = project.run("baseline")
     assert_clean_error(res, "the database already has pymig history", "1 migration(s) applied", "--force")
     assert not (project.migrations / "002_baseline.py").exists()
+    assert_clean_error(project.run("baseline", "--force", "--version", "1"),
+                       "--version 1: migrations/001_t.py already has that version")
+    assert_clean_error(project.run("baseline", "--force", "--version", "0"), "--version 0: versions start at 1")
     out = project.ok("baseline", "--force", "--no-mark")
     assert "wrote migrations/002_baseline.py" in out
 
