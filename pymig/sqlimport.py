@@ -110,10 +110,23 @@ def _one(s: Statement, previous: Converted | None) -> Converted:
         return _update(s, toks, tree, previous)
     if isinstance(tree, exp.Grant):
         return _grant(s, toks)
-    words = head.split(" ")
-    word = " ".join(w for w in words[:3] if w not in ("OR", "REPLACE", "UNIQUE"))[:40] if words[0] in (
-        "CREATE", "DROP", "ALTER") else (words[0] or "this statement")
-    raise Verbatim(f"pymig has no operation for {word}")
+    raise Verbatim(f"pymig has no operation for {_kind_of(toks)}")
+
+
+_MODIFIERS = ("OR", "REPLACE", "UNIQUE", "TEMP", "TEMPORARY", "UNLOGGED", "TRUSTED", "PROCEDURAL", "RECURSIVE")
+
+
+def _kind_of(toks) -> str:
+    """What the statement is, for the report: `CREATE FUNCTION`, `ALTER MATERIALIZED VIEW`, `DO`
+    (the verb and the kind of object, never the object's name)."""
+    words = [t.name.upper() for t in toks[:8] if t.kind == "word"]
+    if not words:
+        return "this statement"
+    if words[0] not in ("CREATE", "DROP", "ALTER"):
+        return words[0]
+    rest = [w for w in words[1:] if w not in _MODIFIERS]
+    kind = rest[:2] if rest[:1] in (["MATERIALIZED"], ["EVENT"], ["FOREIGN"]) else rest[:1]
+    return " ".join([words[0], *kind])
 
 
 @contextmanager

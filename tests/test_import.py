@@ -262,6 +262,7 @@ def test_a_statement_sqlglot_cannot_parse_stays_sql(tmp_path):
     out = Project(tmp_path, None).ok("import", str(folder), url=None)
     text = (tmp_path / "migrations" / "001_a.py").read_text()
     assert "VACUUM FULL items" in text and "CREATE FUNCTION f()" in text
+    assert "$$ SELECT 1 $$ -> run_sql (pymig has no operation for CREATE FUNCTION)" in out  # the kind, not its name
     # the function's CREATE pairs with the down file's DROP of it; nothing undoes the VACUUM
     assert "run_sql 'CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$...': down= 'DROP FUNCTION f()' " \
            "(from the down file)" in out
