@@ -408,9 +408,28 @@ def applied_versions(db, dialect, fmt: str, imported: list[Imported]) -> list[in
             raise PymigError(f"{table} says version {rows[0][0]} is dirty (it failed halfway); nothing was written",
                              hint="fix the database and the table with `migrate force`, then import again")
         found = [v for v in versions if rows and v <= int(rows[0][0])]
+    elif fmt == "flyway":
+        found = _flyway_applied(rows, versions)
     else:
         found = [int(v) for (v, *_) in rows if str(v).strip().isdigit() and int(v) in versions]
     return sorted(set(found))
+
+
+def _flyway_applied(rows, versions: set[int]) -> set[int]:
+    """Flyway's rows in the order they were installed: a BASELINE row stands for every version up
+    to it (Flyway ignores the files below it), an UNDO row takes its version back."""
+    found: set[int] = set()
+    for v, kind in rows:
+        if not str(v).strip().isdigit():
+            continue  # a dotted version (1.1) no imported file has
+        n = int(v)
+        if kind == "BASELINE":
+            found |= {x for x in versions if x <= n}
+        elif kind.startswith("UNDO"):
+            found.discard(n)
+        elif n in versions:
+            found.add(n)
+    return found
 
 
 def adoption(db, dialect, fmt: str, imported: list[Imported], loaded: dict) -> tuple[list[int], list[str]]:

@@ -158,6 +158,34 @@ def test_flyway_layout(db_url, tmp_path):
     assert public_relations(db_url) == ["flyway_schema_history", "flyway_schema_history_pkey"]
 
 
+FLYWAY_HISTORY = """CREATE TABLE flyway_schema_history (installed_rank int PRIMARY KEY, version varchar(50),
+    description varchar(200) NOT NULL, type varchar(20) NOT NULL, script varchar(1000) NOT NULL, checksum int,
+    installed_by varchar(100) NOT NULL, installed_on timestamp NOT NULL DEFAULT now(), execution_time int NOT NULL,
+    success boolean NOT NULL);"""
+
+
+def test_flyway_baseline_and_undo_rows(db_url, tmp_path):
+    """Flyway's BASELINE row covers the versions up to it; an UNDO row (Flyway Teams) and a failed
+    row leave their version unapplied."""
+    folder = write(tmp_path / "flyway", {"V1__create_items.sql": ITEMS, "V2__add_price.sql": PRICE,
+                                         "V3__index_name.sql": "CREATE INDEX items_name ON items (name);",
+                                         "U3__index_name.sql": "DROP INDEX items_name;",
+                                         "V4__add_note.sql": "ALTER TABLE items ADD COLUMN note text;"})
+    execute(db_url, ITEMS + PRICE + FLYWAY_HISTORY + """
+        INSERT INTO flyway_schema_history VALUES
+            (1, '2', '<< Flyway Baseline >>', 'BASELINE', '<< Flyway Baseline >>', NULL, 'me', now(), 0, true),
+            (2, '3', 'index name', 'SQL', 'V3__index_name.sql', 0, 'me', now(), 5, true),
+            (3, '3', 'index name', 'UNDO_SQL', 'U3__index_name.sql', 0, 'me', now(), 5, true),
+            (4, '4', 'add note', 'SQL', 'V4__add_note.sql', 0, 'me', now(), 5, false);
+        DROP INDEX IF EXISTS items_name;""")
+    project = Project(tmp_path, db_url)
+    out = project.ok("import", str(folder), "--adopt-history")
+    assert "2 migrations recorded as applied (not run): migrations/001_create_items.py, " \
+           "migrations/002_add_price.py;" in out
+    up = project.ok("up")
+    assert "applied migrations/003_index_name.py" in up and "2 migrations applied" in up
+
+
 def test_golang_migrate_layout(db_url, tmp_path):
     folder = write(tmp_path / "gm", {
         "1_create_items.up.sql": ITEMS + COVER, "1_create_items.down.sql": "DROP TABLE items;",

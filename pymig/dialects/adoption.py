@@ -9,7 +9,8 @@ FOREIGN_HISTORY = {
     "seed": ("schema_migrations", "SELECT version FROM schema_migrations"),
     "dbmate": ("schema_migrations", "SELECT version FROM schema_migrations"),
     "golang-migrate": ("schema_migrations", "SELECT version, dirty FROM schema_migrations"),
-    "flyway": ("flyway_schema_history", "SELECT version FROM flyway_schema_history WHERE success AND version IS NOT NULL"),
+    "flyway": ("flyway_schema_history", "SELECT version, type FROM flyway_schema_history "
+               "WHERE success AND version IS NOT NULL ORDER BY installed_rank"),
 }
 
 
