@@ -351,7 +351,7 @@ def run(config: Config, source_dir: Path, fmt: str | None, adopt_history: bool, 
         with _target(config, adopt_history, echo) as connection:
             if connection is not None:  # everything checked and derived before a file is written
                 dialect, db = connection
-                versions, statements = adoption(db, dialect, fmt, imported, {**_loaded(existing), **loaded})
+                versions, statements, unknown = adoption(db, dialect, fmt, imported, {**_loaded(existing), **loaded})
             target.mkdir(parents=True, exist_ok=True)
             for item in imported:
                 shutil.copyfile(Path(tmp) / item.filename, target / item.filename)
@@ -360,6 +360,9 @@ def run(config: Config, source_dir: Path, fmt: str | None, adopt_history: bool, 
                  + (f"; irreversible: {', '.join(irreversible)}" if irreversible else ""))
             if connection is None:
                 return
+            if unknown:
+                echo(f"note: {FOREIGN_HISTORY[fmt][0]} also lists {', '.join(unknown)}, which no file of "
+                     f"{display_path(Path(source_dir))} has: not recorded (is the folder behind the database?)")
             if not versions:
                 echo("the source history records none of the imported versions: nothing to adopt")
                 return
@@ -391,8 +394,9 @@ def _loaded(files: dict) -> dict:
 
 # -- --adopt-history -------------------------------------------------------------------------------
 
-def applied_versions(db, dialect, fmt: str, imported: list[Imported]) -> list[int]:
-    """The imported versions the source tool's history table records as applied."""
+def applied_versions(db, dialect, fmt: str, imported: list[Imported]) -> tuple[list[int], list[str]]:
+    """The imported versions the source tool's history table records as applied, and the versions
+    it records that no imported file has (said, not recorded: the folder may be behind the database)."""
     table, query = FOREIGN_HISTORY[fmt]
     if not db.rows(dialect.table_exists(table))[0][0]:
         raise PymigError(f"the database has no {table} table, so there is no {fmt} history to adopt; "
@@ -403,16 +407,21 @@ def applied_versions(db, dialect, fmt: str, imported: list[Imported]) -> list[in
     if fmt == "seed":  # the runner records file stems: 001_initial_schema
         by_stem = {i.source.up.stem: i.source.version for i in imported}
         found = [by_stem[str(v)] for (v, *_) in rows if str(v) in by_stem]
+        unknown = [str(v) for (v, *_) in rows if str(v) not in by_stem]
     elif fmt == "golang-migrate":  # one row: the version reached, and whether it failed halfway
         if rows and rows[0][1]:
             raise PymigError(f"{table} says version {rows[0][0]} is dirty (it failed halfway); nothing was written",
                              hint="fix the database and the table with `migrate force`, then import again")
         found = [v for v in versions if rows and v <= int(rows[0][0])]
+        unknown = [str(rows[0][0])] if rows and int(rows[0][0]) not in versions else []
     elif fmt == "flyway":
         found = _flyway_applied(rows, versions)
+        unknown = [str(v) for v, kind in rows if kind not in ("BASELINE", "SCHEMA") and not kind.startswith("UNDO")
+                   and not (str(v).strip().isdigit() and int(v) in versions)]
     else:
         found = [int(v) for (v, *_) in rows if str(v).strip().isdigit() and int(v) in versions]
-    return sorted(set(found))
+        unknown = [str(v) for (v, *_) in rows if not (str(v).strip().isdigit() and int(v) in versions)]
+    return sorted(set(found)), sorted(set(unknown))
 
 
 def _flyway_applied(rows, versions: set[int]) -> set[int]:
@@ -432,13 +441,14 @@ def _flyway_applied(rows, versions: set[int]) -> set[int]:
     return found
 
 
-def adoption(db, dialect, fmt: str, imported: list[Imported], loaded: dict) -> tuple[list[int], list[str]]:
-    """The versions to record and the statements that record them; refuses, before anything is
+def adoption(db, dialect, fmt: str, imported: list[Imported], loaded: dict) -> tuple[list[int], list[str], list[str]]:
+    """The versions to record, the statements that record them and the history's versions no
+    imported file has; refuses, before anything is
     written, when pymig already has one of them or the database plainly lacks what one creates."""
     from .adopt import _json, _require_present, derive_plan
     from .history import current_user, read_records
 
-    versions = applied_versions(db, dialect, fmt, imported)
+    versions, unknown = applied_versions(db, dialect, fmt, imported)
     recorded = {r.version for r in read_records(db, dialect)}
     taken = [v for v in versions if v in recorded]
     if taken:
@@ -450,4 +460,4 @@ def adoption(db, dialect, fmt: str, imported: list[Imported], loaded: dict) -> t
         _require_present(loaded[v], before, live)
         plan = derive_plan(loaded[v], before)
         statements += record_marked(dialect, v, loaded[v].name, loaded[v].checksum, user, _json(plan))
-    return versions, statements
+    return versions, statements, unknown

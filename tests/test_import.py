@@ -166,7 +166,7 @@ FLYWAY_HISTORY = """CREATE TABLE flyway_schema_history (installed_rank int PRIMA
 
 def test_flyway_baseline_and_undo_rows(db_url, tmp_path):
     """Flyway's BASELINE row covers the versions up to it; an UNDO row (Flyway Teams) and a failed
-    row leave their version unapplied."""
+    row leave their version unapplied; a version no file has is said, not recorded."""
     folder = write(tmp_path / "flyway", {"V1__create_items.sql": ITEMS, "V2__add_price.sql": PRICE,
                                          "V3__index_name.sql": "CREATE INDEX items_name ON items (name);",
                                          "U3__index_name.sql": "DROP INDEX items_name;",
@@ -176,12 +176,14 @@ def test_flyway_baseline_and_undo_rows(db_url, tmp_path):
             (1, '2', '<< Flyway Baseline >>', 'BASELINE', '<< Flyway Baseline >>', NULL, 'me', now(), 0, true),
             (2, '3', 'index name', 'SQL', 'V3__index_name.sql', 0, 'me', now(), 5, true),
             (3, '3', 'index name', 'UNDO_SQL', 'U3__index_name.sql', 0, 'me', now(), 5, true),
-            (4, '4', 'add note', 'SQL', 'V4__add_note.sql', 0, 'me', now(), 5, false);
+            (4, '4', 'add note', 'SQL', 'V4__add_note.sql', 0, 'me', now(), 5, false),
+            (5, '9', 'from elsewhere', 'SQL', 'V9__from_elsewhere.sql', 0, 'me', now(), 5, true);
         DROP INDEX IF EXISTS items_name;""")
     project = Project(tmp_path, db_url)
     out = project.ok("import", str(folder), "--adopt-history")
     assert "2 migrations recorded as applied (not run): migrations/001_create_items.py, " \
            "migrations/002_add_price.py;" in out
+    assert "note: flyway_schema_history also lists 9, which no file of flyway has: not recorded" in out
     up = project.ok("up")
     assert "applied migrations/003_index_name.py" in up and "2 migrations applied" in up
 
