@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
 
+from .dialects.urls import normalize_url
 from .errors import ConfigError
 
 
@@ -208,44 +209,6 @@ def _targets(settings: dict) -> dict:
 
 
 _SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*):")
-_URL_FORM = "postgresql://user@host:port/dbname or sqlite:///path.db"
-
-
-def url_scheme(url: str) -> str:
-    """`postgresql` or `sqlite` for a URL pymig can use; else a ConfigError that never shows the
-    URL (it may hold a password)."""
-    m = _SCHEME.match(url)
-    if not m:
-        if "=" in url:
-            raise ConfigError(f"the database URL is a key=value connection string (not shown: it may hold a "
-                              f"password); pymig takes a URL: {_URL_FORM}")
-        raise ConfigError(f"the database URL has no scheme (not shown: it may hold a password); write {_URL_FORM}")
-    scheme = m[1].lower()
-    if scheme in ("postgres", "postgresql"):
-        if not url[m.end():].startswith("//"):
-            raise ConfigError(f"malformed {scheme} URL (not shown: it may hold a password): "
-                              f"'{scheme}:' must be followed by '//', as in postgresql://user@host:port/dbname")
-        return "postgresql"
-    if scheme.startswith("postgresql+") or scheme.startswith("postgres+"):
-        raise ConfigError(f"unsupported database URL scheme {scheme!r}: pymig connects through libpq, which "
-                          "takes postgresql://; drop the SQLAlchemy driver suffix")
-    if scheme == "sqlite":
-        return "sqlite"
-    raise ConfigError(f"unsupported database URL scheme {scheme!r}: use postgresql:// or sqlite:///")
-
-
-def normalize_url(url: str) -> str:
-    """A PostgreSQL URL whose password holds a bare `@`: the user info ends at the last `@`
-    (libpq would take the first, and try the rest of the password as the host name)."""
-    if url_scheme(url) != "postgresql":
-        return url
-    start = url.index("//") + 2
-    rest = url[start:]
-    head = re.split(r"[?#]", rest, maxsplit=1)[0]
-    at = head.rfind("@")
-    if at < 0 or "@" not in head[:at]:
-        return url
-    return url[:start] + head[:at].replace("@", "%40") + rest[at:]
 
 
 def url_secrets(url: str | None) -> list[str]:

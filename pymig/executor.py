@@ -154,7 +154,7 @@ class Executor:
         started = time.monotonic()
         for assertions in ((True, False) if not self.preview else (False,)):
             run = make(assertions)
-            if done is not None and getattr(self.db, "batch_size", 0) > 1 and not any(op.opaque for op in ops):
+            if done is not None and self.db is not None and self.db.batch_size > 1 and not any(op.opaque for op in ops):
                 # (run_sql and run_python may take long: the migrations before them commit first)
                 run.hold = HeldCommit(run.version, label, run.direction, self.dialect.record_state(run.version), done,
                                       started)
@@ -173,14 +173,13 @@ class Executor:
 
     def batching(self, on: bool) -> None:
         """Let plain migrations wait for later ones, up to batch_size per message (or not)."""
-        if hasattr(self.db, "batch_size"):
+        if self.db is not None:
             self.db.batch_size = self.batch_size if on else 0
 
     def flush(self) -> None:
         """Commit the migrations waiting in the batch (they are reported as they commit)."""
-        flush = getattr(self.db, "flush", None)
-        if flush is not None and not self.preview:
-            flush()
+        if self.db is not None and not self.preview:
+            self.db.flush()
 
     def complete(self, record, label: str, resolve_callable=None) -> None:
         """Run the contract of an expanded migration (or finish one that stopped half-way); its

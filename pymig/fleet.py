@@ -166,9 +166,13 @@ def warm_imports() -> None:
             importlib.import_module(module.name)
     import sqlglot
 
-    for dialect in ("postgres", "sqlite"):
-        sqlglot.parse_one("SELECT 1", read=dialect)
-        sqlglot.tokenize("x", read=dialect)
+    from .dialects import REGISTRY
+
+    for target in sorted(set(REGISTRY.values())):
+        module, name = target.split(":")
+        read = getattr(importlib.import_module(module), name).sqlglot_name
+        sqlglot.parse_one("SELECT 1", read=read)
+        sqlglot.tokenize("x", read=read)
 
 
 def stopped_line(outcomes: list[Outcome]) -> str:

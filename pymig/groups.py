@@ -91,7 +91,7 @@ def _names(found: list[tuple[str, str | None]], several_databases: bool) -> list
     def database(url: str, full: bool) -> str:
         parts = urlsplit(url)
         path = parts.path.lstrip("/") or "?"
-        if url.startswith("sqlite"):
+        if not parts.netloc:  # a file (sqlite:///app.db): its name
             return path.rsplit("/", 1)[-1].removesuffix(".db") if not full else path
         return f"{parts.hostname}:{parts.port or 5432}/{path}" if full else path
 

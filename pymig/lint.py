@@ -156,7 +156,7 @@ def _blocked_renames(ops, schema, dialect) -> dict[int, int]:
     from .ops.compat import blocked_by_later
 
     found = {}
-    if not getattr(dialect, "compatible_renames", False):
+    if not dialect.compatible_renames:
         return found
     with contextlib.suppress(PymigError):
         for i, op in enumerate(ops):
@@ -223,7 +223,7 @@ def op_table_column(op) -> tuple[str, str] | None:
 def _rename_rule(op, dialect, add, blocked_by) -> None:
     from .ops.compat import base_name
 
-    compatible = op.compatible and getattr(dialect, "compatible_renames", False)
+    compatible = op.compatible and dialect.compatible_renames
     if compatible and blocked_by is not None:
         add("PM301", f"operation {blocked_by} of this migration changes or references the table, which the "
             "compatible form would leave a view until `pymig complete`, so this rename is the plain one: running "
@@ -244,7 +244,7 @@ def _rename_rule(op, dialect, add, blocked_by) -> None:
         return
     add("PM301", "running application code that uses the old name fails from the moment this commits",
         "leave compatible= at its default: both names are then served until `pymig complete`"
-        if getattr(dialect, "compatible_renames", False) else
+        if dialect.compatible_renames else
         "expand/contract: add the new name (a view or a new column kept in sync), deploy code that uses it, "
         "then remove the old one in a later migration")
 

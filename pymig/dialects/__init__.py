@@ -25,7 +25,7 @@ def for_url(url: str, schema: str | None = None, history_schema: str | None = No
     default schema and history schema (Dialect.configured), as one target of a run uses it."""
     target = REGISTRY.get(url.partition(":")[0].lower())
     if target is None:
-        from ..config import url_scheme
+        from .urls import url_scheme
 
         url_scheme(url)  # the reason, without showing the URL (it may hold a password)
     module, name = target.split(":")

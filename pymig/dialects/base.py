@@ -15,13 +15,18 @@ from .steps import OperationSteps
 
 class Database(Protocol):
     """One connection, as the executor, the checks and the history use it. It runs what it is
-    given, in autocommit mode: the transactions are the BEGIN/COMMIT statements of the plan."""
+    given, in autocommit mode: the transactions are the BEGIN/COMMIT statements of the plan.
+    The last group of members lets a database hold statements back and send several migrations
+    in one message (PostgresDatabase); `Unbatched` has them for one that sends each at once."""
 
     @property
     def raw(self):
         """The driver's connection, handed to run_python functions."""
 
     def execute(self, sql: str, params=None) -> None: ...
+
+    def defer(self, sql: str) -> None:
+        """Run a migration's last statement; it may wait to go out with the history record."""
 
     def rows(self, sql: str, params=None) -> list[tuple]: ...
 
@@ -36,6 +41,9 @@ class Database(Protocol):
     def connection_lost(self, error: Exception) -> bool:
         """Whether the error ended the session (the server's reason is in `error_text`)."""
 
+    def transaction_state(self) -> str:
+        """"idle", "open" or "failed" (a statement of the open transaction failed)."""
+
     def rollback(self) -> None:
         """Roll back the open transaction, if any."""
 
@@ -46,6 +54,42 @@ class Database(Protocol):
 
     def close(self) -> None: ...
 
+    # -- groups of migrations in one message (engine/batch.py) -----------------------------------
+    batch_size: int  # migrations a group may hold; 0 or 1: none is held
+
+    def hold_assertion(self, sql: str) -> None:
+        """Run a check's assertion (Dialect.check_assertion); it may wait for the statements after it."""
+
+    def can_hold(self) -> bool:
+        """Whether the open migration's last transaction may join the held group."""
+
+    def hold_commit(self, statements: list[str], held) -> bool:
+        """Hold the migration's history record and commit in the group (True), or do nothing (False)."""
+
+    def flush(self) -> None:
+        """Send the held group: its migrations commit now."""
+
+
+class Unbatched:
+    """The group members of a Database that sends every statement as it comes (SQLite)."""
+
+    batch_size = 0
+
+    def defer(self, sql: str) -> None:
+        self.execute(sql)
+
+    def hold_assertion(self, sql: str) -> None:
+        self.execute(sql)
+
+    def can_hold(self) -> bool:
+        return False
+
+    def hold_commit(self, statements: list[str], held) -> bool:
+        return False
+
+    def flush(self) -> None:
+        return None
+
 
 class Dialect(Statements, OperationSteps, ObjectSteps, RunSql):
     """What a database must implement besides its Database: `connect`, `introspect`, the history
@@ -54,6 +98,7 @@ class Dialect(Statements, OperationSteps, ObjectSteps, RunSql):
     name = "base"
     multi_statement = False  # one execute() may carry several statements
     online_recipes = False  # CONCURRENTLY, NOT VALID + VALIDATE, batched backfills outside the DDL transaction
+    compatible_renames = False  # rename_table / rename_column can serve both names (a view) until `pymig complete`
     lock_timeout = False  # SET LOCAL lock_timeout exists
     begin = "BEGIN"  # opens each of a migration's transactions
     enforces_types = True  # a column refuses values its type cannot hold (preflight checks the data)

@@ -241,7 +241,7 @@ class PostgresDialect(SchemaSupport, ExpandContract, CompatibleRenames, OnlineRe
         return [setup], f"NOT {fn}({alias}.*)"
 
     def check_url(self, url: str) -> None:
-        from ..config import url_scheme
+        from .urls import url_scheme
 
         url_scheme(url)
 

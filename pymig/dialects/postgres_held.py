@@ -34,6 +34,8 @@ class HeldMessages:
     """PostgresDatabase's part: `_held` (the next message's leading statements), `_batch` and
     `_batched` (the held group and its migrations), `batch_size`; `_send` sends them."""
 
+    batch_size = 0  # the executor sets it while a group may form (Executor.batching)
+
     def hold_assertion(self, sql: str) -> None:
         """A check as an assertion (PostgresDialect.check_assertion): it goes out with the next
         statement, and a failure of that message is AssertedCheckFailed."""

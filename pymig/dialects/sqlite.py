@@ -28,7 +28,7 @@ from urllib.parse import unquote
 
 from ..errors import ConfigError, LockError, PymigError
 from ..schema import Column, Constraint, Index, Schema, Table, View
-from .base import Dialect
+from .base import Dialect, Unbatched
 from .sqlite_introspect import _TABLES, _TABLES_SQL, SqliteIntrospection
 from .sqlite_rebuild import TableRebuilds
 from .sqlite_types import SqliteTypes, _refuse_generated, _refuse_include
@@ -296,7 +296,7 @@ def database_path(url: str) -> str:
 
 # -- the connection --------------------------------------------------------------------------------
 
-class SqliteDatabase:
+class SqliteDatabase(Unbatched):
     """One sqlite3 connection in autocommit mode (isolation_level=None), so the executor's explicit
     BEGIN and COMMIT are the only transactions; foreign-key enforcement off (see the module)."""
 
@@ -317,7 +317,6 @@ class SqliteDatabase:
     def execute(self, sql: str, params=None) -> None:
         self.conn.execute(sql, params or ())
 
-    defer = execute  # sqlite3 takes one statement per call: nothing to gain by waiting
 
     def rows(self, sql: str, params=None) -> list[tuple]:
         return self.conn.execute(sql, params or ()).fetchall()

@@ -35,6 +35,11 @@ class Statements:
             return repr(value)
         return "'" + str(value).replace("'", "''") + "'"
 
+    def alias_view_query(self, table: str, columns, aliases) -> str:
+        """A view's query: every column of `table`, then each (old, new) of `aliases` as `new AS old`."""
+        select = [self.quote(c) for c in columns] + [f"{self.quote(new)} AS {self.quote(old)}" for old, new in aliases]
+        return f"SELECT {', '.join(select)} FROM {self.qname(table)}"
+
     def quote_list(self, names) -> str:
         return ", ".join(self.quote(n) for n in names)
 
@@ -187,6 +192,11 @@ class Statements:
         count = f"SELECT count(*) FROM {t}" + (f" WHERE {where}" if where else "")
         return Batched(batch("true"), batch(f"{k} > {{after}}"), table.name, table.primary_key[0],
                        batch_size, online and self.online_recipes, count, f"SELECT max({k}) FROM {t}")
+
+    @staticmethod
+    def batch_for_reading(text: str) -> str:
+        """A backfill batch as `pymig sql` prints it: the keys it returns are for pymig, not the reader."""
+        return text.rpartition(" RETURNING ")[0] or text
 
     def batch_keys(self, key: str, select: str) -> str:
         """The condition that picks a backfill batch's rows: those whose key `select` returns."""

@@ -27,7 +27,7 @@ class Live:
         of the migration has committed, so the statement may wait for the ones after it too; a
         failure of their message has the migration run again statement by statement, which names
         the operation that fails (PostgresDatabase.hold_assertion)."""
-        if speculative and getattr(self.db, "hold_assertion", None):
+        if speculative:
             self.db.hold_assertion(text)
         else:
             (self.db.defer if last else self.db.execute)(text)
@@ -38,8 +38,7 @@ class Live:
 
     def can_hold(self) -> bool:
         """Whether the migration's last transaction may join a group (PostgresDatabase.can_hold)."""
-        can = getattr(self.db, "can_hold", None)
-        return bool(can and can())
+        return self.db.can_hold()
 
     def commit_later(self, record: list[str], held) -> bool:
         """The migration's history record, its transaction held in the group of migrations that
@@ -139,7 +138,7 @@ class Preview:
         self.note(f"{step.label}: Python code, runs here with the migration's connection")
 
     def batch(self, text: str) -> list:
-        self.sql(text.rpartition(" RETURNING ")[0] or text)  # the keys are for pymig, not for the reader
+        self.sql(self.dialect.batch_for_reading(text))
         return []
 
     def scalar(self, query: str):

@@ -131,7 +131,7 @@ class RenameColumn(Operation):
         from .tables import RenameTable
         from .views import DropView
 
-        if not (self.compatible and getattr(dialect, "compatible_renames", False) and schema.is_live(self.table)) \
+        if not (self.compatible and dialect.compatible_renames and schema.is_live(self.table)) \
                 or (self.table, self.old) in schema.new_columns:  # added by this migration: nobody uses it yet
             return None
         refuse_on_compat_view(self, schema, self.table)
@@ -142,7 +142,7 @@ class RenameColumn(Operation):
         moved = RenameTable(self.table, base, compatible=False).state_forwards(schema)
         after = RenameColumn(base, self.old, self.new, compatible=False).state_forwards(moved)
         view = view_of(after.table(base), self.table, ((self.old, self.new),),
-                       f'table "{base}" with column "{self.new}" also under its old name "{self.old}"')
+                       f'table "{base}" with column "{self.new}" also under its old name "{self.old}"', dialect)
         back = RenameTable(base, self.table, compatible=False)
         final = RenameColumn(self.table, self.new, self.old, compatible=False)
         return RenamePhases(after.with_object(view), view, base, contract=(DropView(self.table), back),

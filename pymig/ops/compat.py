@@ -25,7 +25,6 @@ from dataclasses import dataclass
 
 from ..errors import PymigError
 from ..schema import COMPAT_MARK, Schema, Table, View, privilege_key
-from ..names import quote
 from .base import MAX_IDENTIFIER, Phases
 
 MARK = COMPAT_MARK
@@ -43,17 +42,11 @@ def base_name(table: str) -> str:
     return sibling(table, name)
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def view_of(table: Table, name: str, aliases: tuple[tuple[str, str], ...], what: str) -> View:
+def view_of(table: Table, name: str, aliases: tuple[tuple[str, str], ...], what: str, dialect) -> View:
     """The compatibility view `name` over `table`: all its columns in order, then each
-    (old, new) of `aliases` as `new AS old`; the table's privileges, a renamed column's column
-    privileges also on its old name."""
-    select = [_quote(c.name) for c in table.columns]
-    select += [f"{_quote(new)} AS {_quote(old)}" for old, new in aliases]
-    query = f"SELECT {', '.join(select)} FROM {quote(table.name, _quote)}"
+    (old, new) of `aliases` as `new AS old` (the dialect spells the query); the table's
+    privileges, a renamed column's column privileges also on its old name."""
+    query = dialect.alias_view_query(table.name, [c.name for c in table.columns], aliases)
     grants = list(table.grants)
     for old, new in aliases:
         grants += [(role, p, old, g) for role, p, col, g in table.grants if col == new]

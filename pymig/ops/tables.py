@@ -98,11 +98,11 @@ class RenameTable(Operation):
         from .compat import RenamePhases, refuse_on_compat_view, view_of
         from .views import DropView
 
-        if not (self.compatible and getattr(dialect, "compatible_renames", False) and schema.is_live(self.old)):
+        if not (self.compatible and dialect.compatible_renames and schema.is_live(self.old)):
             return None
         refuse_on_compat_view(self, schema, self.old)
         after = RenameTable(self.old, self.new, compatible=False).state_forwards(schema)
-        view = view_of(after.table(self.new), self.old, (), f'the old name of table "{self.new}"')
+        view = view_of(after.table(self.new), self.old, (), f'the old name of table "{self.new}"', dialect)
         back = RenameTable(self.new, self.old, compatible=False)
         return RenamePhases(after.with_object(view), view, self.new, contract=(DropView(self.old),),
                             undo=(DropView(self.old), back), final_inverse=(back,))
