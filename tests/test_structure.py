@@ -1,7 +1,7 @@
 """The package's shape stays as docs/architecture.md describes it: no import cycle between pymig's
-modules (imports inside functions count; `if TYPE_CHECKING:` blocks do not), and no class over
-250 lines, the hard limit of the project's ~200 (split a large one into mixins by concern, as the
-dialects are)."""
+modules (imports inside functions count; `if TYPE_CHECKING:` blocks do not), no class over
+210 lines, the hard limit of the project's ~200 (split a large one into mixins by concern, as the
+dialects are), and no SQL spelled or dialect asked for outside pymig/dialects/."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent / "pymig"
-MAX_CLASS_LINES = 250
+MAX_CLASS_LINES = 210
 
 
 def modules() -> dict[str, Path]:
@@ -82,7 +82,7 @@ def test_the_cycle_finder_finds_cycles():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
-def test_no_class_over_250_lines():
+def test_no_class_over_210_lines():
     big = [f"{path.relative_to(ROOT.parent)}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1} lines)"
            for path in modules().values() for node in ast.walk(ast.parse(path.read_text()))
            if isinstance(node, ast.ClassDef) and node.end_lineno - node.lineno + 1 > MAX_CLASS_LINES]

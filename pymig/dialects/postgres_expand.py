@@ -41,7 +41,101 @@ class Involved:
                             and not (rt.name == table and column in k.columns)]
 
 
-class ExpandContract:
+class ExpandStatements:
+    """The statements the phases of ExpandContract are built from: copies of the column's indexes and
+    constraints, the trigger function, moving the default and the keys."""
+
+    def _copy_constraint(self, k, old: str, new: str):
+        """A check or foreign key of the old column, on the new one (built from its parts: a foreign
+        key's text would name the referenced column too)."""
+        columns = tuple(new if x == old else x for x in k.columns)
+        return replace(k, name=copy_name(k.name), columns=columns, expression=rename_column_in(k.expression, old, new),
+                       definition=None if k.kind == "foreign_key" else rename_column_in(k.definition, old, new))
+
+    def _index_copies(self, table, inv: Involved, old: str, new: str) -> list[Index]:
+        out = []
+        for i in inv.indexes:
+            name = sibling(i.name, copy_name(bare(i.name)))
+            definition = rename_column_in(rename_index_in(i.definition, bare(i.name), bare(name)), old, new) \
+                if i.definition else None
+            out.append(replace(i, name=name, columns=tuple(rename_column_in(x, old, new) for x in i.columns),
+                               where=rename_column_in(i.where, old, new),
+                               include=tuple(new if x == old else x for x in i.include), definition=definition,
+                               comment=None))
+        for k in [inv.pk, *inv.uniques]:
+            if k is not None:
+                cols = tuple(self.quote(new if x == old else x) for x in k.columns)
+                out.append(Index(sibling(table, copy_name(k.name)), table, cols, unique=True))
+        if inv.pk is not None:  # the old column keeps a unique index: `pymig down` makes it the key again
+            out.append(Index(sibling(table, kept_name(inv.pk.name)), table, tuple(self.quote(x) for x in inv.pk.columns),
+                             unique=True))
+        return out
+
+    def _sync_function(self, table: str, column: str, source: str, target: str, expression: str | None,
+                       lenient: bool = False) -> str:
+        """The trigger function: NEW.target computed from the row (a bare column: assigned, which
+        converts as ALTER ... TYPE does without USING). `lenient` (the old column, after the switch):
+        a value the old type cannot hold leaves it NULL instead of failing the write; a `pymig down`
+        before the contract counts such rows and refuses."""
+        fn = self._sync(table, column)[1]
+        target = f"NEW.{self.quote(target)}"
+        if expression is None:
+            body = f"{target} := NEW.{self.quote(source)};"
+        else:
+            body = f"SELECT {expression} INTO {target} FROM (SELECT (NEW).*) AS {self.quote(bare(table))};"
+        if lenient:
+            body = f"BEGIN\n    {body}\n  EXCEPTION WHEN others THEN\n    {target} := NULL;\n  END;"
+        tag = dollar_tag(body)
+        return (f"CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS {tag}\n"
+                f"#variable_conflict use_column\nBEGIN\n  {body}\n  RETURN NEW;\nEND\n{tag}")
+
+    def _move_default(self, table, col: Column, src: str, dst: str, default, keep_sequence=True) -> list[str]:
+        """The default (a serial's sequence, an identity) from column `src` to `dst`."""
+        t, q, lt = self.qname(table), self.quote, self.literal(self.qname(table))
+        if col.identity and keep_sequence:  # an identity's sequence cannot move: a new one of the same name goes on
+            kind = "ALWAYS" if col.identity == "always" else "BY DEFAULT"
+            return [self._sequence_block(table, src, [
+                "pymig_next := nextval(pymig_seq);",
+                f"EXECUTE format('ALTER TABLE %s ALTER COLUMN %I DROP IDENTITY', {lt}, {self.literal(src)});",
+                f"EXECUTE format('ALTER TABLE %s ALTER COLUMN %I ADD GENERATED {kind} AS IDENTITY "
+                f"(SEQUENCE NAME %s START WITH %s)', {lt}, {self.literal(dst)}, pymig_seq, pymig_next);"])]
+        if col.type in SERIAL_BASE and keep_sequence:
+            return [self._sequence_block(table, src, [
+                f"EXECUTE format('ALTER TABLE %s ALTER COLUMN %I DROP DEFAULT', {lt}, {self.literal(src)});",
+                f"EXECUTE format('ALTER TABLE %s ALTER COLUMN %I SET DEFAULT nextval(%L::regclass)', {lt}, "
+                f"{self.literal(dst)}, pymig_seq);",
+                f"EXECUTE format('ALTER SEQUENCE %s OWNED BY %s.%I', pymig_seq, {lt}, {self.literal(dst)});"])]
+        out = [f"ALTER TABLE {t} ALTER COLUMN {q(src)} DROP DEFAULT"] if col.default is not None else []
+        if default is not None:
+            out.append(f"ALTER TABLE {t} ALTER COLUMN {q(dst)} SET DEFAULT {self.default_sql(default)}")
+        return out
+
+    def _not_null_name(self, table: str, column: str) -> str:
+        return _not_null_name_block(self, table, column)
+
+    def _sequence_block(self, table: str, column: str, body: list[str]) -> str:
+        """A DO block that runs `body` with the column's sequence (a serial's or an identity's) in
+        pymig_seq: only the catalog knows its name. Nothing happens without one."""
+        return ("DO $pymig$\nDECLARE\n  pymig_seq text := pg_get_serial_sequence("
+                f"{self.literal(self.qname(table))}, {self.literal(column)});\n  pymig_next bigint;\nBEGIN\n"
+                "  IF pymig_seq IS NOT NULL THEN\n" + "".join(f"    {line}\n" for line in body)
+                + "  END IF;\nEND\n$pymig$")
+
+    def _attach_keys(self, table, inv: Involved, index_name) -> list[str]:
+        """The primary key and unique constraints on the column now under the name, from their
+        prebuilt indexes; then the foreign keys that point at it, NOT VALID (validated after)."""
+        t, q = self.qname(table), self.quote
+        out = []
+        if inv.pk is not None:
+            out.append(f"ALTER TABLE {t} ADD CONSTRAINT {q(inv.pk.name)} PRIMARY KEY USING INDEX {q(index_name(inv.pk.name))}")
+        if index_name is copy_name:
+            out += [f"ALTER TABLE {t} ADD CONSTRAINT {q(k.name)} UNIQUE USING INDEX {q(copy_name(k.name))}"
+                    for k in inv.uniques]
+        out += [f"ALTER TABLE {self.qname(rt)} ADD {self.constraint_sql(k)} NOT VALID" for rt, k in inv.referencing]
+        return out
+
+
+class ExpandContract(ExpandStatements):
     """The `<kind>_steps` of PostgresDialect for type changes that expand (ops.columns.expands)."""
 
     def merge(self, ops, schema):
@@ -125,50 +219,6 @@ class ExpandContract:
     def _nullable(self, op, col) -> bool:
         return col.nullable if op.nullable is None else op.nullable
 
-    def _copy_constraint(self, k, old: str, new: str):
-        """A check or foreign key of the old column, on the new one (built from its parts: a foreign
-        key's text would name the referenced column too)."""
-        columns = tuple(new if x == old else x for x in k.columns)
-        return replace(k, name=copy_name(k.name), columns=columns, expression=rename_column_in(k.expression, old, new),
-                       definition=None if k.kind == "foreign_key" else rename_column_in(k.definition, old, new))
-
-    def _index_copies(self, table, inv: Involved, old: str, new: str) -> list[Index]:
-        out = []
-        for i in inv.indexes:
-            name = sibling(i.name, copy_name(bare(i.name)))
-            definition = rename_column_in(rename_index_in(i.definition, bare(i.name), bare(name)), old, new) \
-                if i.definition else None
-            out.append(replace(i, name=name, columns=tuple(rename_column_in(x, old, new) for x in i.columns),
-                               where=rename_column_in(i.where, old, new),
-                               include=tuple(new if x == old else x for x in i.include), definition=definition,
-                               comment=None))
-        for k in [inv.pk, *inv.uniques]:
-            if k is not None:
-                cols = tuple(self.quote(new if x == old else x) for x in k.columns)
-                out.append(Index(sibling(table, copy_name(k.name)), table, cols, unique=True))
-        if inv.pk is not None:  # the old column keeps a unique index: `pymig down` makes it the key again
-            out.append(Index(sibling(table, kept_name(inv.pk.name)), table, tuple(self.quote(x) for x in inv.pk.columns),
-                             unique=True))
-        return out
-
-    def _sync_function(self, table: str, column: str, source: str, target: str, expression: str | None,
-                       lenient: bool = False) -> str:
-        """The trigger function: NEW.target computed from the row (a bare column: assigned, which
-        converts as ALTER ... TYPE does without USING). `lenient` (the old column, after the switch):
-        a value the old type cannot hold leaves it NULL instead of failing the write; a `pymig down`
-        before the contract counts such rows and refuses."""
-        fn = self._sync(table, column)[1]
-        target = f"NEW.{self.quote(target)}"
-        if expression is None:
-            body = f"{target} := NEW.{self.quote(source)};"
-        else:
-            body = f"SELECT {expression} INTO {target} FROM (SELECT (NEW).*) AS {self.quote(bare(table))};"
-        if lenient:
-            body = f"BEGIN\n    {body}\n  EXCEPTION WHEN others THEN\n    {target} := NULL;\n  END;"
-        tag = dollar_tag(body)
-        return (f"CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS {tag}\n"
-                f"#variable_conflict use_column\nBEGIN\n  {body}\n  RETURN NEW;\nEND\n{tag}")
-
     # -- switch --------------------------------------------------------------------------------
     def _switch(self, op, inv: Involved) -> list:
         t, c, col = self.qname(op.table), op.name, inv.column
@@ -204,51 +254,6 @@ class ExpandContract:
         out += self._attach_keys(op.table, inv, copy_name)
         out.append(self._sync_function(op.table, c, c, old, op.down, lenient=True))
         return [Sql(s) for s in out]
-
-    def _move_default(self, table, col: Column, src: str, dst: str, default, keep_sequence=True) -> list[str]:
-        """The default (a serial's sequence, an identity) from column `src` to `dst`."""
-        t, q, lt = self.qname(table), self.quote, self.literal(self.qname(table))
-        if col.identity and keep_sequence:  # an identity's sequence cannot move: a new one of the same name goes on
-            kind = "ALWAYS" if col.identity == "always" else "BY DEFAULT"
-            return [self._sequence_block(table, src, [
-                "pymig_next := nextval(pymig_seq);",
-                f"EXECUTE format('ALTER TABLE %s ALTER COLUMN %I DROP IDENTITY', {lt}, {self.literal(src)});",
-                f"EXECUTE format('ALTER TABLE %s ALTER COLUMN %I ADD GENERATED {kind} AS IDENTITY "
-                f"(SEQUENCE NAME %s START WITH %s)', {lt}, {self.literal(dst)}, pymig_seq, pymig_next);"])]
-        if col.type in SERIAL_BASE and keep_sequence:
-            return [self._sequence_block(table, src, [
-                f"EXECUTE format('ALTER TABLE %s ALTER COLUMN %I DROP DEFAULT', {lt}, {self.literal(src)});",
-                f"EXECUTE format('ALTER TABLE %s ALTER COLUMN %I SET DEFAULT nextval(%L::regclass)', {lt}, "
-                f"{self.literal(dst)}, pymig_seq);",
-                f"EXECUTE format('ALTER SEQUENCE %s OWNED BY %s.%I', pymig_seq, {lt}, {self.literal(dst)});"])]
-        out = [f"ALTER TABLE {t} ALTER COLUMN {q(src)} DROP DEFAULT"] if col.default is not None else []
-        if default is not None:
-            out.append(f"ALTER TABLE {t} ALTER COLUMN {q(dst)} SET DEFAULT {self.default_sql(default)}")
-        return out
-
-    def _not_null_name(self, table: str, column: str) -> str:
-        return _not_null_name_block(self, table, column)
-
-    def _sequence_block(self, table: str, column: str, body: list[str]) -> str:
-        """A DO block that runs `body` with the column's sequence (a serial's or an identity's) in
-        pymig_seq: only the catalog knows its name. Nothing happens without one."""
-        return ("DO $pymig$\nDECLARE\n  pymig_seq text := pg_get_serial_sequence("
-                f"{self.literal(self.qname(table))}, {self.literal(column)});\n  pymig_next bigint;\nBEGIN\n"
-                "  IF pymig_seq IS NOT NULL THEN\n" + "".join(f"    {line}\n" for line in body)
-                + "  END IF;\nEND\n$pymig$")
-
-    def _attach_keys(self, table, inv: Involved, index_name) -> list[str]:
-        """The primary key and unique constraints on the column now under the name, from their
-        prebuilt indexes; then the foreign keys that point at it, NOT VALID (validated after)."""
-        t, q = self.qname(table), self.quote
-        out = []
-        if inv.pk is not None:
-            out.append(f"ALTER TABLE {t} ADD CONSTRAINT {q(inv.pk.name)} PRIMARY KEY USING INDEX {q(index_name(inv.pk.name))}")
-        if index_name is copy_name:
-            out += [f"ALTER TABLE {t} ADD CONSTRAINT {q(k.name)} UNIQUE USING INDEX {q(copy_name(k.name))}"
-                    for k in inv.uniques]
-        out += [f"ALTER TABLE {self.qname(rt)} ADD {self.constraint_sql(k)} NOT VALID" for rt, k in inv.referencing]
-        return out
 
     def _validate_referencing(self, inv: Involved) -> list:
         """Every one of them: after an interruption past the switch they are all NOT VALID, and the

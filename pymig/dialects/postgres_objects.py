@@ -204,7 +204,76 @@ def _privilege_key(p) -> tuple:
     return role, privilege, column or "", grantable
 
 
-class PostgresObjects:
+class SequencesAndFunctions:
+    """The SQL of sequences, functions and triggers (PostgresObjects)."""
+
+    def sequence_options(self, seq: Sequence) -> str:
+        parts = [f"INCREMENT BY {seq.increment}" if seq.increment is not None else "",
+                 f"MINVALUE {seq.min}" if seq.min is not None else "",
+                 f"MAXVALUE {seq.max}" if seq.max is not None else "",
+                 f"START WITH {seq.start}" if seq.start is not None else "",
+                 "CYCLE" if seq.cycle else ""]
+        return " ".join(p for p in parts if p)
+
+    def owned_by(self, owned_by: str | None) -> str:
+        if not owned_by:
+            return "OWNED BY NONE"
+        table, column = column_ref(owned_by)
+        return f"OWNED BY {self.qname(table)}.{self.quote(column)}"
+
+    def create_sequence(self, seq: Sequence) -> list[str]:
+        options = self.sequence_options(seq)
+        owned = f" {self.owned_by(seq.owned_by)}" if seq.owned_by else ""
+        out = [f"CREATE SEQUENCE {self.qname(seq.name)}" + (f" {options}" if options else "") + owned]
+        return out + ([self.comment_on("sequence", seq.name, seq.comment)] if seq.comment else [])
+
+    def alter_sequence(self, before: Sequence, after: Sequence) -> list[str]:
+        """The options that differ; a default again is spelled out (NO MINVALUE, START WITH 1...)."""
+        parts = []
+        if after.increment != before.increment:
+            parts.append(f"INCREMENT BY {after.increment or 1}")
+        if after.min != before.min:
+            parts.append("NO MINVALUE" if after.min is None else f"MINVALUE {after.min}")
+        if after.max != before.max:
+            parts.append("NO MAXVALUE" if after.max is None else f"MAXVALUE {after.max}")
+        if after.start != before.start:
+            parts.append(f"START WITH {after.start if after.start is not None else _first(after)}")
+        if after.cycle != before.cycle:
+            parts.append("CYCLE" if after.cycle else "NO CYCLE")
+        if after.owned_by != before.owned_by:
+            parts.append(self.owned_by(after.owned_by))
+        return [f"ALTER SEQUENCE {self.qname(after.name)} {' '.join(parts)}"] if parts else []
+
+    def drop_sequence(self, name: str) -> list[str]:
+        return [f"DROP SEQUENCE {self.qname(name)}"]
+
+    def create_function(self, fn: Function, replace_: bool = False) -> list[str]:
+        if fn.definition:  # pg_get_functiondef writes CREATE OR REPLACE itself
+            out = [fn.definition.strip()]
+        else:
+            volatility = f" {fn.volatility.upper()}" if fn.volatility else ""
+            head = "CREATE OR REPLACE FUNCTION" if replace_ else "CREATE FUNCTION"
+            quote = dollar_tag(fn.body)
+            out = [f"{head} {self.qname(fn.name)}({fn.args}) RETURNS {fn.returns} LANGUAGE {fn.language}"
+                   f"{volatility} AS {quote}{fn.body}{quote}"]
+        return out + ([self.comment_on("function", fn.name, fn.comment)] if fn.comment else [])
+
+    def drop_function(self, name: str) -> list[str]:
+        return [f"DROP FUNCTION {self.qname(name)}"]
+
+    def create_trigger(self, t: Trigger) -> list[str]:
+        if t.definition:
+            return [t.definition]
+        events = " OR ".join(e.upper() for e in t.events)
+        condition = f" WHEN ({t.condition})" if t.condition else ""
+        return [f"CREATE TRIGGER {self.quote(t.name)} {t.when.upper()} {events} ON {self.qname(t.table)} "
+                f"FOR EACH {t.for_each.upper()}{condition} EXECUTE FUNCTION {self.qname(t.function)}()"]
+
+    def drop_trigger(self, table: str, name: str) -> list[str]:
+        return [f"DROP TRIGGER {self.quote(name)} ON {self.qname(table)}"]
+
+
+class PostgresObjects(SequencesAndFunctions):
     """The SQL of the object kinds that PostgresDialect renders besides tables and indexes."""
 
     # -- what the Dialect statements leave out: comments, privileges, triggers ---------------
@@ -327,73 +396,6 @@ class PostgresObjects:
             if default is not None:
                 out.append(f"ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {default}")
         return out + [f"DROP TYPE {old}"]
-
-    # -- sequences --------------------------------------------------------------------------
-    def sequence_options(self, seq: Sequence) -> str:
-        parts = [f"INCREMENT BY {seq.increment}" if seq.increment is not None else "",
-                 f"MINVALUE {seq.min}" if seq.min is not None else "",
-                 f"MAXVALUE {seq.max}" if seq.max is not None else "",
-                 f"START WITH {seq.start}" if seq.start is not None else "",
-                 "CYCLE" if seq.cycle else ""]
-        return " ".join(p for p in parts if p)
-
-    def owned_by(self, owned_by: str | None) -> str:
-        if not owned_by:
-            return "OWNED BY NONE"
-        table, column = column_ref(owned_by)
-        return f"OWNED BY {self.qname(table)}.{self.quote(column)}"
-
-    def create_sequence(self, seq: Sequence) -> list[str]:
-        options = self.sequence_options(seq)
-        owned = f" {self.owned_by(seq.owned_by)}" if seq.owned_by else ""
-        out = [f"CREATE SEQUENCE {self.qname(seq.name)}" + (f" {options}" if options else "") + owned]
-        return out + ([self.comment_on("sequence", seq.name, seq.comment)] if seq.comment else [])
-
-    def alter_sequence(self, before: Sequence, after: Sequence) -> list[str]:
-        """The options that differ; a default again is spelled out (NO MINVALUE, START WITH 1...)."""
-        parts = []
-        if after.increment != before.increment:
-            parts.append(f"INCREMENT BY {after.increment or 1}")
-        if after.min != before.min:
-            parts.append("NO MINVALUE" if after.min is None else f"MINVALUE {after.min}")
-        if after.max != before.max:
-            parts.append("NO MAXVALUE" if after.max is None else f"MAXVALUE {after.max}")
-        if after.start != before.start:
-            parts.append(f"START WITH {after.start if after.start is not None else _first(after)}")
-        if after.cycle != before.cycle:
-            parts.append("CYCLE" if after.cycle else "NO CYCLE")
-        if after.owned_by != before.owned_by:
-            parts.append(self.owned_by(after.owned_by))
-        return [f"ALTER SEQUENCE {self.qname(after.name)} {' '.join(parts)}"] if parts else []
-
-    def drop_sequence(self, name: str) -> list[str]:
-        return [f"DROP SEQUENCE {self.qname(name)}"]
-
-    # -- functions and triggers -------------------------------------------------------------
-    def create_function(self, fn: Function, replace_: bool = False) -> list[str]:
-        if fn.definition:  # pg_get_functiondef writes CREATE OR REPLACE itself
-            out = [fn.definition.strip()]
-        else:
-            volatility = f" {fn.volatility.upper()}" if fn.volatility else ""
-            head = "CREATE OR REPLACE FUNCTION" if replace_ else "CREATE FUNCTION"
-            quote = dollar_tag(fn.body)
-            out = [f"{head} {self.qname(fn.name)}({fn.args}) RETURNS {fn.returns} LANGUAGE {fn.language}"
-                   f"{volatility} AS {quote}{fn.body}{quote}"]
-        return out + ([self.comment_on("function", fn.name, fn.comment)] if fn.comment else [])
-
-    def drop_function(self, name: str) -> list[str]:
-        return [f"DROP FUNCTION {self.qname(name)}"]
-
-    def create_trigger(self, t: Trigger) -> list[str]:
-        if t.definition:
-            return [t.definition]
-        events = " OR ".join(e.upper() for e in t.events)
-        condition = f" WHEN ({t.condition})" if t.condition else ""
-        return [f"CREATE TRIGGER {self.quote(t.name)} {t.when.upper()} {events} ON {self.qname(t.table)} "
-                f"FOR EACH {t.for_each.upper()}{condition} EXECUTE FUNCTION {self.qname(t.function)}()"]
-
-    def drop_trigger(self, table: str, name: str) -> list[str]:
-        return [f"DROP TRIGGER {self.quote(name)} ON {self.qname(table)}"]
 
     # -- constraints -------------------------------------------------------------------------
     def rename_constraint(self, table: str, old: str, new: str) -> list[str]:

@@ -29,13 +29,14 @@ from urllib.parse import unquote
 from ..errors import ConfigError, LockError, PymigError
 from ..schema import Column, Constraint, Index, Schema, Table, View
 from .base import Dialect, Unbatched
+from .sqlite_history import SqliteHistory
 from .sqlite_introspect import _TABLES, _TABLES_SQL, SqliteIntrospection
 from .sqlite_rebuild import TableRebuilds
 from .sqlite_types import SqliteTypes, _refuse_generated, _refuse_include
 
 BUSY_TIMEOUT = 30.0  # seconds a statement waits for another connection's write lock
 
-class SqliteDialect(TableRebuilds, SqliteTypes, SqliteIntrospection, Dialect):
+class SqliteDialect(TableRebuilds, SqliteTypes, SqliteIntrospection, SqliteHistory, Dialect):
     name = "sqlite"
     online_recipes = False  # one writer at a time: no CONCURRENTLY, no NOT VALID, nothing to keep flowing
     lock_timeout = False
@@ -197,67 +198,6 @@ class SqliteDialect(TableRebuilds, SqliteTypes, SqliteIntrospection, Dialect):
     # -- connection ----------------------------------------------------------------------------
     def connect(self, url: str) -> SqliteDatabase:
         return SqliteDatabase(database_path(url))
-
-    # -- history -------------------------------------------------------------------------------
-    _now = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
-    history_ddl = [
-        f"""CREATE TABLE IF NOT EXISTS pymig_migrations (
-    version INTEGER PRIMARY KEY,
-    name TEXT NOT NULL,
-    checksum TEXT NOT NULL,
-    applied_at TEXT NOT NULL DEFAULT ({_now}),
-    duration_ms REAL NOT NULL,
-    applied_by TEXT NOT NULL,
-    inverse TEXT NOT NULL,
-    progress TEXT
-)""",
-        f"""CREATE TABLE IF NOT EXISTS pymig_log (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    version INTEGER NOT NULL,
-    name TEXT NOT NULL,
-    direction TEXT NOT NULL,
-    at TEXT NOT NULL DEFAULT ({_now}),
-    by TEXT NOT NULL,
-    duration_ms REAL NOT NULL
-)""",
-    ]
-
-    def _upsert(self, version, name, checksum, user, inverse_json, progress_json, elapsed_ms) -> str:
-        lit = self.literal
-        return (
-            "INSERT INTO pymig_migrations (version, name, checksum, duration_ms, applied_by, inverse, progress) "
-            f"VALUES ({version}, {lit(name)}, {lit(checksum)}, {elapsed_ms:.3f}, {lit(user)}, {lit(inverse_json)}, "
-            f"{lit(progress_json)}) ON CONFLICT (version) DO UPDATE SET inverse = excluded.inverse, "
-            f"progress = excluded.progress, applied_at = {self._now}, "
-            "duration_ms = pymig_migrations.duration_ms + excluded.duration_ms"
-        )
-
-    def record_applied(self, version, name, checksum, user, inverse_json, elapsed_ms=0.0) -> list[str]:
-        """`elapsed_ms`: how long the migration's transaction took, as the executor measured it
-        (SQLite has no clock for the start of a transaction)."""
-        return [
-            self._upsert(version, name, checksum, user, inverse_json, None, elapsed_ms),
-            "INSERT INTO pymig_log (version, name, direction, by, duration_ms) "
-            f"SELECT version, name, 'up', applied_by, duration_ms FROM pymig_migrations WHERE version = {version}",
-        ]
-
-    def record_progress(self, version, name, checksum, user, inverse_json, progress_json, elapsed_ms=0.0) -> list[str]:
-        return [self._upsert(version, name, checksum, user, inverse_json, progress_json, elapsed_ms)]
-
-    def record_reverted(self, version, name, user, elapsed_ms=0.0) -> list[str]:
-        lit = self.literal
-        return [
-            "INSERT INTO pymig_log (version, name, direction, by, duration_ms) "
-            f"SELECT version, {lit(name)}, 'down', {lit(user)}, {elapsed_ms:.3f} FROM pymig_migrations "
-            f"WHERE version = {version}",
-            f"DELETE FROM pymig_migrations WHERE version = {version}",
-        ]
-
-    history_select = (
-        "SELECT version, name, checksum, applied_at, duration_ms, applied_by, inverse, progress "
-        "FROM pymig_migrations ORDER BY version"
-    )
-    history_exists = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'pymig_migrations'"
 
 
 def _read_catalog(dialect: SqliteDialect, db):

@@ -15,8 +15,7 @@ from ..errors import AssertedCheckFailed, BatchFailed, IrreversibleError, PymigE
 from ..ops import RenameTable
 from ..ops.columns import DropColumn
 from ..ops.tables import DropTable
-from ..steps import Batched, Check, Commit, Failure, Phase, Python, Sql, Warning
-from .backfill import OnlineBackfill
+from ..steps import Failure, Sql
 from .failure import describe_failure, interrupted
 from .leftovers import finished_by_server
 from .lifecycle import after_phases, contract_steps, derive, phases_of
@@ -24,13 +23,14 @@ from .records import final_record, progress_record
 from .precheck import needs_precheck, precheck
 from .progress import Progress
 from .refused import check_after_refusal
+from .stepping import StepRunner
 from .transaction import Transaction
 
 
 REVERTING = ("down", "abort", "undo")
 
 
-class MigrationRun:
+class MigrationRun(StepRunner):
     """Runs `ops` for one history record, in a direction: "up" (a migration), or one of REVERTING:
     "down" (a revert), "abort" (`pymig down` of a partial migration: its committed part is taken
     back and the record goes, logged) and "undo" (the same after a failure of `up`, unlogged); or
@@ -216,52 +216,6 @@ class MigrationRun:
                             "at run time; the history record below lacks it")
         derive(self.p, phases)
         self.p.added.update(op.columns_added())
-
-    # -- steps ---------------------------------------------------------------------------------
-    def _step(self, step, last: bool = False) -> None:
-        if isinstance(step, Warning):
-            self.s.note("WARNING: " + step.text)
-        elif isinstance(step, Phase):
-            self.s.note(f"phase {step.name}" + (f": {step.text}" if step.text else ""))
-        elif isinstance(step, Commit):
-            self._commit()
-        elif isinstance(step, Batched) and step.online:
-            OnlineBackfill(self.tx, self.s, self.d, self.p, self._record, budget=self.ex.backfill_budget,
-                           pause=self.ex.backfill_pause, report=self.ex.report, preview=self.ex.preview).run(step)
-        elif isinstance(step, Sql) and not step.transactional:
-            self._commit()
-            self._outside_transaction(step)
-        elif isinstance(step, Sql):
-            if step.only_if and not self.s.flag(step.only_if):
-                return
-            self.tx.sql(step.text, last)
-            self.tx.holds_live_lock = self.tx.holds_live_lock or self.op_live
-            self.tx.holds_loss = self.tx.holds_loss or self.op_lossy
-        elif isinstance(step, (Python, Batched)):
-            self.tx.begin()
-            self.tx.do(lambda: self.s.python(step) if isinstance(step, Python) else self.s.batched(step))
-        elif isinstance(step, Check):  # verifies the statements before it (SQLite: foreign keys after a rebuild)
-            self.tx.begin()
-            found: list = []
-            self.tx.do(lambda: found.append(self.s.check(step)))
-            if found[-1]:
-                refused = Refusals(self.label, self.direction)
-                refused.add(self.p.op, found[-1:])
-                raise refused.error()
-        else:
-            raise TypeError(f"unknown step {step!r}")
-
-    def _outside_transaction(self, step: Sql) -> None:
-        if step.only_if and not self.s.flag(step.only_if):
-            return
-        try:
-            self.s.sql(step.text)
-        except Exception:
-            if step.undo:  # e.g. a failed CREATE INDEX CONCURRENTLY leaves an INVALID index
-                self.s.rollback()
-                self.s.sql(step.undo.text)
-            raise
-        self.tx.dirty = True
 
     # -- records -------------------------------------------------------------------------------
     def _record(self) -> list[str]:
