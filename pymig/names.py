@@ -122,7 +122,7 @@ _OP_FIELDS = {  # operations (pymig.ops), by class name; nested schema values ar
     "DropTable": _N, "DropView": _N, "ReplaceView": _N, "RefreshMaterializedView": _N, "DropIndex": _N,
     "DropEnum": _N, "AddEnumValue": _N, "DropEnumValue": _N, "RenameEnumValue": _N, "DropFunction": _N,
     "AlterSequence": _N, "DropSequence": _N,
-    "RenameTable": {"old": QUALIFIED, "new": QUALIFIED}, "RenameIndex": {"old": QUALIFIED, "new": QUALIFIED},
+    "RenameTable": {"old": QUALIFIED, "new": QUALIFIED},
     "Grant": {"on": QUALIFIED}, "Revoke": {"on": QUALIFIED},
     "CommentOn": {"target": TARGET}, "DropSchema": {"name": SCHEMA},
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ..errors import PymigError
+from ..names import QUALIFIED
 from ..schema import Index
 from .base import Operation, register
 
@@ -110,6 +111,7 @@ class DropIndex(Operation):
 @dataclass(frozen=True)
 class RenameIndex(Operation):
     kind = "rename_index"
+    name_fields = {"old": QUALIFIED, "new": QUALIFIED}  # both may be "schema.index" (pymig.names)
     old: str
     new: str
 
