@@ -1,23 +1,13 @@
 """SQL dialects: the only place SQL text is spelled. `for_url` picks one from a database URL.
 
 A dialect is a subclass of base.Dialect (with a base.Database for its connections) named here
-by the URL schemes it serves; its module is imported only when a URL asks for it."""
+by the URL schemes it serves (urls.REGISTRY); its module is imported only when a URL asks for it."""
 
 from __future__ import annotations
 
 import importlib
 
-# URL scheme -> "module:class". A third dialect adds its schemes here (or calls `register`).
-REGISTRY: dict[str, str] = {
-    "postgresql": "pymig.dialects.postgres:PostgresDialect",
-    "postgres": "pymig.dialects.postgres:PostgresDialect",
-    "sqlite": "pymig.dialects.sqlite:SqliteDialect",
-}
-
-
-def register(scheme: str, target: str) -> None:
-    """Serve URLs `scheme://...` with the dialect class at `target` ("package.module:Class")."""
-    REGISTRY[scheme.lower()] = target
+from .urls import REGISTRY, register, url_scheme  # noqa: F401  (REGISTRY and register are this package's API)
 
 
 def for_url(url: str, schema: str | None = None, history_schema: str | None = None):
@@ -25,8 +15,6 @@ def for_url(url: str, schema: str | None = None, history_schema: str | None = No
     default schema and history schema (Dialect.configured), as one target of a run uses it."""
     target = REGISTRY.get(url.partition(":")[0].lower())
     if target is None:
-        from .urls import url_scheme
-
         url_scheme(url)  # the reason, without showing the URL (it may hold a password)
     module, name = target.split(":")
     dialect = getattr(importlib.import_module(module), name)()

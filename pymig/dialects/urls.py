@@ -1,12 +1,25 @@
-"""Which dialect a database URL is for, and the URL forms each takes, read before any dialect is
-imported (config reads URLs for every command): the URL itself is never shown, it may hold a
-password. A scheme registered for a third dialect (`dialects.register`) is taken as it is."""
+"""Which dialect a database URL is for (the registry of URL schemes), and the URL forms each takes,
+read before any dialect is imported (config reads URLs for every command): the URL itself is never
+shown, it may hold a password. A scheme registered for a third dialect is taken as it is."""
 
 from __future__ import annotations
 
 import re
 
 from ..errors import ConfigError
+
+# URL scheme -> "module:class". A third dialect adds its schemes here (or calls `register`).
+REGISTRY: dict[str, str] = {
+    "postgresql": "pymig.dialects.postgres:PostgresDialect",
+    "postgres": "pymig.dialects.postgres:PostgresDialect",
+    "sqlite": "pymig.dialects.sqlite:SqliteDialect",
+}
+
+
+def register(scheme: str, target: str) -> None:
+    """Serve URLs `scheme://...` with the dialect class at `target` ("package.module:Class")."""
+    REGISTRY[scheme.lower()] = target
+
 
 _SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*):")
 _URL_FORM = "postgresql://user@host:port/dbname or sqlite:///path.db"
@@ -15,8 +28,6 @@ _URL_FORM = "postgresql://user@host:port/dbname or sqlite:///path.db"
 def url_scheme(url: str) -> str:
     """`postgresql`, `sqlite` or another registered scheme for a URL pymig can use; else a
     ConfigError that never shows the URL (it may hold a password)."""
-    from . import REGISTRY
-
     m = _SCHEME.match(url)
     if not m:
         if "=" in url:
