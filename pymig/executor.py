@@ -173,7 +173,7 @@ class Executor:
 
     def batching(self, on: bool) -> None:
         """Let plain migrations wait for later ones, up to batch_size per message (or not)."""
-        if self.db is not None:
+        if self.db is not None and self.db.groups_migrations:
             self.db.batch_size = self.batch_size if on else 0
 
     def flush(self) -> None:

@@ -19,7 +19,7 @@ def declared(protocol) -> set[str]:
 
 @pytest.mark.parametrize("database", [PostgresDatabase, SqliteDatabase], ids=["postgresql", "sqlite"])
 def test_each_database_has_every_declared_member(database):
-    assert {"execute", "defer", "transaction_state", "hold_commit", "flush", "batch_size"} <= declared(Database)
+    assert {"execute", "defer", "transaction_state", "hold_commit", "flush", "batch_size", "groups_migrations"} <= declared(Database)
     assert sorted(m for m in declared(Database) if not hasattr(database, m)) == []
 
 

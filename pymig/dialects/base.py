@@ -55,6 +55,7 @@ class Database(Protocol):
     def close(self) -> None: ...
 
     # -- groups of migrations in one message (engine/batch.py) -----------------------------------
+    groups_migrations: bool  # whether it can hold a group at all (the executor then sets batch_size)
     batch_size: int  # migrations a group may hold; 0 or 1: none is held
 
     def hold_assertion(self, sql: str) -> None:
@@ -73,6 +74,7 @@ class Database(Protocol):
 class Unbatched:
     """The group members of a Database that sends every statement as it comes (SQLite)."""
 
+    groups_migrations = False
     batch_size = 0
 
     def defer(self, sql: str) -> None:

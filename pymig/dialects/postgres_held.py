@@ -34,6 +34,7 @@ class HeldMessages:
     """PostgresDatabase's part: `_held` (the next message's leading statements), `_batch` and
     `_batched` (the held group and its migrations), `batch_size`; `_send` sends them."""
 
+    groups_migrations = True
     batch_size = 0  # the executor sets it while a group may form (Executor.batching)
 
     def hold_assertion(self, sql: str) -> None:
