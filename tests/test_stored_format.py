@@ -7,8 +7,9 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+from pathlib import Path
 
-from helpers import Project, connect
+from helpers import Project, catalog, connect, user_tables
 from pymig import add_column, alter_column, create_index, run_python
 from pymig.loader import FunctionFinder
 from pymig.ops import decode, encode
@@ -117,3 +118,37 @@ def test_functions_from_other_modules_are_stored_by_module(tmp_path):
     stored = json.loads(json.dumps(encode(op)))
     assert stored["up"] == {"$callable": {"module": "json", "name": "dumps"}}
     assert decode(stored, FunctionFinder(tmp_path)) == op
+
+
+FIXTURE_0_1 = Path(__file__).parent / "fixtures" / "stored_0_1"
+
+
+def user_catalog(url: str) -> list[tuple]:
+    return [row for row in catalog(url) if not row[1].startswith("pymig_")]
+
+
+def test_plans_stored_by_0_1_run_down_today(tmp_path, db_url):
+    """tests/fixtures/stored_0_1: three migrations and the inverse plans pymig 0.1 stored for them,
+    as its code (before stored format 2) wrote them on PostgreSQL: classes by name, catalog
+    definitions, run_python functions by the absolute path of a release directory that is gone.
+    Today's pymig runs those plans: each down restores the catalog as it was before its migration."""
+    project = Project(tmp_path, db_url)
+    for path in sorted(FIXTURE_0_1.glob("*.py")):
+        project.write(path.name, path.read_text())
+    catalogs = [user_catalog(db_url)]
+    for version in (1, 2, 3):
+        project.ok("up", "--to", str(version))
+        if version == 1:
+            with connect(db_url) as conn:
+                conn.execute("INSERT INTO users (email, name, age) VALUES ('a@x', 'a', '41'), ('b@x', 'b', 'n/a')")
+        if "expanded" in project.ok("status"):
+            project.ok("complete")  # 0.1 changed types and renamed in place: the state its plans start from
+        catalogs.append(user_catalog(db_url))
+    with connect(db_url) as conn:
+        for row in json.loads((FIXTURE_0_1 / "inverses.json").read_text()):
+            conn.execute("UPDATE pymig_migrations SET inverse = %s WHERE version = %s",
+                         (json.dumps(row["inverse"]), row["version"]))
+    for version in (3, 2, 1):
+        project.ok("down", "--allow-data-loss")
+        assert user_catalog(db_url) == catalogs[version - 1], f"down of migration {version}"
+    assert user_tables(db_url) == set()
