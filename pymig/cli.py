@@ -432,7 +432,7 @@ def _terminate(signum, frame):
 @cli.command("diff")
 @click.argument("name", required=False)
 @click.option("--schema-file", metavar="FILE", default=None,
-              help="SQL file of the desired schema (default: [tool.pymig] schema).")
+              help="SQL file of the desired schema (default: [tool.pymig] schema_file).")
 @click.option("--from-url", metavar="URL", default=None, help="A database whose schema is the desired one, read as it is.")
 @click.option("--rename", "renames", multiple=True, metavar="OLD=NEW",
               help="Decide a rename: users.name=users.full_name, or old_table=new_table. Repeatable.")

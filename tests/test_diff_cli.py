@@ -10,12 +10,12 @@ import pty
 import select
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from adopt_support import ruff_clean
 from helpers import PYMIG, Project, assert_clean_error, clean_env, connect, run_script
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,8 +105,7 @@ def test_example_project_edited_schema_gives_a_migration_that_round_trips(tmp_pa
                  '    drop_column("users", "avatar_url"),',
                  '    alter_column("chapters", "position", type="bigint"),']:
         assert line in written, written
-    assert subprocess.run([sys.executable, "-m", "ruff", "format", "--check", "--diff",
-                           str(p.migrations / "009_add_comments.py")], capture_output=True).returncode == 0
+    ruff_clean(p.migrations / "009_add_comments.py")  # with pymig's [tool.ruff]: line-length 120
     out = p.ok("verify")
     assert "ok    migrations/009_add_comments.py" in out
     assert p.ok("diff", "--check").startswith("ok:")
@@ -363,3 +362,22 @@ def test_drift_compares_with_the_history_not_the_files(applied):
     assert applied.ok("drift").startswith("no drift")
     (applied.migrations / "002_email.py").write_text(WITH_INDEX.replace("email LIKE", "email ILIKE"))
     assert_clean_error(applied.run("drift"), "migrations/002_email.py was changed after it was applied")
+
+
+@pytest.mark.parametrize("operation", ['alter_column("users", "name", type="varchar(80)")',
+                                       'rename_column("users", "name", "full_name")'], ids=["type", "rename"])
+def test_drift_while_a_migration_is_expanded(applied, operation):
+    """An expanded migration's old column and sync trigger (or compatibility view) are pymig's
+    own, not drift: the scratch side applies it in a run of its own, so it ends expanded there too."""
+    applied.write("003_change.py", f'"""Change."""\nfrom pymig import {operation.split("(")[0]}\n\n'
+                  f'operations = [{operation}]\n')
+    applied.ok("up")
+    assert "003_change.py  expanded" in applied.ok("status")
+    assert applied.ok("drift").startswith("no drift")
+    run_script(applied.url, "CREATE TABLE notes (body text);")
+    res = applied.run("drift")
+    assert res.returncode == 1 and res.stdout.splitlines()[1:] == [
+        "  table notes exists in the database but not after the applied migrations"], res.stdout
+    run_script(applied.url, "DROP TABLE notes;")
+    applied.ok("complete")
+    assert applied.ok("drift").startswith("no drift")

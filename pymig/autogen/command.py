@@ -173,7 +173,9 @@ def _next_path(directory: Path, name: str) -> Path:
 
 def drift(config: Config) -> list[Difference]:
     """The live target against the state its applied migrations (the history's versions, each
-    file checked against the checksum stored when it was applied) should have produced."""
+    file checked against the checksum stored when it was applied) should have produced: a
+    migration the target holds expanded ends expanded on the scratch side too, its old column,
+    sync trigger or compatibility view then expected, not drift."""
     from ..dialects import for_url
     from ..history import read_records
 
@@ -200,6 +202,13 @@ def drift(config: Config) -> list[Difference]:
             raise MigrationFileError(f"{f.label} was changed after it was applied (checksum differs): "
                                      "drift cannot tell what the applied version created",
                                      hint="restore the file as it was applied")
+    expanded = frozenset(r.version for r in records if r.expanded)
     expected = states.from_migrations(url, _load_migrations(config, {r.version for r in records}), config.migrations,
-                                      config.scratch_prefix, config.schema, config.history_in)
+                                      config.scratch_prefix, config.schema, config.history_in, alone=expanded)
+    if expected.expanded != expanded:
+        versions = ", ".join(str(v) for v in sorted(expected.expanded ^ expanded))
+        plural = "s" if len(expected.expanded ^ expanded) > 1 else ""
+        raise PymigError(f"migration{plural} {versions} ended expanded (expand/contract) on one side only: drift cannot "
+                         "reproduce the target's expanded state on a scratch database",
+                         hint="run `pymig complete`, then `pymig drift`")
     return differences(expected, live, pyproject_settings().get("drift_ignore", []))  # its type is checked there

@@ -7,7 +7,7 @@ the same introspection, so they compare exactly."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..catalog import Catalog
@@ -25,6 +25,7 @@ class State:
     canonical: bool  # the server spells definitions itself, so their text compares
     typed: dict  # (kind, name) -> the objects the DSL has operations for (View, EnumType, ...)
     casts: frozenset | None  # type pairs converted without USING; None: any type converts (SQLite)
+    expanded: frozenset = frozenset()  # versions that ended expanded (expand/contract) where migrations ran
 
     @property
     def schema(self) -> Schema:
@@ -54,11 +55,13 @@ def from_database(url: str) -> State:
 
 def from_migrations(server_url: str, migrations: list[Migration], directory: Path | None = None,
                     prefix: str = DEFAULT_SCRATCH_PREFIX, schema: str | None = None,
-                    history_schema: str | None = None) -> State:
+                    history_schema: str | None = None, alone: frozenset = frozenset()) -> State:
     """The migrations applied, in order, to an empty scratch database on `server_url`'s server
-    (in `schema`, as the target has them, for drift)."""
+    (in `schema`, as the target has them, for drift). One run, as `pymig up` applies them, except
+    that each version in `alone` gets a run of its own: a type change or rename of a table an
+    earlier run made then ends expanded, as it did on a target where it did (drift)."""
     from ..dialects import for_url
-    from ..history import ensure_tables
+    from ..history import ensure_tables, read_records
     from ..verify import _executor, scratch_database
 
     with scratch_database(server_url, None, prefix) as url:
@@ -66,14 +69,18 @@ def from_migrations(server_url: str, migrations: list[Migration], directory: Pat
         db = dialect.connect(url)
         try:
             ensure_tables(db, dialect)
-            executor = _executor(dialect, db, directory)  # one run, as `pymig up` applies them
+            executor, after_alone = None, False
             for m in migrations:
+                if executor is None or after_alone or m.version in alone:
+                    executor = _executor(dialect, db, directory)
+                after_alone = m.version in alone
                 try:
                     executor.apply(m, m.file.label)
                 except PymigError as e:
                     raise PymigError(f"the migrations do not apply to an empty database: {e.message}",
                                      e.hint) from e
-            return read(db, dialect)
+            expanded = frozenset(r.version for r in read_records(db, dialect) if r.expanded)
+            return replace(read(db, dialect), expanded=expanded)
         finally:
             db.close()
 
