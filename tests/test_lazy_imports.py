@@ -49,3 +49,30 @@ def test_index_expressions_are_still_checked():
         create_index("t", "lower(email", name="t_bad_idx").validate()
     with pytest.raises(PymigError, match="malformed SQL expression"):
         create_index("t", "email; DROP TABLE t", name="t_bad_idx").validate()
+
+
+# Families of operations `pymig status` has no use for: it reads files and history rows, and
+# decodes no stored plan (ops.base, and the few families the dialects' mixins name, still load).
+UNUSED_BY_STATUS = {f"pymig.ops.{family}" for family in ("columns", "constraints", "data", "indexes", "tables",
+                                                         "functions", "grants", "namespaces", "partitions",
+                                                         "views", "compat")}
+
+
+def test_status_defines_no_operation_it_does_not_decode(db_url, tmp_path):
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "migrations" / "0001_t.py").write_text(
+        'from pymig import column, create_table\n\noperations = [create_table("t", column("id", "bigint"))]\n')
+    argv = ["--database-url", db_url, "--dir", str(tmp_path / "migrations")]
+    run = ("from pymig.cli import main\n"
+           "try:\n    main({argv!r})\nexcept SystemExit as e:\n    assert not e.code, e.code\n")
+    assert UNUSED_BY_STATUS <= modules_after(run.format(argv=[*argv, "up"]))  # the probe sees them when used
+    loaded = modules_after(run.format(argv=[*argv, "status"]))
+    assert "pymig.dialects.postgres" in loaded
+    assert not (UNUSED_BY_STATUS | {"pymig.dsl", "sqlglot"}) & loaded
+
+
+def test_stored_plans_decode_every_kind_in_a_fresh_process():
+    loaded = modules_after("from pymig.ops import decode\n"
+                           "op = decode({'$op': 'drop_view', 'name': 'v'})\n"
+                           "assert type(op).__name__ == 'DropView', op")
+    assert {f"pymig.ops.{family}" for family in __import__("pymig.ops").ops.FAMILIES} <= loaded

@@ -17,6 +17,10 @@ from .base import KINDS, Operation, object_name, register
 
 # The operations of ops.tables, ops.constraints and ops.indexes, by kind (those import this module).
 def _op(kind: str, *args, **kwargs):
+    if kind not in KINDS:  # its family not imported yet (pymig.ops imports families on demand)
+        from . import load_all
+
+        load_all()
     return KINDS[kind](*args, **kwargs)
 
 
