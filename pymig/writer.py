@@ -176,17 +176,15 @@ _ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 def _string(s: str) -> str:
-    """A string literal as ruff format spells it: double quotes, unless the text holds double
-    quotes and no single ones; triple double quotes for text of several lines."""
+    """A string literal as ruff format spells it: double quotes, unless the text holds more double
+    quotes than single ones; triple double quotes for text of several lines."""
     if "\n" in s:
         body = s.replace("\\", "\\\\").replace('"""', '""\\"')
         if body.endswith('"'):
             body = body[:-1] + '\\"'
         return '"""' + _printable(body, keep="\n\t") + '"""'
-    quote = "'" if '"' in s and "'" not in s else '"'
-    body = "".join(_ESCAPES.get(ch, ch) for ch in s)
-    if quote == '"':
-        body = body.replace('"', '\\"')
+    quote = "'" if s.count('"') > s.count("'") else '"'
+    body = "".join(_ESCAPES.get(ch, ch) for ch in s).replace(quote, "\\" + quote)
     return quote + _printable(body, keep="") + quote
 
 

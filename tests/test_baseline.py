@@ -121,6 +121,31 @@ def test_a_non_default_schema_round_trips(role, db_url, empty_url, pymig_server_
         assert differences(pristine, empty_url) == []
 
 
+def test_quoted_names_mixed_quotes_and_index_orderings(db_url, empty_url, tmp_path):
+    """Names that need quoting, literals holding both kinds of quote (written as ruff format
+    spells them), an index with DESC NULLS LAST and an expression with its own collation (which
+    create_index cannot say: written as the catalog defines it)."""
+    execute(db_url, """
+        CREATE TYPE "Status" AS ENUM ('new', 'it''s done');
+        CREATE TABLE "Order Items" ("Id" bigserial PRIMARY KEY, "Qty" int NOT NULL DEFAULT 1,
+            note text DEFAULT 'it''s "x"', st "Status" DEFAULT 'it''s done', tags text[] DEFAULT '{}',
+            j jsonb NOT NULL DEFAULT '{"a": [1, 2]}'::jsonb, lo int, hi int, CHECK (lo < hi));
+        CREATE INDEX "Order Items_qty" ON "Order Items" ("Qty" DESC NULLS LAST, lower(note) COLLATE "C");
+        CREATE INDEX items_first ON "Order Items" (lo NULLS FIRST);
+        CREATE INDEX items_desc ON "Order Items" (hi DESC);
+        COMMENT ON TABLE "Order Items" IS 'Ann''s "items"';""")
+    project = Project(tmp_path, db_url)
+    project.ok("baseline", "--no-mark")
+    path = project.migrations / "001_baseline.py"
+    ruff_clean(path)
+    text = path.read_text()
+    assert """default='it\\'s "x"'""" in text
+    assert 'USING btree ("Qty" DESC NULLS LAST, lower(note) COLLATE "C")' in text
+    assert 'create_index("Order Items", "hi DESC", name="items_desc")' in text  # the default NULLS FIRST
+    Project(tmp_path, empty_url).ok("up")
+    assert differences(db_url, empty_url) == []
+
+
 def test_same_database_same_bytes_and_no_mark(db_url, tmp_path):
     execute(db_url, "CREATE TABLE b (id serial PRIMARY KEY, a_id integer);"
                        "CREATE TABLE a (id serial PRIMARY KEY, b_id integer REFERENCES b(id));"

@@ -322,15 +322,16 @@ ORDER BY 1, 2
 """
 
 # Indexes and constraints whose catalog definition says more than create_index / add_* can:
-# an INCLUDE list, an operator class or collation of their own, storage parameters, a
-# tablespace, NULLS NOT DISTINCT; DEFERRABLE, MATCH FULL, ON UPDATE, NOT VALID (an exclusion constraint is
-# add_exclusion unless its index is listed for one of these).
+# an INCLUDE list, an operator class or collation of their own (the server prints COLLATE only
+# then, for an expression too), storage parameters, a tablespace, NULLS NOT DISTINCT, a NULLS
+# FIRST / LAST that is not the default (printed only then); DEFERRABLE, MATCH FULL, ON UPDATE,
+# NOT VALID (an exclusion constraint is add_exclusion unless its index is listed for one of these).
 _VERBATIM = f"""
 SELECT i.relname
 FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class t ON t.oid = ix.indrelid
 WHERE t.relnamespace = {_HERE}
   AND (ix.indnatts > ix.indnkeyatts OR i.reloptions IS NOT NULL OR i.reltablespace <> 0
-       OR pg_get_indexdef(ix.indexrelid) ~ ' NULLS NOT DISTINCT'
+       OR pg_get_indexdef(ix.indexrelid) ~ ' (NULLS NOT DISTINCT|NULLS FIRST|NULLS LAST|COLLATE)\\y'
        OR EXISTS (SELECT 1 FROM unnest(ix.indclass) WITH ORDINALITY k(opc, n)
                   JOIN pg_opclass oc ON oc.oid = k.opc WHERE NOT oc.opcdefault)
        OR EXISTS (SELECT 1 FROM unnest(ix.indcollation) WITH ORDINALITY k(coll, n)
