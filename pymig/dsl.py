@@ -19,10 +19,10 @@ from .ops.namespaces import CreateExtension, CreateSchema, DropExtension, DropSc
 from .ops.enums import AddEnumValue, CreateEnum, DropEnum, RenameEnumValue
 from .ops.functions import CreateFunction, CreateTrigger, DropFunction, DropTrigger, ReplaceFunction
 from .ops.grants import Grant, Revoke, privileges_list
-from .ops.sequences import AlterSequence, CreateSequence, DropSequence, canonical_options
+from .ops.sequences import AlterSequence, CreateSequence, DropSequence
 from .ops.views import CreateView, DropView, RefreshMaterializedView, ReplaceView
 from .schema import (Column, Constraint, EnumType, Extension, Function, Index, Namespace, Sequence, Table, Trigger,
-                     View)
+                     View, canonical_options)
 from .types import canonical_type
 
 __all__ = [  # what `from pymig import ...` offers

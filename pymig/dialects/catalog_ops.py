@@ -43,8 +43,8 @@ def enum(name: str, labels) -> Ops:
 def sequence(name: str, typ: str, start, inc, lo, hi, cache, cycle) -> Ops:
     """create_sequence says no AS type (bigint) nor CACHE (1)."""
     from ..dsl import drop_sequence
-    from ..ops.sequences import CreateSequence, canonical_options
-    from ..schema import Sequence
+    from ..ops.sequences import CreateSequence
+    from ..schema import Sequence, canonical_options
 
     if typ != "bigint" or cache != 1:
         return None

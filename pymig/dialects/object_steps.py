@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..ops.comments import resolve_target
-from ..ops.enums import enum_columns
 from ..steps import Sql, Warning
 
 
@@ -44,7 +42,7 @@ class ObjectSteps:
     def drop_enum_value_steps(self, op, change):
         schema = change.before
         after = op.state_forwards(schema).object("enum", op.name)
-        uses = enum_columns(schema, op.name)
+        uses = op.columns_using(schema)
         steps = [Warning(f"{op.describe()}: rebuilding the type rewrites {t} under an ACCESS EXCLUSIVE "
                          "lock: reads and writes wait until it finishes")
                  for t in dict.fromkeys(t for t, _, _ in uses) if schema.is_live(t)]
@@ -93,7 +91,7 @@ class ObjectSteps:
     # -- comments ------------------------------------------------------------------------------------
     def comment_on_steps(self, op, change):
         schema = change.before
-        kind, name, table = resolve_target(schema, op.target)
+        kind, name, table = op.resolved(schema)
         return [Sql(s) for s in self.set_comment(kind, name, op.text, table)]
 
     # -- extensions and schemas ---------------------------------------------------------------------

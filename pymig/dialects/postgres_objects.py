@@ -11,10 +11,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..names import bare, column_ref, sibling
-from ..ops.sequences import canonical_options
 from ..sqltext import dollar_tag
 from ..schema import (EnumType, Extension, Function, Namespace, Schema, Sequence,
-                      Table, Trigger, View)
+                      Table, Trigger, View, canonical_options)
 
 _OWN = "relnamespace = current_schema()::regnamespace AND relname NOT LIKE 'pymig\\_%'"
 _NOT_EXTENSION = ("NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = {cls}::regclass "

@@ -68,8 +68,12 @@ class CommentOn(Operation):
     def describe(self):
         return f"comment_on {self.target}"
 
+    def resolved(self, schema):
+        """(kind, name, table) of the object the comment is on (resolve_target)."""
+        return resolve_target(schema, self.target)
+
     def state_forwards(self, schema):
-        kind, name, table = resolve_target(schema, self.target)
+        kind, name, table = self.resolved(schema)
         holder = replace(_holder(schema, kind, name, table), comment=self.text)
         if kind in ("column", "constraint"):
             t = schema.table(table)

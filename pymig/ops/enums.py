@@ -134,10 +134,14 @@ class DropEnumValue(Operation):
         return [AddEnumValue(self.name, self.value, after=values[i - 1]) if i else
                 AddEnumValue(self.name, self.value, before=values[1] if len(values) > 1 else None)]
 
+    def columns_using(self, schema):
+        """(table, column, default) of the columns the rebuild converts."""
+        return enum_columns(schema, self.name)
+
     def checks(self, schema, dialect):
         from ..dialects.checks import enum_value_checks
 
-        return enum_value_checks(self, enum_columns(schema, self.name), dialect)
+        return enum_value_checks(self, self.columns_using(schema), dialect)
 
 
 @register

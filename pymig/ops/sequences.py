@@ -5,22 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 
 from ..errors import PymigError
-from ..schema import Sequence
+from ..schema import Sequence, canonical_options
 from .base import Operation, register
 
 OPTIONS = ("start", "increment", "min", "max", "cycle")
-
-
-def canonical_options(start, increment, minimum, maximum) -> tuple:
-    """A bigint sequence's options with None where they are CREATE SEQUENCE's defaults, so a
-    sequence the DSL describes compares with one read from the catalog."""
-    increment = None if increment == 1 else increment
-    step = increment or 1
-    lo, hi = (1, 2**63 - 1) if step > 0 else (-(2**63), -1)
-    minimum = None if minimum == lo else minimum
-    maximum = None if maximum == hi else maximum
-    first = (lo if minimum is None else minimum) if step > 0 else (hi if maximum is None else maximum)
-    return (None if start == first else start), increment, minimum, maximum
 
 
 def _owner_exists(schema, owned_by: str | None) -> None:
