@@ -246,11 +246,13 @@ def _with_down(s: Source, ops: list, before: list) -> tuple[list, bool, list[str
     open_sql = [i for i, op in enumerate(ops) if isinstance(op, RunSQL) and op.down is None]
     if s.down_text is None:
         lines.append("  no down file: `pymig down` uses the inverse pymig derives")
-        down_sql = []
+        down_sql, down_drops = [], []
     else:
         down = [c for c in convert(split(s.down_text)) if c.operations]
         down_ops = [op for c in down for op in c.operations]
         down_sql = [c.statement.text for c in down if any(isinstance(o, RunSQL) for o in c.operations)]
+        # the DROPs that became operations (DROP TABLE): they may undo a CREATE the up file keeps as SQL
+        down_drops = [c.statement.text for c in down if c.statement.text not in down_sql]
         undone = after
         for op in down_ops:
             undone = _follow(op, undone)
@@ -262,10 +264,11 @@ def _with_down(s: Source, ops: list, before: list) -> tuple[list, bool, list[str
                          "`pymig down` uses the inverse pymig derives")
     for i in list(open_sql):  # a CREATE of an object with the down file's DROP of the same object
         made = created(ops[i].up)
-        match = next((d for d in down_sql if made and (gone := dropped(d)) and gone.key == made.key), None)
+        match = next((d for d in down_sql + down_drops if made and (gone := dropped(d)) and gone.key == made.key),
+                     None)
         if match is not None:
             ops[i] = replace(ops[i], down=match)
-            down_sql.remove(match)
+            (down_sql if match in down_sql else down_drops).remove(match)
             open_sql.remove(i)
             lines.append(f"  run_sql {_short(ops[i].up)}: down= {_short(match)} (from the down file)")
     if open_sql and len(down_sql) == len(open_sql):

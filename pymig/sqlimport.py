@@ -380,7 +380,7 @@ def _check_name(table: str, expr: str, columns: list[str], taken: set[str]) -> s
 
 
 def _create_table(toks: list[Token]) -> list:
-    from .dsl import add_foreign_key, create_table
+    from .dsl import add_foreign_key, add_unique, create_table
 
     i = 2
     while _is(toks[i], "IF", "NOT", "EXISTS") or (toks[i].kind == "op" and toks[i].text == "."):
@@ -408,8 +408,9 @@ def _create_table(toks: list[Token]) -> list:
                 raise Verbatim("a primary key in another order than its columns stays SQL")
             for c in cols:
                 c.primary_key = c.primary_key or c.name in what
+        elif kind == "unique" and name not in (None, object_name(table, *what, suffix="key")):
+            after.append(add_unique(table, list(what), name=name))  # create_table names its own <table>_<cols>_key
         elif kind == "unique":
-            _expect_name(name, object_name(table, *what, suffix="key"), "unique constraint")
             unique.append(list(what))
         elif kind == "check":
             taken.add(name)
@@ -602,8 +603,8 @@ def _grant(s: Statement, toks: list[Token]) -> Converted:
 
 # -- what a statement kept as SQL creates or drops (pairing with the down file) ------------------------
 
-_OBJECTS = ("INDEX", "VIEW", "MATERIALIZED VIEW", "TYPE", "DOMAIN", "SEQUENCE", "SCHEMA", "EXTENSION", "TRIGGER",
-            "FUNCTION", "PROCEDURE")
+_OBJECTS = ("TABLE", "INDEX", "VIEW", "MATERIALIZED VIEW", "TYPE", "DOMAIN", "SEQUENCE", "SCHEMA", "EXTENSION",
+            "TRIGGER", "FUNCTION", "PROCEDURE")
 
 
 @dataclass(frozen=True)
@@ -646,12 +647,12 @@ def _starting(text: str, word: str) -> list[Token] | None:
 
 
 def created(text: str) -> SqlObject | None:
-    """What `CREATE [OR REPLACE] [UNIQUE] <kind> [CONCURRENTLY] [IF NOT EXISTS] name ...` creates."""
+    """What `CREATE [OR REPLACE] [UNIQUE | UNLOGGED] <kind> [CONCURRENTLY] [IF NOT EXISTS] name ...` creates."""
     toks = _starting(text, "CREATE")
     if toks is None:
         return None
     i, replaces = 1, False
-    while i < len(toks) and _is(toks[i], "OR", "REPLACE", "UNIQUE", "CONSTRAINT"):
+    while i < len(toks) and _is(toks[i], "OR", "REPLACE", "UNIQUE", "CONSTRAINT", "UNLOGGED"):
         replaces = replaces or _is(toks[i], "REPLACE")
         i += 1
     found = _object_at(toks, i)

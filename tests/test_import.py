@@ -299,6 +299,39 @@ def test_a_statement_sqlglot_cannot_parse_stays_sql(tmp_path):
     assert "IRREVERSIBLE: run_sql 'VACUUM FULL items' has no statement in the down file" in out
 
 
+def test_tables_kept_as_sql_pair_with_their_drop(db_url, tmp_path):
+    """A table UNIQUE named otherwise than create_table would is add_unique after it; a CREATE
+    TABLE pymig keeps as SQL (PARTITION BY, UNLOGGED) gets the down file's DROP TABLE as its down=
+    (that DROP is an operation there), or without a down file the DROP of what it creates."""
+    folder = write(tmp_path / "sql", {
+        "001_a.sql": "CREATE TABLE accounts (id serial PRIMARY KEY, email text NOT NULL,\n"
+                     "    CONSTRAINT accounts_email_unique UNIQUE (email));\n"
+                     "CREATE TABLE audit (id int, at date) PARTITION BY RANGE (at);\n"
+                     "CREATE UNLOGGED TABLE scratch (id int);\n",
+        "001_a_down.sql": "DROP TABLE scratch;\nDROP TABLE IF EXISTS audit;\nDROP TABLE accounts;\n",
+        "002_b.sql": "CREATE TABLE IF NOT EXISTS later (id int) PARTITION BY LIST (id);\n"
+                     "CREATE TABLE other (id int) PARTITION BY LIST (id);\n"})
+    project = Project(tmp_path, db_url)
+    out = project.ok("import", str(folder), url=None)
+    assert "CONSTRAINT accounts_email_unique ... -> create_table, add_unique" in out
+    assert 'add_unique("accounts", "email", name="accounts_email_unique")' in \
+        (project.migrations / "001_a.py").read_text()
+    assert "run_sql 'CREATE TABLE audit (id int, at date) PARTITION BY ...': down= 'DROP TABLE IF EXISTS audit' " \
+           "(from the down file)" in out
+    assert "run_sql 'CREATE UNLOGGED TABLE scratch (id int)': down= 'DROP TABLE scratch' (from the down file)" in out
+    assert "down= 'DROP TABLE other' (derived: the DROP of what it creates)" in out
+    # IF NOT EXISTS: the table may have been there before; its DROP would be a guess
+    assert "IRREVERSIBLE: run_sql 'CREATE TABLE IF NOT EXISTS later (id int) PARTITIO...'" in out
+    assert "irreversible: 002_b.py" in out
+    (project.migrations / "002_b.py").unlink()
+    project.ok("up")
+    with connect(db_url) as conn:
+        assert conn.execute("SELECT count(*) FROM pg_constraint WHERE conname = 'accounts_email_unique' "
+                            "AND contype = 'u'").fetchone()[0] == 1
+    project.ok("down", "--to", "0")
+    assert public_relations(db_url) == []
+
+
 def test_creates_without_a_down_file_get_their_drop(tmp_path):
     folder = write(tmp_path / "sql", {"001_a.sql": ITEMS + "\nCREATE VIEW named AS SELECT name FROM items;\n"
                                                           "CREATE INDEX items_cover ON items USING gist (id) WITH (buffering = on);\n"
