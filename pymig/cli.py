@@ -7,7 +7,6 @@ import json
 import signal
 import sys
 import threading
-import traceback
 
 import click
 
@@ -516,7 +515,9 @@ def main(argv=None) -> None:
     except SystemExit:
         raise
     except Exception as e:
-        from .config import redact  # here, not above: `pymig --help` should not pay for it
+        import traceback  # here, not above: `pymig --help` should not pay for them
+
+        from .config import redact
         from .errors import PymigError
 
         _clear_progress()

@@ -21,7 +21,7 @@ def test_help_imports_no_dsl_no_driver_no_sqlglot():
     loaded = modules_after("from pymig.cli import main\n"
                            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass")
     assert "click" in loaded
-    assert not {"psycopg", "sqlglot", "pymig.dsl", "pymig.ops", "pymig.schema", "pymig.config"} & loaded
+    assert not {"psycopg", "sqlglot", "pymig.dsl", "pymig.ops", "pymig.schema", "pymig.config", "traceback"} & loaded
 
 
 def test_the_dsl_is_still_there_on_first_use():
@@ -65,7 +65,7 @@ def test_status_defines_no_operation_it_does_not_decode(db_url, tmp_path):
     argv = ["--database-url", db_url, "--dir", str(tmp_path / "migrations")]
     run = ("from pymig.cli import main\n"
            "try:\n    main({argv!r})\nexcept SystemExit as e:\n    assert not e.code, e.code\n")
-    assert UNUSED_BY_STATUS <= modules_after(run.format(argv=[*argv, "up"]))  # the probe sees them when used
+    assert modules_after(run.format(argv=[*argv, "up"])) >= UNUSED_BY_STATUS  # the probe sees them when used
     loaded = modules_after(run.format(argv=[*argv, "status"]))
     assert "pymig.dialects.postgres" in loaded
     assert not (UNUSED_BY_STATUS | {"pymig.dsl", "sqlglot"}) & loaded
