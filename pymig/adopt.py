@@ -96,6 +96,7 @@ def mark(config: Config, versions: list[int], force: bool, echo) -> None:
     from .commands import connected
     from .history import current_user, read_records
 
+    versions = sorted(set(versions))  # `mark 1 1` records it once
     files = discover(config.migrations)
     by_version = {f.version: f for f in files}
     for v in versions:
@@ -151,6 +152,7 @@ def unmark(config: Config, versions: list[int], echo) -> None:
     from .commands import connected
     from .history import current_user, read_records
 
+    versions = sorted(set(versions))
     with connected(config, lock=True, echo=echo) as (dialect, db):
         records = {r.version: r for r in read_records(db, dialect)}
         for v in versions:

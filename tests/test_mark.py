@@ -39,9 +39,9 @@ def test_mark_records_without_running_and_down_reverts(db_url, tmp_path):
 def test_mark_force_and_unmark(db_url, tmp_path):
     p = project(tmp_path, db_url)
     execute(db_url, "CREATE TABLE t (id serial PRIMARY KEY)")
-    p.ok("mark", "1", "2", "--force")
+    p.ok("mark", "1", "2", "1", "--force")  # a version given twice is recorded once
     assert [r[0] for r in history(db_url)] == [1, 2]
-    out = p.ok("unmark", "2")
+    out = p.ok("unmark", "2", "2")
     assert "unmarked migration 2 (add_note): forgotten, its inverse not run" in out
     assert [r[0] for r in history(db_url)] == [1]
     assert [r[2] for r in log(db_url)] == ["mark", "mark", "unmark"]
