@@ -616,7 +616,10 @@ class SqlObject:
 
     @property
     def key(self) -> tuple[str, str]:
-        return self.kind, self.name.lower().strip('"')
+        name = self.name.lower().strip('"')
+        if self.kind == "COLUMN":
+            return self.kind, self.table.lower().strip('"') + "." + name
+        return self.kind, name
 
 
 def _object_at(toks: list[Token], i: int) -> tuple[str, int] | None:
@@ -647,10 +650,11 @@ def _starting(text: str, word: str) -> list[Token] | None:
 
 
 def created(text: str) -> SqlObject | None:
-    """What `CREATE [OR REPLACE] [UNIQUE | UNLOGGED] <kind> [CONCURRENTLY] [IF NOT EXISTS] name ...` creates."""
+    """What `CREATE [OR REPLACE] [UNIQUE | UNLOGGED] <kind> [CONCURRENTLY] [IF NOT EXISTS] name ...`
+    creates, or `ALTER TABLE t ADD [COLUMN] [IF NOT EXISTS] c ...` adds."""
     toks = _starting(text, "CREATE")
     if toks is None:
-        return None
+        return _column_of(text, "ADD")
     i, replaces = 1, False
     while i < len(toks) and _is(toks[i], "OR", "REPLACE", "UNIQUE", "CONSTRAINT", "UNLOGGED"):
         replaces = replaces or _is(toks[i], "REPLACE")
@@ -675,10 +679,10 @@ def created(text: str) -> SqlObject | None:
 
 
 def dropped(text: str) -> SqlObject | None:
-    """What `DROP <kind> [IF EXISTS] name [...]` drops."""
+    """What `DROP <kind> [IF EXISTS] name [...]` drops, or `ALTER TABLE t DROP [COLUMN] [IF EXISTS] c`."""
     toks = _starting(text, "DROP")
     if toks is None:
-        return None
+        return _column_of(text, "DROP")
     found = _object_at(toks, 1)
     if found is None:
         return None
@@ -688,6 +692,38 @@ def dropped(text: str) -> SqlObject | None:
     if i >= len(toks) or toks[i].kind not in ("word", "quoted"):
         return None
     return SqlObject(kind, _qualified(toks, i)[0])
+
+
+def _column_of(text: str, verb: str) -> SqlObject | None:
+    """The column of `ALTER TABLE [IF EXISTS] [ONLY] t ADD|DROP [COLUMN] [IF [NOT] EXISTS] c ...`,
+    one action only (a comma outside parentheses: None)."""
+    toks = _starting(text, "ALTER")
+    if toks is None or len(toks) < 5 or not _is(toks[1], "TABLE"):
+        return None
+    i = 2
+    while i < len(toks) and _is(toks[i], "IF", "EXISTS", "ONLY"):
+        i += 1
+    if i >= len(toks) or toks[i].kind not in ("word", "quoted"):
+        return None
+    table, i = _qualified(toks, i)
+    if i + 1 >= len(toks) or not _is(toks[i], verb) or \
+            _is(toks[i + 1], "CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "EXCLUDE"):
+        return None  # a constraint, not a column
+    i += 1
+    replaces = False
+    while i < len(toks) and _is(toks[i], "COLUMN", "IF", "NOT", "EXISTS"):
+        replaces = replaces or _is(toks[i], "EXISTS")
+        i += 1
+    if i >= len(toks) or toks[i].kind not in ("word", "quoted"):
+        return None
+    k = i
+    while k < len(toks):
+        if toks[k].text == "(":
+            k = _paren(toks, k)
+        elif toks[k].text == ",":
+            return None
+        k += 1
+    return SqlObject("COLUMN", toks[i].text, table, replaces)
 
 
 def derived_down(text: str) -> str | None:

@@ -332,6 +332,27 @@ def test_tables_kept_as_sql_pair_with_their_drop(db_url, tmp_path):
     assert public_relations(db_url) == []
 
 
+def test_columns_kept_as_sql_pair_with_their_drop(db_url, tmp_path):
+    """ADD COLUMN IF NOT EXISTS stays SQL: the down file's DROP COLUMN (an operation there) is its
+    down=; an ADD COLUMN the DSL cannot say (ON UPDATE) gets the derived DROP COLUMN."""
+    folder = write(tmp_path / "sql", {
+        "001_a.sql": ITEMS,
+        "002_b.sql": "ALTER TABLE items ADD COLUMN IF NOT EXISTS price numeric;\n"
+                     "ALTER TABLE items ADD COLUMN owner int REFERENCES items(id) ON UPDATE CASCADE;\n",
+        "002_b_down.sql": "ALTER TABLE items DROP COLUMN IF EXISTS price;\n"})
+    project = Project(tmp_path, db_url)
+    out = project.ok("import", str(folder), url=None)
+    assert "run_sql 'ALTER TABLE items ADD COLUMN IF NOT EXISTS price n...': down= 'ALTER TABLE items DROP COLUMN " \
+           "IF EXISTS price' (from the down file)" in out
+    assert "down= 'ALTER TABLE items DROP COLUMN owner' (derived: the DROP of what it creates)" in out
+    assert "IRREVERSIBLE" not in out
+    project.ok("up")
+    project.ok("down", "--to", "1")
+    with connect(db_url) as conn:
+        assert [r[0] for r in conn.execute("SELECT column_name FROM information_schema.columns "
+                                           "WHERE table_name = 'items' ORDER BY 1")] == ["id", "name"]
+
+
 def test_creates_without_a_down_file_get_their_drop(tmp_path):
     folder = write(tmp_path / "sql", {"001_a.sql": ITEMS + "\nCREATE VIEW named AS SELECT name FROM items;\n"
                                                           "CREATE INDEX items_cover ON items USING gist (id) WITH (buffering = on);\n"

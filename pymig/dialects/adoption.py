@@ -15,7 +15,10 @@ FOREIGN_HISTORY = {
 
 
 def drop_created(kind: str, name: str, table: str | None) -> str:
-    """What undoes a CREATE kept as SQL by `pymig import` (name and table as the file wrote them)."""
+    """What undoes a CREATE (or an ADD COLUMN) kept as SQL by `pymig import` (name and table as
+    the file wrote them)."""
+    if kind == "COLUMN":
+        return f"ALTER TABLE {table} DROP COLUMN {name}"
     return f"DROP {kind} {name}" + (f" ON {table}" if table else "")
 
 
