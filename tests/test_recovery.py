@@ -417,10 +417,11 @@ def test_run_python_after_ddl_runs_once_the_ddl_committed(project, tmp_path):
             proc.kill()
 
 
-@pytest.mark.parametrize("ending", ["commit", "rollback", "swallow"])
+@pytest.mark.parametrize("ending", ["commit", "commit_then_raise", "rollback", "swallow"])
 def test_run_python_is_held_to_its_transaction(project, ending):
     body = {
         "commit": "conn.commit()",
+        "commit_then_raise": "conn.commit()\n    raise ValueError('after the commit')",
         "rollback": "conn.rollback()",
         "swallow": "try:\n        conn.execute('SELECT no_such_column FROM t')\n    except Exception:\n        pass",
     }[ending]
@@ -438,9 +439,11 @@ operations = [create_table("side", column("id", "integer")), run_python(rogue, d
     message = assert_clean_error(project.run("up"), "002_rogue.py", "run_python rogue")
     with connect(project.url) as conn:
         side = conn.execute("SELECT to_regclass('side') IS NOT NULL").fetchone()[0]
-    if ending == "commit":
+    if ending.startswith("commit"):
         assert "ended the migration's transaction itself" in message and "it committed" in message
-        assert "nothing was changed" not in message and side
+        assert "nothing was changed" not in message and "rolled back" not in message and side
+        if ending == "commit_then_raise":  # the case: reported as rolled back, the table left
+            assert "then raised ValueError: after the commit" in message
     elif ending == "rollback":
         assert "ended the migration's transaction itself" in message and "nothing of it is committed" in message
         assert not side

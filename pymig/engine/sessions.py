@@ -57,7 +57,13 @@ class Live:
         try:
             step.fn(conn)
         except Exception as e:
-            if self.db.error_text(e) is not None and self.db.transaction_state() != "idle":
+            state = self.db.transaction_state()
+            if state == "idle" and not self.db.connection_lost(e):
+                # it committed or rolled back, then raised: what it committed is not rolled back now
+                raise TransactionEnded(
+                    f"{step.label} ended the migration's transaction itself (commit() or rollback() on the "
+                    f"connection), then raised {type(e).__name__}: {e}; {self._ended(xid)}") from e
+            if self.db.error_text(e) is not None and state != "idle":
                 raise
             raise UserCodeError(f"{step.label} raised {type(e).__name__}: {e}") from e
         state = self.db.transaction_state()
