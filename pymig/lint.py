@@ -117,7 +117,7 @@ def lint(files: list[MigrationFile], dialect, sizes: dict[str, tuple[int, int]] 
                     f"{dropped_live} wait until it finishes",
                     "move it into a migration of its own, before or after this one")
             if isinstance(op, (DropColumn, DropTable)) and is_live:
-                dropped_live = live
+                dropped_live = target
             if isinstance(op, CreateTable):
                 created.add(op.table.name)
                 added.update((op.table.name, c.name) for c in op.table.columns)
