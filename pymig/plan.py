@@ -66,11 +66,8 @@ def plan_up(files: list[MigrationFile], applied: dict[int, Record], to: int | No
     for version, record in applied.items():
         f = by_version.get(version)
         if f is not None and not f.matches(record.checksum):
-            raise MigrationFileError(
-                f"{f.label} was changed after it was applied (checksum differs)",
-                hint="restore the file and write a new migration for the change; after an edit that "
-                f"keeps its operations (an added down= or reverse=), `pymig repair {version}` records it",
-            )
+            raise MigrationFileError(f"{f.label} was changed after it was applied (checksum differs)",
+                                     hint=_edited_hint(record))
     if to is not None and to not in by_version and to not in applied and to != 0:
         raise PymigError(f"no migration with version {to}")
     for r in applied.values():
@@ -100,6 +97,23 @@ def plan_up(files: list[MigrationFile], applied: dict[int, Record], to: int | No
             "([tool.pymig] out_of_order = true); `pymig down` then undoes migrations in the order they were applied",
         )
     return pending
+
+
+def _edited_hint(record: Record) -> str:
+    """What helps with an applied migration whose file was edited: `pymig repair` re-records a
+    completed one; a partial one is taken back (or finished) from its history record first."""
+    v = record.version
+    if record.completing:
+        return (f"run `pymig complete {v}` to finish it (from its history record, not the file); then restore "
+                f"the file, or `pymig repair {v}` records an edit that keeps its operations")
+    if record.reverting:
+        return ("run `pymig down` to finish reverting it (from its history record, not the file); "
+                "then `pymig up` applies the file as it is now")
+    if record.progress is not None:
+        return ("it is partial: `pymig down` takes back what it committed (from its history record, not the "
+                "file), then `pymig up` applies the file as it is now")
+    return ("restore the file and write a new migration for the change; after an edit that keeps its "
+            f"operations (an added down= or reverse=), `pymig repair {v}` records it")
 
 
 def plan_down(applied: list[Record], steps: int | None, to: int | None, label=None) -> list[Record]:

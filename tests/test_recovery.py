@@ -463,3 +463,20 @@ def test_check_warns_about_user_code_under_a_drop(project):
     findings = json.loads(project.run("check", "--json").stdout)
     (finding,) = [f for f in findings if f["code"] == "PM303"]
     assert "the drop on t " in finding["message"] and "reads and writes of t wait" in finding["message"], finding
+
+
+def test_an_edited_partial_migration_is_taken_back_then_applied(project, tmp_path):
+    """`pymig repair` only re-records a migration that completed: for a partial one the hint names
+    the command that helps."""
+    project.write("002_convert.py", CONVERT)
+    code, _ = stop_during_backfill(project, tmp_path, "up")
+    assert code == -9 and states(project) == ["applied", "partial"]
+    path = project.migrations / "002_convert.py"
+    path.write_text(path.read_text().replace("batch_size=100", "batch_size=1000"))
+    message = assert_clean_error(project.run("up"), "002_convert.py", "changed after it was applied",
+                                 "`pymig down` takes back what it committed")
+    assert "repair" not in message
+    assert "aborted migrations/002_convert.py" in project.ok("down")
+    assert "applied migrations/002_convert.py" in project.ok("up")
+    with connect(project.url) as conn:
+        assert conn.execute("SELECT count(*) FROM t WHERE language = upper(language)").fetchone()[0] == ROWS
