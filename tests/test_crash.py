@@ -3,8 +3,9 @@ SIGTERM) of migrations that mix concurrent index builds, online steps and a back
 kill, rerunning the same command ends in the state a clean run leaves: schema, data and history.
 
 A third of the kill points are taken while the server is inside an index build (seen in
-pg_stat_progress_create_index), so that kills inside CREATE INDEX CONCURRENTLY are always covered;
-the others fall uniformly over the length of a clean run. PYMIG_CRASH_SEED picks another sequence."""
+pg_stat_progress_create_index), one of the run's builds picked at random, so that kills inside
+CREATE INDEX CONCURRENTLY are covered in a migration's first segment and in later ones, in `up` and
+in `down`; the others fall uniformly over the length of a clean run. PYMIG_CRASH_SEED picks another sequence."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import random
 import signal
 import time
 import uuid
+from collections import Counter
 
 import psycopg
 import pytest
@@ -48,11 +50,13 @@ MIGRATIONS = {
         ]
     ''',
     "003_more.py": '''
-        """A backfill with reverse=, an index on an expression, an index dropped."""
+        """A backfill with reverse=, an index on an expression, two indexes dropped (the down builds
+        items_v_idx in its first segment, items_w_idx in a later one)."""
         from pymig import *
         operations = [
             backfill("items", {"note": "upper(note)"}, reverse={"note": "lower(note)"}, batch_size=3000),
             create_index("items", ["lower(note)"], name="items_note_lower_idx"),
+            drop_index("items_w_idx"),
             drop_index("items_v_idx"),
         ]
     ''',
@@ -108,26 +112,34 @@ class Server:
         self.admin.close()
 
 
-def in_index_build(conn) -> bool:
-    return conn.execute("SELECT count(*) FROM pg_stat_progress_create_index WHERE datname = current_database()"
-                        ).fetchone()[0] > 0
+def index_built(conn) -> str | None:
+    """The index the server is building now in this database, if any."""
+    row = conn.execute("SELECT index_relid::regclass::text FROM pg_stat_progress_create_index "
+                       "WHERE datname = current_database()").fetchone()
+    return row and row[0]
 
 
-def kill_and_rerun(project: Project, url: str, args: list[str], when: float | None, sig, tmp_path) -> dict:
-    """Start `pymig ARGS`; kill it `when` seconds in (None: once an index build is under way); rerun it."""
+# The index builds of each command, in the order they run: the first one is a migration's first segment.
+BUILDS = {"up": ["items_v_idx", "items_w_idx", "items_note_lower_idx"], "down": ["items_v_idx", "items_w_idx"]}
+FIRST_SEGMENT = {"up": "items_v_idx", "down": "items_v_idx"}
+
+
+def kill_and_rerun(project: Project, url: str, args: list[str], when: float | str, sig, tmp_path) -> dict:
+    """Start `pymig ARGS`; kill it `when` seconds in (an index name: once that build is under way);
+    rerun it."""
     p = Project(project.root, url)
     proc = p.start(*args, output=tmp_path / "killed.out")
-    inside = False
+    inside = None
     with connect(url) as watch:
         started = time.monotonic()
         while proc.poll() is None:
-            if when is None and in_index_build(watch):
+            if isinstance(when, str) and index_built(watch) == when:
                 break
-            if when is not None and time.monotonic() - started >= when:
+            if not isinstance(when, str) and time.monotonic() - started >= when:
                 break
             time.sleep(0.005)
         if proc.poll() is None:
-            inside = in_index_build(watch)
+            inside = index_built(watch)
             proc.send_signal(sig)
         proc.wait(timeout=60)
     rerun = p.run(*args, env=clean_env())
@@ -183,7 +195,7 @@ def test_killed_runs_end_as_clean_runs(server, tmp_path):
         template, args, expected, seconds = (base, ["up"], expected_up, up_seconds) if up else \
             (top, ["down", "--to", "1", "--allow-data-loss"], expected_down, down_seconds)
         sig = rng.choice([signal.SIGKILL, signal.SIGTERM])
-        when = None if rng.random() < 1 / 3 else rng.uniform(0, seconds)
+        when = rng.choice(BUILDS[args[0]]) if rng.random() < 1 / 3 else rng.uniform(0, seconds)
         name = server.copy(template)
         url = server.url_of(name)
         result = kill_and_rerun(project, url, args, when, sig, tmp_path)
@@ -195,8 +207,14 @@ def test_killed_runs_end_as_clean_runs(server, tmp_path):
         results.append((args[0], sig, result["inside"], result["code"]))
         server.drop(name)
     inside = sum(1 for d, s, i, _ in results if i)
-    print(f"{len(results)} kills ({UP_KILLS} of up, {DOWN_KILLS} of down), {inside} inside an index build, "
+    builds = Counter((d, i) for d, _, i, _ in results if i)
+    print(f"{len(results)} kills ({UP_KILLS} of up, {DOWN_KILLS} of down), {inside} inside an index build "
+          f"({', '.join(f'{d} in {i}: {n}' for (d, i), n in sorted(builds.items()))}), "
           f"exit statuses {sorted({c for *_, c in results})}")
     assert inside >= len(results) // 7, results  # a third aimed at a build; most builds are caught
+    if UP_KILLS >= 50 and DOWN_KILLS >= 20:  # the full count: builds of first and later segments, both ways
+        for direction in ("up", "down"):
+            hit = {i for d, i in builds if d == direction}
+            assert FIRST_SEGMENT[direction] in hit and hit - {FIRST_SEGMENT[direction], "-"}, builds
     assert {(d, s) for d, s, _, c in results if c not in (0,)} >= {("up", signal.SIGKILL), ("up", signal.SIGTERM),
                                                                    ("down", signal.SIGKILL), ("down", signal.SIGTERM)}
