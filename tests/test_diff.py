@@ -4,8 +4,8 @@ A case is a schema before and after (SQL), the operations `diff` must write goin
 going back, and the renames given with --rename. Each direction: the `before` schema is what the
 migrations produce (one run_sql migration), the `after` schema a schema file; the module diff
 writes must hold the expected operations, load, apply on top of the migrations and reach the
-desired catalog exactly (the snapshot `pymig verify` compares), and a second diff then writes
-nothing."""
+desired catalog exactly (the snapshot `pymig verify` compares), pass `ruff format --check` and
+`ruff check`, and a second diff then writes nothing."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from adopt_support import ruff_clean
 from pymig.autogen import states
 from pymig.autogen.command import differences
 from pymig.autogen.written import migration
@@ -132,6 +133,19 @@ CASES = [
          ['    comment_on("users", None),', '    revoke(["SELECT"], "users", "public"),',
           '    drop_constraint("slots", "slots_no_overlap"),', '    drop_table("events_2024"),',
           '    drop_table("events_other"),', '    drop_table("events"),', '    drop_sequence("order_no"),']),
+    Case("objects_schema_extension_domain_materialized_view_policy", USERS,
+         USERS + "CREATE SCHEMA reporting;\nCREATE EXTENSION citext;\n"
+                 "CREATE DOMAIN email_address AS citext CHECK (VALUE LIKE '%@%');\n"
+                 "ALTER TABLE users ADD COLUMN contact email_address;\n"
+                 "CREATE MATERIALIZED VIEW user_count AS SELECT count(*) AS n FROM users;\n"
+                 "ALTER TABLE users ENABLE ROW LEVEL SECURITY;\n"
+                 "CREATE POLICY users_named ON users USING (name IS NOT NULL);",
+         ['    create_schema("reporting"),', '    create_extension("citext"),', '    # create domain email_address',
+          '    add_column("users", "contact", "email_address"),', '        materialized=True,',
+          '    # create row security users', '    # create policy users.users_named'],
+         ['    # drop policy users.users_named', '    # drop row security users', '    drop_view("user_count"),',
+          '    drop_column("users", "contact"),', '    # drop domain email_address', '    drop_extension("citext"),',
+          '    drop_schema("reporting"),']),
     Case("rename_column", USERS, USERS.replace("name text", "full_name text"),
          ['    rename_column("users", "name", "full_name"),'],
          ['    rename_column("users", "full_name", "name"),'],
@@ -178,7 +192,7 @@ def test_diff_case(case: Case, direction: str, db_url, tmp_path):
     lines = source.splitlines()
     found = [lines.index(line) if line in lines else -1 for line in expected]
     assert -1 not in found and found == sorted(found), source
-    _write(migrations, "002_diff.py", source)
+    ruff_clean(_write(migrations, "002_diff.py", source))
     reached = states.from_migrations(db_url, [load(f) for f in discover(migrations)])
     assert [d.describe("after the diff", "desired") for d in differences(reached, desired)] == []
     assert migration(reached, desired, for_url(db_url)).steps == []
