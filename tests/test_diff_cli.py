@@ -313,6 +313,14 @@ HAND_MADE = [
      "table notes exists in the database but not after the applied migrations"),
     ("view_added", "CREATE VIEW emails AS SELECT email FROM users",
      "view emails exists in the database but not after the applied migrations"),
+    ("index_added", "CREATE INDEX users_name_idx ON users (name)",
+     "index users_name_idx exists in the database but not after the applied migrations"),
+    ("constraint_added", "ALTER TABLE users ADD CONSTRAINT users_name_short CHECK (length(name) < 100)",
+     "constraint users.users_name_short exists in the database but not after the applied migrations"),
+    ("function_added", "CREATE FUNCTION one() RETURNS integer LANGUAGE sql AS 'SELECT 1'",
+     "function one() exists in the database but not after the applied migrations"),
+    ("comment_added", "COMMENT ON COLUMN users.name IS 'Shown to others'",
+     "column users.name: comment (none) after the applied migrations, Shown to others in the database"),
 ]
 WITH_INDEX = '''
 """Email checks."""
