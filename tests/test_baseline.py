@@ -16,12 +16,13 @@ from pymig.testing import fresh_database
 
 
 @pytest.fixture
-def role(pymig_server_url):
+def role(pymig_server_url, database_pool):
     """A role of this test alone (roles are cluster-wide; others run the suite on the same server)."""
     name = f"pymig_reader_{uuid.uuid4().hex[:8]}"
     with connect(pymig_server_url) as conn:
         conn.execute(f'CREATE ROLE "{name}"')
     yield name  # asked for before the databases, so it is dropped after them (and their grants)
+    database_pool.settle()
     with connect(pymig_server_url) as conn:
         conn.execute(f'DROP ROLE "{name}"')
 

@@ -19,12 +19,13 @@ SEED = FIXTURES / "seed"
 
 
 @pytest.fixture
-def role(pymig_server_url):
+def role(pymig_server_url, database_pool):
     """The seed grants to authenticated_user; each test gets a role of its own (roles are cluster-wide)."""
     name = f"pymig_authenticated_{uuid.uuid4().hex[:8]}"
     with connect(pymig_server_url) as conn:
         conn.execute(f'CREATE ROLE "{name}"')
     yield name  # asked for before the databases, so it is dropped after them
+    database_pool.settle()
     with connect(pymig_server_url) as conn:
         conn.execute(f'DROP ROLE "{name}"')
 
