@@ -213,11 +213,8 @@ def qualified_names(op) -> list[str]:
     found: list[str] = []
 
     def fn(kind, text):
-        if kind == QUALIFIED and parse(text).schema is not None:
-            found.append(text)
-        elif kind == COLUMN_REF and len(split(text, 3)) == 3:
-            found.append(text)
-        elif kind == TARGET and len(split(text, 3)) == 3:
+        if (kind == QUALIFIED and parse(text).schema is not None) or (
+                kind in (COLUMN_REF, TARGET) and len(split(text, 3)) == 3):
             found.append(text)
         return text
 

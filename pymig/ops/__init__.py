@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING
 from . import base
 from .base import Operation, encode
 
-if TYPE_CHECKING:  # what editors and type checkers see
-    from .columns import AddColumn, AlterColumn, DropColumn, RenameColumn
-    from .constraints import AddConstraint, DropConstraint
-    from .data import Backfill, Preflight, RunPython, RunSQL
-    from .indexes import CreateIndex, DropIndex, RenameIndex
-    from .tables import CreateTable, DropTable, RenameTable
+if TYPE_CHECKING:  # what editors and type checkers see (exported through __all__, built from _HOME)
+    from .columns import AddColumn, AlterColumn, DropColumn, RenameColumn  # noqa: F401
+    from .constraints import AddConstraint, DropConstraint  # noqa: F401
+    from .data import Backfill, Preflight, RunPython, RunSQL  # noqa: F401
+    from .indexes import CreateIndex, DropIndex, RenameIndex  # noqa: F401
+    from .tables import CreateTable, DropTable, RenameTable  # noqa: F401
 
 FAMILIES = ("columns", "constraints", "data", "indexes", "tables", "comments", "enums", "expand", "functions",
             "grants", "namespaces", "partitions", "sequences", "views")
