@@ -69,6 +69,19 @@ def bare(text: str) -> str:
     return parse(text).name
 
 
+def sequence_name(table: str, column: str) -> str:
+    """The name PostgreSQL gives the sequence of a new serial or identity column of `table` (bare):
+    <table>_<column>_seq, the longer of the two names cut first to fit 63 bytes (makeObjectName)."""
+    first, second = table.encode(), column.encode()
+    a, b = len(first), len(second)
+    while a + b > 63 - len("_") - len("_seq"):
+        if a > b:
+            a -= 1
+        else:
+            b -= 1
+    return f"{first[:a].decode(errors='ignore')}_{second[:b].decode(errors='ignore')}_seq"
+
+
 def schema_of(text: str) -> str | None:
     return parse(text).schema
 

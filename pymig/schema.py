@@ -23,6 +23,20 @@ class Column:
     identity_options: str | None = None  # its sequence's non-default options, e.g. "START WITH 50"
     generated: str | None = None  # GENERATED ALWAYS AS (this expression) STORED; such a column has no default
     comment: str | None = None
+    # a serial's or an identity's sequence, when not named as PostgreSQL names a new one (after
+    # a rename: PostgreSQL keeps the old name), so that the column re-created by a down has it
+    sequence: str | None = None
+
+    def renamed(self, table: str, new_table: str, new_name: str) -> Column:
+        """This column of `table` as `new_name` of `new_table` (either may be unchanged): its
+        sequence keeps its name, as PostgreSQL's renames do."""
+        from .names import bare, sequence_name
+        from .types import SERIAL_BASE
+
+        if self.identity is None and self.type not in SERIAL_BASE:
+            return replace(self, name=new_name)
+        seq = self.sequence or sequence_name(bare(table), self.name)
+        return replace(self, name=new_name, sequence=None if seq == sequence_name(bare(new_table), new_name) else seq)
 
 
 @dataclass(frozen=True)

@@ -301,8 +301,9 @@ def column_call(table: str, column: Column, constraints=(), primary_key: bool = 
 def _column_kwargs(table: str, column: Column, constraints) -> dict:
     """nullable=, default=, and unique= / references= / on_delete= / check= for the column-level
     constraints; each constraint must carry the name the DSL gives it."""
-    if column.identity_options or (column.type in _SERIALS and column.nullable):
-        raise PymigError(f"column {table}.{column.name}: the DSL cannot write its identity options or a nullable serial")
+    if column.identity_options or column.sequence or (column.type in _SERIALS and column.nullable):
+        raise PymigError(f"column {table}.{column.name}: the DSL cannot write its identity options, "
+                         "its sequence's name or a nullable serial")
     implied = column.type in _SERIALS or column.identity  # NOT NULL without saying so
     kwargs: dict = {"nullable": False if not column.nullable and not implied else None,
                     "default": default_value(column), "identity": column.identity, "collation": column.collation,

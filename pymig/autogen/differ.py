@@ -184,10 +184,10 @@ class Differ:
 
     def _alter(self, table: str, before: Column, after: Column) -> None:
         what = f"{table}.{after.name}"
-        if (before.identity, before.collation, before.identity_options) != (
-                after.identity, after.collation, after.identity_options) or (
+        if (before.identity, before.collation, before.identity_options, before.sequence) != (
+                after.identity, after.collation, after.identity_options, after.sequence) or (
                 before.type != after.type and (before.type in SERIAL_BASE or after.type in SERIAL_BASE)):
-            self._warn(f"column {what}: identity, serial or collation changes are not written; "
+            self._warn(f"column {what}: identity, serial, sequence name or collation changes are not written; "
                        "change them with run_sql(up=..., down=...)")
         kwargs, comment = {}, None
         if before.type != after.type and before.type not in SERIAL_BASE and after.type not in SERIAL_BASE:

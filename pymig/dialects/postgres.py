@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 
 from ..errors import AssertedCheckFailed, ConfigError, LockError
+from ..names import sequence_name
 from ..schema import Column, Constraint, Index, Schema, Table
 from ..types import SERIAL_BASE
 from .base import Dialect
@@ -50,7 +51,12 @@ SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotn
         WHERE a.attidentity <> '' AND dep.classid = 'pg_class'::regclass
           AND dep.refclassid = 'pg_class'::regclass AND dep.refobjid = c.oid
           AND dep.refobjsubid = a.attnum AND dep.deptype = 'i'),
-       a.attgenerated = 's'
+       a.attgenerated = 's',
+       (SELECT s.relname FROM pg_depend dep JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
+        WHERE dep.classid = 'pg_class'::regclass AND dep.refclassid = 'pg_class'::regclass
+          AND dep.refobjid = c.oid AND dep.refobjsubid = a.attnum
+          AND (dep.deptype = 'i' OR dep.deptype = 'a' AND pg_get_expr(d.adbin, d.adrelid)
+               = 'nextval(' || quote_literal(s.oid::regclass::text) || '::regclass)') LIMIT 1)
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
@@ -265,14 +271,18 @@ class PostgresDialect(SchemaSupport, ExpandContract, CompatibleRenames, OnlineRe
     def read_current(self, db) -> Schema:
         """The current schema (SchemaSupport.introspect reads others through it too)."""
         columns: dict[str, list[Column]] = {}
-        for table, name, typ, nullable, default, identity, collation, serial, options, generated in db.rows(_COLUMNS):
+        for (table, name, typ, nullable, default, identity, collation, serial, options, generated,
+             sequence) in db.rows(_COLUMNS):
             if serial and typ in ("integer", "bigint", "smallint"):
                 typ = {v: k for k, v in SERIAL_BASE.items()}[typ]
                 default = None
+            elif not identity:
+                sequence = None
             columns.setdefault(table, []).append(Column(
                 name, typ, nullable, None if generated else default,
                 {"a": "always", "d": "by default"}.get(identity or ""), collation, options,
                 default if generated else None,
+                sequence=None if sequence == sequence_name(table, name) else sequence,
             ))
         constraints: dict[str, list[Constraint]] = {}
         for (table, name, kind, valid, definition, cols, ref, ref_cols, fk_del, expr, method, where, elements,

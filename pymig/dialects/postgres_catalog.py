@@ -488,7 +488,8 @@ def _unfold_serials(db, schema: Schema) -> Schema:
     for table, column, typ, default in db.rows(_NOT_SERIAL):
         if table in tables:
             t = tables[table]
-            tables[table] = replace(t, columns=tuple(replace(c, type=typ, default=default) if c.name == column else c
+            tables[table] = replace(t, columns=tuple(replace(c, type=typ, default=default, sequence=None)
+                                                     if c.name == column else c
                                                      for c in t.columns))
     return Schema(tables, schema.indexes)
 

@@ -12,8 +12,9 @@ from dataclasses import replace
 
 from ..names import bare, column_ref, sibling
 from ..sqltext import dollar_tag
-from ..schema import (EnumType, Extension, Function, Namespace, Schema, Sequence,
+from ..schema import (Column, EnumType, Extension, Function, Namespace, Schema, Sequence,
                       Table, Trigger, View, canonical_options)
+from ..types import SERIAL_BASE
 
 _OWN = "relnamespace = current_schema()::regnamespace AND relname NOT LIKE 'pymig\\_%'"
 _NOT_EXTENSION = ("NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = {cls}::regclass "
@@ -277,11 +278,31 @@ class PostgresObjects(SequencesAndFunctions):
 
     # -- what the Dialect statements leave out: comments, privileges, triggers ---------------
     def create_table(self, table):
-        return super().create_table(table) + self.table_extras(table)
+        named = [self.named_sequence(table.name, c) for c in table.columns]
+        plain = replace(table, columns=tuple(c for c, _, _ in named))
+        return ([s for _, first, _ in named for s in first] + super().create_table(plain)
+                + [s for _, _, then in named for s in then] + self.table_extras(table))
 
     def add_column(self, table, column):
         comment = [self.comment_on("column", column.name, column.comment, table)] if column.comment else []
-        return super().add_column(table, column) + comment
+        plain, first, then = self.named_sequence(table, column)
+        return first + super().add_column(table, plain) + then + comment
+
+    def named_sequence(self, table: str, column: Column) -> tuple[Column, list[str], list[str]]:
+        """A column whose sequence is not named as a new one's would be (Column.sequence): a serial
+        as its integer defaulting to a sequence created before it under that name and owned by it
+        after (the catalog `serial` makes), an identity with SEQUENCE NAME. The column to render,
+        the statements before it and after it."""
+        if column.sequence is None:
+            return column, [], []
+        seq = self.qname(sibling(table, column.sequence))
+        if column.identity is not None:
+            options = " ".join(o for o in (f"SEQUENCE NAME {seq}", column.identity_options) if o)
+            return replace(column, identity_options=options, sequence=None), [], []
+        base = SERIAL_BASE[column.type]
+        return (replace(column, type=base, default=f"nextval({self.literal(seq)}::regclass)", sequence=None),
+                [f"CREATE SEQUENCE {seq} AS {base}"],
+                [f"ALTER SEQUENCE {seq} OWNED BY {self.qname(table)}.{self.quote(column.name)}"])
 
     def add_constraint(self, table, c):
         comment = [self.comment_on("constraint", c.name, c.comment, table)] if c.comment else []

@@ -163,7 +163,7 @@ class RenameColumn(Operation):
 
         t = replace(
             t,
-            columns=tuple(replace(c, name=new) if c.name == old else c for c in t.columns),
+            columns=tuple(c.renamed(t.name, t.name, new) if c.name == old else c for c in t.columns),
             constraints=tuple(fix(c) if _touches(c, old) else c for c in t.constraints),
             # a column privilege follows its column (PostgreSQL keeps it by the column's number)
             grants=tuple(sorted(((r, p, new if col == old else col, g) for r, p, col, g in t.grants), key=privilege_key)),

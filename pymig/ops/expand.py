@@ -45,7 +45,7 @@ def expanded_state(schema: Schema, after: Schema, table: str, before: Column) ->
     the old one kept under its pymig name, without its default (the new column has it)."""
     t = after.table(table)
     kept = replace(before, name=old_name(before.name), default=None, identity=None, identity_options=None,
-                   type={"serial": "integer", "bigserial": "bigint", "smallserial": "smallint"}.get(before.type,
+                   sequence=None, type={"serial": "integer", "bigserial": "bigint", "smallserial": "smallint"}.get(before.type,
                                                                                                     before.type))
     columns = tuple(c for c in t.columns if c.name not in (kept.name, shadow_name(before.name)))
     return after.with_table(replace(t, columns=columns + (kept,)))

@@ -116,7 +116,8 @@ class RenameTable(Operation):
                 if c.ref_table == old else c
                 for c in t.constraints
             )
-            t = replace(t, name=new if t.name == old else t.name, constraints=constraints,
+            columns = tuple(c.renamed(old, new, c.name) for c in t.columns) if t.name == old else t.columns
+            t = replace(t, name=new if t.name == old else t.name, columns=columns, constraints=constraints,
                         partition_of=new if t.partition_of == old else t.partition_of)
             tables[t.name] = t
         schema.table(old)
