@@ -2126,6 +2126,54 @@ CASES: list[Case] = [
         ]},
         refused={SQLITE: 'column "total" is generated: pymig carries generated columns only on PostgreSQL'},
     ),
+    # PostgreSQL keeps a sequence's name when its table or column is renamed: the column a down
+    # re-creates gets it back (created under it and owned by the column, as serial makes it)
+    Case(
+        "drop_table_renamed_with_serial",
+        setup=[create_table("articles", column("id", "serial", primary_key=True), column("title", "text")),
+               rename_table("articles", "posts")],
+        rows=["INSERT INTO posts (title) VALUES ('a'), ('b')"],
+        ops=[drop_table("posts", allow_data_loss=True)],
+        sql=every([
+            'DROP TABLE "posts"',
+        ]),
+        down_sql={PG: [
+            'CREATE SEQUENCE "articles_id_seq" AS integer',
+            'CREATE TABLE "posts" (\n'
+            '    "id" integer DEFAULT nextval(\'"articles_id_seq"\'::regclass) NOT NULL,\n'
+            '    "title" text,\n'
+            '    CONSTRAINT "articles_pkey" PRIMARY KEY ("id")\n'
+            ')',
+            'ALTER SEQUENCE "articles_id_seq" OWNED BY "posts"."id"',
+        ], SQLITE: [
+            'CREATE TABLE "posts" (\n'
+            '    "id" INTEGER NOT NULL CONSTRAINT "articles_pkey" PRIMARY KEY AUTOINCREMENT,\n'
+            '    "title" TEXT\n'
+            ')',
+        ]},
+        checks=every([
+            'table "posts" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ]),
+    ),
+    Case(
+        "drop_column_renamed_serial",
+        setup=[create_table("articles", column("id", "serial", primary_key=True), column("ref", "bigserial")),
+               rename_column("articles", "ref", "number")],
+        rows=["INSERT INTO articles DEFAULT VALUES"],
+        ops=[drop_column("articles", "number", allow_data_loss=True)],
+        sql={PG: [
+            'ALTER TABLE "articles" DROP COLUMN "number"',
+        ]},
+        down_sql={PG: [
+            'CREATE SEQUENCE "articles_ref_seq" AS bigint',
+            'ALTER TABLE "articles" ADD COLUMN "number" bigint DEFAULT nextval(\'"articles_ref_seq"\'::regclass) NOT NULL',
+            'ALTER SEQUENCE "articles_ref_seq" OWNED BY "articles"."number"',
+        ]},
+        checks={PG: [
+            'column "articles.number" is used by {count} other {noun}, and pymig never drops dependents implicitly (no CASCADE)',
+        ]},
+        refused={SQLITE: 'table "articles": a serial column must be the whole primary key on SQLite'},
+    ),
     Case(
         "alter_column_type_using_and_default",
         setup=[create_table("people", column("id", "serial", primary_key=True),
