@@ -165,10 +165,10 @@ def table_operations(table: Table, catalog: Catalog, dialect, created: set, coun
     try:
         call_for(op)
     except PymigError as e:  # a column the DSL cannot write: the table as the dialect renders it
-        statement = dialect.create_table(table)
+        # with the inline constraints only: `after` and `deferred` add the others, as for create_table
+        statement = dialect.create_table(op.table)
         op = Commented(f"table {table.name}: {e.message}",
                        RunSQL(";\n".join(statement), dialect.drop_table(table.name)[0]))
-        after = [a for a in after if not isinstance(a, AddConstraint)]
     counts["table"] += 1
     counts["column"] += len(table.columns)
     for index in sorted(catalog.schema.indexes_on(table.name), key=lambda i: i.name) if indexes else ():
