@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from .errors import OperationError
+from .names import bare, sequence_name
+from .types import SERIAL_BASE
 
 
 @dataclass(frozen=True)
@@ -30,9 +32,6 @@ class Column:
     def renamed(self, table: str, new_table: str, new_name: str) -> Column:
         """This column of `table` as `new_name` of `new_table` (either may be unchanged): its
         sequence keeps its name, as PostgreSQL's renames do."""
-        from .names import bare, sequence_name
-        from .types import SERIAL_BASE
-
         if self.identity is None and self.type not in SERIAL_BASE:
             return replace(self, name=new_name)
         seq = self.sequence or sequence_name(bare(table), self.name)

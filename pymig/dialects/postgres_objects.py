@@ -293,7 +293,7 @@ class PostgresObjects(SequencesAndFunctions):
         as its integer defaulting to a sequence created before it under that name and owned by it
         after (the catalog `serial` makes), an identity with SEQUENCE NAME. The column to render,
         the statements before it and after it."""
-        if column.sequence is None:
+        if column.sequence is None or (column.identity is None and column.type not in SERIAL_BASE):
             return column, [], []
         seq = self.qname(sibling(table, column.sequence))
         if column.identity is not None:
