@@ -322,6 +322,50 @@ def test_an_index_the_server_finished_after_the_client_died_is_adopted(project):
     assert_clean_error(project.run("up"), "t_lang_idx", "already exists")
 
 
+def test_a_drop_index_the_server_finished_after_the_client_died_is_taken_as_done(project, tmp_path):
+    """kill -9 while DROP INDEX CONCURRENTLY waits for a reader, in the segment after a backfill
+    whose last batch was recorded: the server drops the index once the reader ends, and no record
+    says so. The rerun takes the drop as done instead of failing on the missing index."""
+    project.write("002_pre.py", '''
+        """An index to drop later."""
+        from pymig import *
+
+        operations = [create_index("t", ["id", "lang"], name="t_pre_idx")]
+    ''')
+    project.ok("up")
+    project.write("003_drop.py", '''
+        """Backfill, then drop the index."""
+        from pymig import *
+
+        operations = [backfill("t", {"lang": "upper(lang)"}, reverse={"lang": "lower(lang)"}, batch_size=1000),
+                      drop_index("t_pre_idx")]
+    ''')
+    proc = project.start("up", output=tmp_path / "up.out")
+    with connect(project.url) as reader:
+        try:
+            wait_until(lambda: (progress(project.url, 3) or {}).get("after") is not None, what="a committed batch")
+            reader.execute("BEGIN")
+            reader.execute("SELECT count(*) FROM t")  # holds a lock on t until it ends: the drop waits for it
+            wait_until(lambda: running(project.url, "DROP INDEX CONCURRENTLY") is not None, what="the drop waiting")
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        reader.execute("COMMIT")
+    wait_until(lambda: running(project.url, "DROP INDEX CONCURRENTLY") is None, what="the server's drop to end")
+    with connect(project.url) as conn:
+        assert conn.execute("SELECT to_regclass('t_pre_idx')").fetchone()[0] is None
+    assert states(project) == ["applied", "applied", "partial"]
+    project.ok("up")
+    assert states(project) == ["applied", "applied", "applied"]
+    with connect(project.url) as conn:
+        assert conn.execute("SELECT count(*) FROM t WHERE lang <> upper(lang)").fetchone()[0] == 0
+    project.ok("down")  # the inverse builds the index again
+    with connect(project.url) as conn:
+        assert conn.execute("SELECT to_regclass('t_pre_idx')").fetchone()[0] is not None
+
+
 def test_reformatting_a_migration_does_not_make_it_modified(project):
     project.write("002_convert.py", CONVERT)
     project.ok("up")

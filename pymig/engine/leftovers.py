@@ -23,13 +23,29 @@ def same_index(found: Index, wanted: Index) -> bool:
             and _norm(found.where) == _norm(wanted.where))
 
 
-def finished_by_server(op, schema: Schema, reverting: bool) -> Schema | None:
+def finished_by_server(op, schema: Schema, dropped_ok: bool) -> Schema | None:
     """The schema after `op` when the catalog shows `op` already done by an interrupted run; None
-    when it does not (the caller reports the usual error)."""
+    when it does not (the caller reports the usual error). `dropped_ok`: an index `op` drops may be
+    gone already (a revert, or the operation an interrupted run may have started)."""
     if isinstance(op, CreateIndex):
         found = schema.indexes.get(op.index.name)
         if found is not None and schema.is_live(op.index.table) and same_index(found, op.index):
             return op.state_forwards(schema.without_index(op.index.name))
-    if isinstance(op, DropIndex) and reverting and op.name not in schema.indexes:
+    if isinstance(op, DropIndex) and dropped_ok and op.name not in schema.indexes:
         return schema
     return None
+
+
+class Interrupted:
+    """MigrationRun's records that let a rerun tell what the server went on to finish alone."""
+
+    def _record_before_outside(self) -> None:
+        """Before a DROP INDEX CONCURRENTLY of `up`: a record naming its operation, with that
+        operation's inverse (the index's definition), when none does yet. The server finishes the
+        drop even when pymig is killed meanwhile, and then the catalog no longer holds the definition:
+        the rerun resumes in that operation with the stored inverse instead of starting it afresh."""
+        recorded = self.resumed or self.tx.segments
+        if self.direction == "up" and isinstance(self.op_running, DropIndex) and (
+                not recorded or self.committed.op != self.p.op):
+            self.tx.dirty = True
+            self._commit()

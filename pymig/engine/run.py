@@ -17,7 +17,7 @@ from ..ops.columns import DropColumn
 from ..ops.tables import DropTable
 from ..steps import Failure, Sql
 from .failure import describe_failure, interrupted
-from .leftovers import finished_by_server
+from .leftovers import Interrupted, finished_by_server
 from .lifecycle import after_phases, contract_steps, derive, phases_of
 from .records import final_record, progress_record
 from .precheck import needs_precheck, precheck
@@ -30,7 +30,7 @@ from .transaction import Transaction
 REVERTING = ("down", "abort", "undo")
 
 
-class MigrationRun(StepRunner):
+class MigrationRun(StepRunner, Interrupted):
     """Runs `ops` for one history record, in a direction: "up" (a migration), or one of REVERTING:
     "down" (a revert), "abort" (`pymig down` of a partial migration: its committed part is taken
     back and the record goes, logged) and "undo" (the same after a failure of `up`, unlogged); or
@@ -54,6 +54,7 @@ class MigrationRun(StepRunner):
         self.tx = Transaction(self.s, self.d, label, ex.lock_timeout, ex.retry_for, ex.report,
                               blockers=lambda: self.d.describe_blockers(ex.db))
         self.op_live = self.op_lossy = False
+        self.op_running = None  # the operation whose steps run (engine.leftovers)
         self.refusals = Refusals(label, "down" if direction in REVERTING else direction)
         self.assertions = assertions and not self.resumed  # checks may go out as assertions (Live.check)
         self.tx.speculative = self.assertions  # and statements wait for the ones after them (Live.sql)
@@ -120,6 +121,7 @@ class MigrationRun(StepRunner):
         """Operation `i`: checks, then its steps from `start_step` on. False when it was refused."""
         target = op_table(op)
         self.op_live = target is not None and schema.is_live(target)
+        self.op_running = op
         self.op_lossy = isinstance(op, (DropColumn, DropTable))
         phases = phases_of(self, op, schema)
         if fresh:
@@ -129,7 +131,7 @@ class MigrationRun(StepRunner):
         try:
             after = self.ex.after(op, schema)
         except PymigError:
-            after = finished_by_server(op, schema, self.direction in REVERTING)
+            after = finished_by_server(op, schema, self.direction in REVERTING or (self.resumed and i == self.start_op))
             if after is None and not (self.resumed and i == self.start_op):
                 raise
             # else the interrupted run made (part of) this change: adopted, or re-read from the catalog
@@ -201,7 +203,7 @@ class MigrationRun(StepRunner):
     def _derive(self, i, op, schema, phases) -> None:
         if self.direction != "up":
             return
-        self.p.current = []
+        stored, self.p.current = self.p.current, []
         if not self.p.irreversible:
             try:
                 self.p.current = list(op.inverse(schema, self.p.added))
@@ -209,11 +211,13 @@ class MigrationRun(StepRunner):
                 self.p.irreversible = (f"operation {i} ({op.describe()}) is not reversible: "
                                        f"{e.message.split(': ', 1)[-1]}")
             except PymigError:
-                if self.ex.trusted:
+                if stored and self.resumed and i == self.start_op:
+                    self.p.current = stored  # derived before the statement the server finished alone
+                elif self.ex.trusted:
                     raise
-                # a preview after run_sql: the schema it reads from is only known at run time
-                self.s.note(f"{op.describe()}: its inverse is read from the schema run_sql leaves, "
-                            "at run time; the history record below lacks it")
+                else:  # a preview after run_sql: the schema it reads from is only known at run time
+                    self.s.note(f"{op.describe()}: its inverse is read from the schema run_sql leaves, "
+                                "at run time; the history record below lacks it")
         derive(self.p, phases)
         self.p.added.update(op.columns_added())
 

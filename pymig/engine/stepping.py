@@ -24,6 +24,7 @@ class StepRunner:
                            pause=self.ex.backfill_pause, report=self.ex.report, preview=self.ex.preview).run(step)
         elif isinstance(step, Sql) and not step.transactional:
             self._commit()
+            self._record_before_outside()
             self._outside_transaction(step)
         elif isinstance(step, Sql):
             if step.only_if and not self.s.flag(step.only_if):
