@@ -634,11 +634,12 @@ class Bench:
                 w.cause = explain(w.worst, w, statements, waits, checkpoints, late, self.roles, names)
 
 
-def run(s: Settings, admin_url: str, say=print, server_log: str | None = None, timeline: Path | None = None):
+def run(s: Settings, admin_url: str, say=print, server_log: str | None = None, timeline: Path | None = None,
+        name: str | None = None):
     import psycopg
     from psycopg import sql
 
-    name = f"lockbench_{uuid.uuid4().hex[:8]}"
+    name = name or f"lockbench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(admin_url, autocommit=True) as admin, \
             tempfile.TemporaryDirectory(prefix="pymig-lockbench-") as tmp:
         machine = describe_machine(admin)
@@ -646,6 +647,7 @@ def run(s: Settings, admin_url: str, say=print, server_log: str | None = None, t
         if not log.available:
             say(f"no lock attribution: {log.why_not}")
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        say(f"created database {name} (dropped at the end)")
         try:
             url = database_url(admin_url, name)
             with psycopg.connect(url, autocommit=True) as db:
@@ -826,6 +828,8 @@ def main(argv=None) -> None:
                         "database and to find the server log (default $BENCH_ADMIN_URL, else %(default)s)")
     p.add_argument("--server-log", default=None, help="the server's log file (default: found as run.py does)")
     p.add_argument("--timeline", default=None, help="directory for writes.csv and windows.csv")
+    p.add_argument("--database", default=None, help="name of the scratch database it creates and drops "
+                                                   "(default lockbench_<random>)")
     p.add_argument("--out", default=str(DOC), help="markdown file to write, '-' to print only (default %(default)s)")
     args = p.parse_args(argv)
     unknown = [o for o in args.ops.split(",") if o not in BY_NAME]
@@ -838,7 +842,8 @@ def main(argv=None) -> None:
     def say(text: str) -> None:
         print(f"[{time.monotonic() - started:6.1f}s] {text}", file=sys.stderr, flush=True)
 
-    windows, machine = run(s, args.admin_url, say, args.server_log, Path(args.timeline) if args.timeline else None)
+    windows, machine = run(s, args.admin_url, say, args.server_log, Path(args.timeline) if args.timeline else None,
+                           args.database)
     elapsed = time.monotonic() - started
     given = argv if argv is not None else sys.argv[1:]
     args_line = "python benchmarks/lock_impact.py" + "".join(f" {a}" for a in given)

@@ -23,16 +23,16 @@ from benchmarks.lock_impact import (  # noqa: E402
 from benchmarks.run import database_url  # noqa: E402
 
 
-def _databases(url: str) -> set[str]:
+def _exists(url: str, name: str) -> bool:
     with psycopg.connect(url, autocommit=True) as conn:
-        return {r[0] for r in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'lockbench\\_%'")}
+        return conn.execute("SELECT count(*) FROM pg_database WHERE datname = %s", (name,)).fetchone()[0] == 1
 
 
-def test_a_tiny_run_reports_every_operation_and_drops_its_database(pymig_server_url, tmp_path):
-    before = _databases(pymig_server_url)
+def test_a_tiny_run_reports_every_operation_and_drops_its_database(pymig_server_url, tmp_path, capsys):
+    name = f"lockbench_{uuid.uuid4().hex[:8]}"  # its own name: another suite may be running a benchmark
     out, timeline = tmp_path / "lock-impact.md", tmp_path / "timeline"
     main(["--rows", "2000", "--repeat", "1", "--writers", "2", "--rate", "40", "--settle", "0.2",
-          "--admin-url", pymig_server_url,
+          "--admin-url", pymig_server_url, "--database", name,
           "--out", str(out), "--timeline", str(timeline)])
     text = out.read_text()
     results = text.split("## Results", 1)[1].split("## What", 1)[0]
@@ -50,7 +50,7 @@ def test_a_tiny_run_reports_every_operation_and_drops_its_database(pymig_server_
     assert failed and all(any(a <= float(w["started_epoch"]) <= b for a, b in broken) for w in failed)
     assert {w["kind"] for w in writes} == {"insert", "update"}
     assert {w["writer"] for w in writes} == {"0", "1"}
-    assert _databases(pymig_server_url) - before == set()
+    assert f"created database {name}" in capsys.readouterr().err and not _exists(pymig_server_url, name)
 
 
 @pytest.fixture
