@@ -152,6 +152,37 @@ def test_lock_timeout_gives_up_naming_the_blocker(project):
     assert "idle in transaction" in res.stderr
 
 
+def test_the_blockers_named_are_sessions_of_this_database(project):
+    """A database copied from this one (CREATE DATABASE ... TEMPLATE) holds its tables under the same
+    oids: a lock there on "users" blocks nobody here, and is not named as a blocker."""
+    import uuid
+
+    from psycopg import sql
+
+    project.ok("up")
+    _migration(project, "add_column", 'add_column("users", "bio", "text")')
+    project.write("../pyproject.toml", '[tool.pymig]\nlock_retry_for = "1s"\n', directory=project.migrations)
+    here = project.url.rsplit("/", 1)[1].split("?")[0]
+    copy = f"{here}_copy_{uuid.uuid4().hex[:6]}"
+    with connect(project.url.replace(f"/{here}", "/postgres", 1)) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(copy), sql.Identifier(here)))
+        try:
+            with connect(project.url) as holder, connect(project.url.replace(f"/{here}", f"/{copy}", 1)) as other:
+                other.execute("BEGIN")
+                other.execute("SELECT count(*) FROM users")
+                other_pid = other.execute("SELECT pg_backend_pid()").fetchone()[0]
+                holder.execute("BEGIN")
+                holder.execute("SELECT count(*) FROM users")
+                pid = holder.execute("SELECT pg_backend_pid()").fetchone()[0]
+                res = project.run("up", "--lock-timeout", "50ms")
+                holder.execute("COMMIT")
+                other.execute("COMMIT")
+        finally:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(copy)))
+    assert res.returncode != 0 and f"pid {pid}" in res.stderr, res.stderr
+    assert f"pid {other_pid}" not in res.stderr, res.stderr
+
+
 def test_invalid_leftover_index_is_rebuilt(project):
     project.ok("up")
     with connect(project.url) as conn:

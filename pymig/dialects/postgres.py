@@ -128,6 +128,7 @@ SELECT DISTINCT a.pid, a.state, date_trunc('second', now() - a.xact_start)::text
        a.query_start::timestamp(0)::text, left(regexp_replace(a.query, '\\s+', ' ', 'g'), 80)
 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
 WHERE l.granted AND l.locktype = 'relation' AND a.pid <> pg_backend_pid()
+  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
   AND l.relation IN (SELECT oid FROM pg_class WHERE relnamespace = current_schema()::regnamespace)
 ORDER BY 1
 """
