@@ -47,5 +47,5 @@ class Interrupted:
         recorded = self.resumed or self.tx.segments
         if self.direction == "up" and isinstance(self.op_running, DropIndex) and (
                 not recorded or self.committed.op != self.p.op):
-            self.tx.dirty = True
+            self.tx.begin()  # a segment holding only the record
             self._commit()
