@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from . import names
 from .config import Config
 from .dialects.adoption import record_marked, record_unmarked
 from .errors import ConfigError, IrreversibleError, PymigError
@@ -196,7 +197,8 @@ def baseline(config: Config, name: str, version: int | None, no_mark: bool, forc
                              f"latest {records[-1].version} ({records[-1].name})): a baseline is for a database "
                              "pymig has not managed yet; nothing was written",
                              hint="pass --force to write one anyway")
-        catalog = without_tool_history(read_catalog(db, dialect))
+        # --schema (or the schema setting) names the one schema to read; else every schema is read
+        catalog = without_tool_history(read_catalog(db, dialect, every_schema=config.schema is None))
         built = operations(catalog, dialect)
         counts = built.counts
         description = _description(counts)
@@ -252,14 +254,15 @@ def without_tool_history(catalog):
 
     from .schema import Schema
 
-    found = sorted(t for t in catalog.schema.tables if t in TOOL_HISTORY)
+    found = sorted(t for t in catalog.schema.tables if names.bare(t) in TOOL_HISTORY)
     if not found:
         return catalog
     schema = Schema({n: t for n, t in catalog.schema.tables.items() if n not in found},
                     {n: i for n, i in catalog.schema.indexes.items() if i.table not in found})
     objects = tuple(o for o in catalog.objects if o.table not in found
                     and not any(d == f"table {t}" for t in found for d in o.depends_on))
-    skipped = tuple(("table", t, f"the history table of {TOOL_HISTORY[t]}, not part of the schema") for t in found)
+    skipped = tuple(("table", t, f"the history table of {TOOL_HISTORY[names.bare(t)]}, not part of the schema")
+                    for t in found)
     return replace(catalog, schema=schema, objects=objects, skipped=catalog.skipped + skipped)
 
 

@@ -57,6 +57,7 @@ class Catalog:
     skipped: tuple[tuple[str, str, str], ...] = ()  # (kind, name, why)
 
 
-def read_catalog(db, dialect) -> Catalog:
-    """Everything in the database's current schema (`public`), read the same way for every use."""
-    return dialect.read_catalog(db)
+def read_catalog(db, dialect, every_schema: bool = False) -> Catalog:
+    """Everything in the database's default schema (the schema setting, else the current schema),
+    and with `every_schema` in every other schema of the application too (names qualified)."""
+    return dialect.read_catalog(db, every_schema)

@@ -380,7 +380,9 @@ def repair(config, version):
 @click.option("--force", is_flag=True, help="Write one even though the database has pymig history.")
 @common
 def baseline(config, name, version, no_mark, force):
-    """Write the database's whole schema as one migration and record it as applied (not run)."""
+    """Write the database's whole schema as one migration and record it as applied (not run).
+
+    Every schema is read, the default one's names unqualified; --schema NAME reads that one alone."""
     from . import adopt
 
     adopt.baseline(config, name, version, no_mark, force, echo=click.echo)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from .errors import OperationError
-from .names import bare, sequence_name
+from .names import bare, schema_of, sequence_name
 from .types import SERIAL_BASE
 
 
@@ -284,8 +284,12 @@ class Schema:
         except KeyError:
             raise OperationError(f'index "{name}" does not exist') from None
 
-    def find_constraint(self, name: str) -> tuple[Table, Constraint] | None:
+    def find_constraint(self, name: str, near: str | None = None) -> tuple[Table, Constraint] | None:
+        """The constraint `name` of any table; with `near` (a table), of a table in its schema
+        (names of index-backed constraints are unique per schema)."""
         for t in self.tables.values():
+            if near is not None and schema_of(t.name) != schema_of(near):
+                continue
             for c in t.constraints:
                 if c.name == name:
                     return t, c

@@ -24,6 +24,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from . import names
 from .errors import PymigError
 from .ops import (AddColumn, AddConstraint, AlterColumn, Backfill, CreateIndex, CreateTable, DropColumn,
                   DropConstraint, DropIndex, DropTable, Preflight, RenameColumn, RenameIndex, RenameTable, RunSQL)
@@ -417,7 +418,7 @@ def _create_index(op: CreateIndex) -> Call:
         raise PymigError(f"create_index {i.name}: it carries catalog text, write it with index_call()")
     default = object_name(i.table, *(split_direction(c)[0] for c in i.columns), suffix="idx")
     return Call("create_index", [i.table, _one_or_list(i.columns)], {
-        "name": i.name if i.name != default else None, "unique": i.unique or None,
+        "name": names.bare(i.name) if names.bare(i.name) != default else None, "unique": i.unique or None,
         "where": i.where, "method": i.method, "include": list(i.include) or None})
 
 

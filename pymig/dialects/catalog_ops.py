@@ -20,6 +20,12 @@ def _unquoted(name: str) -> str | None:
     return name if is_bare_name(name) else None
 
 
+def _unquoted_qualified(name: str) -> str | None:
+    """The same for a name that may be schema-qualified (`billing.accounts`)."""
+    parts = name.split(".")
+    return name if len(parts) <= 2 and all(is_bare_name(p) for p in parts) else None
+
+
 def extension(name: str, where: str, version: str, default_version: str | None, current: str) -> Ops:
     from ..dsl import create_extension, drop_extension
 
@@ -51,11 +57,10 @@ def sequence(name: str, typ: str, start, inc, lo, hi, cache, cycle) -> Ops:
     return CreateSequence(Sequence(name, *canonical_options(start, inc, lo, hi), bool(cycle))), drop_sequence(name)
 
 
-def sequence_owner(name: str, owner: str) -> Ops:
+def sequence_owner(name: str, table: str, column: str) -> Ops:
     from ..dsl import alter_sequence
 
-    table, _, column = owner.partition(".")
-    if not (_unquoted(table) and _unquoted(column)):
+    if not (_unquoted_qualified(table) and _unquoted(column)):
         return None
     return alter_sequence(name, owned_by=f"{table}.{column}"), alter_sequence(name, owned_by=None)
 
@@ -103,7 +108,7 @@ def privileges(verb: str, what: str, name: str, column: str | None, grantee: str
     privileges revoked from the default)."""
     from ..dsl import grant, revoke
 
-    on, role = _unquoted(name), "public" if grantee == "PUBLIC" else _unquoted(grantee)
+    on, role = _unquoted_qualified(name), "public" if grantee == "PUBLIC" else _unquoted(grantee)
     col = _unquoted(column) if column else None
     if verb != "GRANT" or what != "TABLE" or on is None or role is None or (column and col is None):
         return None
@@ -117,8 +122,8 @@ _COMMENTED = {"table": 1, "view": 1, "materialized view": 1, "sequence": 1, "tab
 
 
 def comment(kind: str, identity: str, text: str, current: str) -> Ops:
-    """comment_on a table, column, view, index, enum, sequence, function, constraint or schema of
-    the current schema, named plainly (pg_identify_object's identity, without the schema)."""
+    """comment_on a table, column, view, index, enum, sequence, function, constraint or schema,
+    named plainly (pg_identify_object's identity, without the current schema)."""
     from ..dsl import comment_on
 
     if kind == "schema":
@@ -126,7 +131,7 @@ def comment(kind: str, identity: str, text: str, current: str) -> Ops:
     elif kind == "table constraint":
         constraint, sep, table = identity.partition(" on ")
         parts = _parts(table, current, 1)
-        target = f"{parts[0]}.{constraint}" if sep and parts and _unquoted(constraint) else None
+        target = ".".join([*parts, constraint]) if sep and parts and _unquoted(constraint) else None
     elif kind in _COMMENTED:
         ident = identity.removesuffix("()") if kind == "function" else identity
         parts = _parts(ident, current, _COMMENTED[kind])
@@ -139,8 +144,9 @@ def comment(kind: str, identity: str, text: str, current: str) -> Ops:
 
 
 def _parts(identity: str, current: str, count: int) -> list[str] | None:
-    """The plain names after `current.` in an identity; None otherwise."""
+    """The plain names of an identity (`schema.name...`), without the schema when it is `current`;
+    None when one needs quotes."""
     parts = identity.split(".")
-    if len(parts) != count + 1 or parts[0] != current or not all(_unquoted(p) for p in parts[1:]):
+    if len(parts) != count + 1 or not all(_unquoted(p) for p in parts):
         return None
-    return parts[1:]
+    return parts[1:] if parts[0] == current else parts

@@ -308,13 +308,15 @@ class PostgresDialect(SchemaSupport, ExpandContract, CompatibleRenames, OnlineRe
                                   None if method == "btree" else method, definition, tuple(include))
         return read_objects(db, Schema(tables, indexes))
 
-    def read_catalog(self, db):
-        """The Schema and every object outside it (pymig.catalog), for baseline and diff."""
+    def read_catalog(self, db, every_schema: bool = False):
+        """The Schema and every object outside it (pymig.catalog), for baseline and diff: of the
+        default schema, or with `every_schema` of every schema the application has."""
         from .postgres_catalog import read_catalog
         from .postgres_objects import tables_only
 
-        full = self.introspect(db)
-        return read_catalog(db, tables_only(full), full)
+        others = self.application_schemas(db) if every_schema else ()
+        full = self.introspect(db, others)
+        return read_catalog(db, tables_only(full), full, others, self.history_schema)
 
 
 class PostgresDatabase(HeldMessages):

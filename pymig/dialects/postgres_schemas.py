@@ -56,6 +56,15 @@ class SchemaSupport:
         db.execute(f"SET search_path TO {path}")
         return exists
 
+    def application_schemas(self, db) -> tuple[str, ...]:
+        """The schemas besides the default one that hold the application's objects: not the
+        server's own, an extension's, nor pymig's history schema."""
+        rows = db.rows("SELECT n.nspname FROM pg_namespace n WHERE n.oid <> current_schema()::regnamespace "
+                       "AND n.nspname NOT IN ('information_schema') AND n.nspname NOT LIKE 'pg\\_%' "
+                       "AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_namespace'::regclass "
+                       "AND e.objid = n.oid AND e.deptype = 'e') ORDER BY 1")
+        return tuple(name for (name,) in rows if name != self.history_schema)
+
     @staticmethod
     def schema_exists(db, name: str) -> bool:
         return bool(db.rows("SELECT to_regnamespace(%s) IS NOT NULL", ('"' + name.replace('"', '""') + '"',))[0][0])

@@ -174,8 +174,9 @@ class SqliteDialect(TableRebuilds, SqliteTypes, SqliteIntrospection, SqliteHisto
     def table_exists(self, name):
         return f"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = {self.literal(name)}"
 
-    def read_catalog(self, db):
-        """The Schema, plus views and triggers as SQLite stores their text (pymig.catalog)."""
+    def read_catalog(self, db, every_schema: bool = False):
+        """The Schema, plus views and triggers as SQLite stores their text (pymig.catalog). A
+        SQLite file has one schema, so `every_schema` changes nothing."""
         return _read_catalog(self, db)
 
     def check_url(self, url: str) -> None:

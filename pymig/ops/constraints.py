@@ -44,7 +44,7 @@ class AddConstraint(Operation):
     @followed_by_partitions
     def state_forwards(self, schema):
         t = schema.table(self.table)
-        if schema.find_constraint(self.constraint.name):
+        if schema.find_constraint(self.constraint.name, self.table):
             raise PymigError(f'constraint "{self.constraint.name}" already exists')
         for col in self.constraint.columns:
             t.column(col)
@@ -148,7 +148,7 @@ class RenameConstraint(Operation):
     def state_forwards(self, schema):
         t = schema.table(self.table)
         t.constraint(self.name)
-        if schema.find_constraint(self.new_name):
+        if schema.find_constraint(self.new_name, self.table):
             raise PymigError(f'constraint "{self.new_name}" already exists')
         return schema.with_table(replace(t, constraints=tuple(
             replace(c, name=self.new_name) if c.name == self.name else c for c in t.constraints)))
