@@ -113,6 +113,53 @@ def test_example_project_edited_schema_gives_a_migration_that_round_trips(tmp_pa
     assert p.ok("diff").startswith("no changes")
 
 
+MULTI_SCHEMA = """
+CREATE SCHEMA billing;
+CREATE TYPE billing.status AS ENUM ('open', 'paid');
+CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL UNIQUE);
+CREATE TABLE billing.accounts (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id int NOT NULL REFERENCES users (id), status billing.status NOT NULL DEFAULT 'open');
+CREATE INDEX accounts_user_idx ON billing.accounts (user_id);
+CREATE VIEW billing.open_accounts AS SELECT id, user_id FROM billing.accounts WHERE status = 'open';
+"""
+MULTI_SCHEMA_MORE = """
+ALTER TABLE billing.accounts ADD COLUMN total numeric(12,2) NOT NULL DEFAULT 0;
+CREATE INDEX accounts_status ON billing.accounts (status);
+CREATE VIEW user_totals AS SELECT user_id, sum(total) FROM billing.accounts GROUP BY 1;
+CREATE TABLE billing.invoices (id serial PRIMARY KEY, account_id bigint REFERENCES billing.accounts (id));
+COMMENT ON TABLE billing.invoices IS 'Invoices';
+"""
+
+
+def test_every_schema_of_the_schema_file(tmp_path, db_url):
+    """A schema file with objects in public and in billing: the first diff writes both (billing's
+    names qualified), an edit of billing's objects gives a second migration of qualified
+    operations, and the migrations produce the file exactly (`--check`, `verify`)."""
+    (tmp_path / "pyproject.toml").write_text('[tool.pymig]\nschema_file = "schema.sql"\n')
+    (tmp_path / "schema.sql").write_text(MULTI_SCHEMA)
+    p = Project(tmp_path, db_url)
+    assert p.ok("diff", "initial") == "wrote migrations/001_initial.py: 6 operations\n"
+    first = (p.migrations / "001_initial.py").read_text()
+    for call in ['create_schema("billing")', 'create_enum("billing.status", ["open", "paid"])',
+                 '"billing.accounts",', 'references="users(id)"', 'create_index("billing.accounts", "user_id", name="accounts_user_idx")',
+                 '"billing.open_accounts",']:
+        assert call in first, first
+    assert p.ok("diff", "--check").startswith("ok:")
+    (tmp_path / "schema.sql").write_text(MULTI_SCHEMA.replace("CREATE INDEX accounts_user_idx ON billing.accounts (user_id);\n", "")
+                                         + MULTI_SCHEMA_MORE)
+    assert p.ok("diff", "more") == "wrote migrations/002_more.py: 6 operations\n"
+    second = (p.migrations / "002_more.py").read_text()
+    for call in ['drop_index("billing.accounts_user_idx")', 'add_column("billing.accounts", "total", "numeric(12,2)", '
+                 'nullable=False, default=0)', 'create_index("billing.accounts", "status", name="accounts_status")',
+                 'references="billing.accounts(id)"', 'comment_on("billing.invoices", "Invoices")']:
+        assert call in second, second
+    ruff_clean(p.migrations / "001_initial.py", p.migrations / "002_more.py")
+    assert p.ok("diff", "--check").startswith("ok:")
+    assert "2 migrations verified" in p.ok("verify")
+    p.ok("up")
+    assert p.ok("drift").startswith("no drift")
+
+
 # -- renames ---------------------------------------------------------------------------------------
 
 def test_possible_rename_without_a_terminal_is_drop_and_add_with_a_comment_and_a_warning(project, tmp_path):

@@ -33,11 +33,14 @@ class State:
 
 
 def read(db, dialect) -> State:
+    """Every schema, the default one's names unqualified; with a default schema set (the schema
+    setting), that schema alone, as `pymig baseline` reads them."""
     from ..catalog import read_catalog
     from ..snapshot import take
 
-    return State(read_catalog(db, dialect), take(db, dialect), dialect.canonical_definitions,
-                 dialect.introspect(db).objects,
+    every = dialect.schema is None
+    return State(read_catalog(db, dialect, every), take(db, dialect), dialect.canonical_definitions,
+                 dialect.introspect(db, dialect.application_schemas(db) if every else ()).objects,
                  frozenset(map(tuple, dialect.assignment_casts(db))) if dialect.enforces_types else None)
 
 
