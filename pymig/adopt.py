@@ -202,7 +202,7 @@ def baseline(config: Config, name: str, version: int | None, no_mark: bool, forc
         built = operations(catalog, dialect)
         counts = built.counts
         description = _description(counts)
-        source = module_source(description, built.operations)
+        source = module_source(description, built.operations, config.line_length)
         directory.mkdir(parents=True, exist_ok=True)
         path.write_text(source)
         echo(f"wrote {display_path(path)}: {_counts(counts)}")

@@ -53,6 +53,7 @@ class Config:
         return self.history_schema or self.schema
     targets: dict = field(default_factory=dict)  # [tool.pymig.targets.NAME]: name -> targets.TargetSpec
     auto_complete: bool = False  # `up` first runs the contract of expanded migrations (`pymig complete`)
+    line_length: int = 88  # the project's ruff (or black) line-length: the width written migrations fit
 
 
 # key -> (what it holds, for messages; the check)
@@ -197,7 +198,28 @@ def load_config(database_url: str | None = None, directory: str | None = None,
                   scratch_prefix(prefix, "--scratch-prefix"), bool(named),
                   settings.get("allow_data_loss", False),
                   schema_name(schema, "--schema") if schema is not None else settings.get("schema"),
-                  settings.get("history_schema"), _targets(settings), settings.get("auto_complete", False))
+                  settings.get("history_schema"), _targets(settings), settings.get("auto_complete", False),
+                  formatter_line_length())
+
+
+def formatter_line_length(start: Path | None = None) -> int:
+    """The line-length the project's formatter keeps, so that what pymig writes passes its
+    `ruff format --check`: the first of .ruff.toml, ruff.toml and pyproject.toml's [tool.ruff]
+    that exists decides, as ruff's own lookup does (its default 88 when it names none); else
+    [tool.black]. Another tool's file that does not parse is its own business: the next one then."""
+    here = start or Path.cwd()
+    for name, keys in ((".ruff.toml", ()), ("ruff.toml", ()), ("pyproject.toml", ("tool", "ruff")),
+                       ("pyproject.toml", ("tool", "black"))):
+        try:
+            data = tomllib.loads((here / name).read_text())
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+            continue
+        for key in keys:
+            data = data.get(key) if isinstance(data, dict) else None
+        if isinstance(data, dict):
+            value = data.get("line-length")
+            return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 88
+    return 88
 
 
 def _targets(settings: dict) -> dict:

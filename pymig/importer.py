@@ -185,8 +185,9 @@ def _dbmate_sections(path: Path, text: str) -> tuple[str, str | None]:
 
 # -- converting ------------------------------------------------------------------------------------
 
-def convert_source(s: Source, fmt: str, before: list) -> Imported:
-    """One source migration as a module; `before` holds the operations of the earlier ones."""
+def convert_source(s: Source, fmt: str, before: list, width: int) -> Imported:
+    """One source migration as a module, laid out to `width`; `before` holds the operations of the
+    earlier ones."""
     from .sqlimport import convert, split
     from .writer import Commented, module_source, operation_source
 
@@ -212,7 +213,7 @@ def convert_source(s: Source, fmt: str, before: list) -> Imported:
     items = [Commented(i.comment, op) if isinstance(i, Commented) else op for i, op in zip(items, ops)]
     lines += down_lines
     description = _description(s, fmt, up)
-    module = module_source(description, items)
+    module = module_source(description, items, width)
     for op in ops:
         operation_source(op)  # every operation can be written back (writer raises otherwise)
     return Imported(s, f"{s.version:03d}_{s.name}.py", module, lines, irreversible)
@@ -338,7 +339,7 @@ def run(config: Config, source_dir: Path, fmt: str | None, adopt_history: bool, 
     imported, before, loaded = [], [], {}
     with tempfile.TemporaryDirectory(prefix="pymig_import_") as tmp:
         for s in sources:
-            item = convert_source(s, fmt, before)
+            item = convert_source(s, fmt, before, config.line_length)
             path = Path(tmp) / item.filename
             path.write_text(item.module)
             m = load(MigrationFile(s.version, s.name, path))  # it loads and validates, or nothing is written

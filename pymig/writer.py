@@ -40,7 +40,7 @@ from .ops.sequences import AlterSequence, CreateSequence, DropSequence
 from .ops.views import CreateView, DropView, RefreshMaterializedView, ReplaceView
 from .schema import Column, Constraint, Index
 
-LINE_LENGTH = 120  # [tool.ruff] line-length
+LINE_LENGTH = 88  # ruff format's default; the project's own is config.line_length
 INDENT = "    "
 
 
@@ -93,15 +93,16 @@ def operation_source(op) -> str:
     return layout(call_for(op), 0)
 
 
-def module_source(description: str, operations) -> str:
+def module_source(description: str, operations, width: int = LINE_LENGTH) -> str:
     """A whole migration module: docstring, the imports it uses, `operations = [...]`.
-    `operations` holds operations, or `Commented(text, operation)` for one with a comment."""
+    `operations` holds operations, or `Commented(text, operation)` for one with a comment; lines
+    are laid out to `width` (the project's ruff line-length), as ruff format would."""
     items = [(o.comment, call_for(o.operation)) if isinstance(o, Commented) else (None, call_for(o))
              for o in operations]
     names = sorted({n for _, c in items for n in _names(c)})
     lines = [_docstring(description), ""]
     if names:
-        lines += [_import(names), ""]
+        lines += [_import(names, width), ""]
     if not items:
         lines.append("operations = []")
     else:
@@ -109,29 +110,30 @@ def module_source(description: str, operations) -> str:
         for comment, c in items:
             for text in (comment or "").splitlines():
                 lines.append(f"{INDENT}# {text}".rstrip())
-            lines.append(INDENT + layout(c, 1, ",") + ",")
+            lines.append(INDENT + layout(c, 1, ",", width) + ",")
         lines.append("]")
     return "\n".join(lines) + "\n"
 
 
 # -- layout ----------------------------------------------------------------------------------------
 
-def layout(value, depth: int, suffix: str = "") -> str:
+def layout(value, depth: int, suffix: str = "", width: int = LINE_LENGTH) -> str:
     """`value` as Python source starting at indentation `depth`; `suffix` is what follows it on
-    its last line (a comma), which counts against the line length."""
+    its last line (a comma), which counts against the line length `width`."""
     flat = _flat(value)
-    if flat is not None and len(INDENT * depth) + len(flat) + len(suffix) <= LINE_LENGTH:
+    if flat is not None and len(INDENT * depth) + len(flat) + len(suffix) <= width:
         return flat
     if isinstance(value, Call):
-        parts = [layout(a, depth + 1, ",") for a in value.args]
-        parts += [f"{k}={layout(v, depth + 1, ',')}" for k, v in _kwargs(value)]
+        parts = [layout(a, depth + 1, ",", width) for a in value.args]
+        parts += [f"{k}={layout(v, depth + 1, ',', width)}" for k, v in _kwargs(value)]
         return _exploded(value.name + "(", parts, ")", depth)
     if isinstance(value, (list, tuple)):
-        return _exploded("[", [layout(v, depth + 1, ",") for v in value], "]", depth)
+        return _exploded("[", [layout(v, depth + 1, ",", width) for v in value], "]", depth)
     if isinstance(value, dict):
-        return _exploded("{", [f"{_string(k)}: {layout(v, depth + 1, ',')}" for k, v in value.items()], "}", depth)
+        return _exploded("{", [f"{_string(k)}: {layout(v, depth + 1, ',', width)}" for k, v in value.items()], "}",
+                         depth)
     if isinstance(value, SqlText):
-        return _exploded("sql(", [layout(value.text, depth + 1, ",")], ")", depth)
+        return _exploded("sql(", [layout(value.text, depth + 1, ",", width)], ")", depth)
     return _literal(value)  # a long string stays on one line: ruff does not split strings
 
 
@@ -202,9 +204,9 @@ def _docstring(description: str) -> str:
     return f'"""{text}"""' if "\n" not in text else f'"""{text}\n"""'
 
 
-def _import(names: list[str]) -> str:
+def _import(names: list[str], width: int) -> str:
     line = f"from pymig import {', '.join(names)}"
-    if len(line) <= LINE_LENGTH:
+    if len(line) <= width:
         return line
     return "from pymig import (\n" + "".join(f"{INDENT}{n},\n" for n in names) + ")"
 

@@ -30,12 +30,13 @@ def differences(first: str, second: str) -> list[str]:
     return [d.describe("in the first", "in the second") for d in diff(snapshot(first), snapshot(second))]
 
 
-def ruff_clean(*paths: Path) -> None:
-    """`ruff format --check` and `ruff check` pass on the files, with the project's config."""
+def ruff_clean(*paths: Path, config: Path | None = ROOT / "pyproject.toml") -> None:
+    """`ruff format --check` and `ruff check` pass on the files, with `config` (pymig's own, by
+    default; None: ruff's defaults, as in a project without ruff settings)."""
     assert RUFF, "ruff is not installed: pip install -e '.[test]'"
+    settings = ["--config", str(config)] if config is not None else ["--isolated"]
     for args in (["format", "--check", "--diff"], ["check"]):
-        res = subprocess.run([RUFF, *args, "--config", str(ROOT / "pyproject.toml"), *map(str, paths)],
-                             capture_output=True, text=True)
+        res = subprocess.run([RUFF, *args, *settings, *map(str, paths)], capture_output=True, text=True)
         assert res.returncode == 0, res.stdout + res.stderr
 
 

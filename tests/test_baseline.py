@@ -34,7 +34,9 @@ def empty_url(pymig_server_url):
 
 
 def test_every_object_kind_round_trips(role, db_url, empty_url, pymig_server_url, tmp_path):
+    """Laid out to the project's ruff line-length (120 here, as pymig's own)."""
     execute(db_url, (FIXTURES / "every_kind.sql").read_text().replace("{role}", f'"{role}"'))
+    (tmp_path / "pyproject.toml").write_text("[tool.ruff]\nline-length = 120\n")
     source = Project(tmp_path, db_url)
     out = source.ok("baseline")
     path = source.migrations / "001_baseline.py"
@@ -151,7 +153,7 @@ def test_every_schema_round_trips(role, db_url, empty_url, pymig_server_url, tmp
                  'comment_on("app.users.email", "Unique, case-insensitive")', 'comment_on("app", "Reports live here")',
                  'grant(["SELECT"], "app.users", "public")', 'create_index("app.teams", "title", name="teams_title_hash"'):
         assert call in text, call
-    ruff_clean(path)
+    ruff_clean(path, config=None)  # no ruff settings in the project: ruff's defaults (88 columns)
     assert "nothing to apply" in source.ok("up")
 
     copy = Project(tmp_path, empty_url)
@@ -217,8 +219,8 @@ def test_same_database_same_bytes_and_no_mark(db_url, tmp_path):
     assert one.read_bytes() == two.read_bytes()
     text = one.read_text()
     # the foreign-key cycle is closed after both tables
-    assert text.index('add_foreign_key("a", "b_id", "b", "id")') > text.index('create_table("b"') > \
-        text.index('create_table("a"')
+    assert text.index('add_foreign_key("a", "b_id", "b", "id")') > text.index('create_table(\n        "b",') > \
+        text.index('create_table(\n        "a",')
     assert 'references="a(id)"' in text
     assert "history" not in first.ok("status")  # nothing recorded
     assert first.ok("status").count("pending") == 2

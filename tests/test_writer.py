@@ -90,7 +90,10 @@ def test_unknown_operations_are_refused():
         operation_source(RunPython(print))
 
 
-def test_a_module_is_ruff_clean_deterministic_and_loads(tmp_path):
+@pytest.mark.parametrize("width", [79, 88, 120])
+def test_a_module_is_ruff_clean_deterministic_and_loads(tmp_path, width):
+    """Laid out to `width`, it passes ruff at that line-length and at any wider one (a split
+    call keeps its magic trailing comma), with pymig's lint rules."""
     from pymig.loader import MigrationFile, load
 
     ops = [op for case in CASES for op in _writable([*case.setup, *case.ops])]
@@ -98,18 +101,39 @@ def test_a_module_is_ruff_clean_deterministic_and_loads(tmp_path):
                             run_sql("CREATE VIEW active_users AS\n SELECT 1;", "DROP VIEW active_users")))
     ops.append(create_table("wide", *(column(f"a_rather_long_column_name_{i}", "varchar(200)", nullable=False,
                                              default="some default") for i in range(4))))
-    source = module_source("Everything the case table holds.\n\nWritten by the writer test.", ops)
-    assert source == module_source("Everything the case table holds.\n\nWritten by the writer test.", ops)
+    source = module_source("Everything the case table holds.\n\nWritten by the writer test.", ops, width)
+    assert source == module_source("Everything the case table holds.\n\nWritten by the writer test.", ops, width)
     path = tmp_path / "001_everything.py"
     path.write_text(source)
     if RUFF is None:
         pytest.fail("ruff is not installed: pip install -e '.[test]'")
-    for args in (["format", "--check", "--diff"], ["check"]):
-        res = subprocess.run([RUFF, *args, "--config", str(ROOT / "pyproject.toml"), str(path)],
-                             capture_output=True, text=True)
-        assert res.returncode == 0, res.stdout + res.stderr
+    for line_length in (width, 120):
+        for args in (["format", "--check", "--diff"], ["check"]):
+            res = subprocess.run([RUFF, *args, "--config", str(ROOT / "pyproject.toml"), "--line-length",
+                                  str(line_length), str(path)], capture_output=True, text=True)
+            assert res.returncode == 0, res.stdout + res.stderr
     loaded = load(MigrationFile(1, "everything", path))
     written = [o.operation if isinstance(o, Commented) else o for o in ops]
     assert [_uncast(op) for op in loaded.operations] == [_uncast(op) for op in written]
     assert loaded.description == "Everything the case table holds."
     assert "from pymig import (" in source or source.count("from pymig import") == 1
+
+
+@pytest.mark.parametrize("files, expected", [
+    ({}, 88),
+    ({"pyproject.toml": "[tool.ruff]\nline-length = 100\n"}, 100),
+    ({"pyproject.toml": "[tool.black]\nline-length = 110\n"}, 110),
+    ({"pyproject.toml": "[tool.ruff]\nline-length = 100\n[tool.black]\nline-length = 110\n"}, 100),
+    ({"ruff.toml": "line-length = 99\n", "pyproject.toml": "[tool.ruff]\nline-length = 100\n"}, 99),
+    ({".ruff.toml": "line-length = 98\n", "ruff.toml": "line-length = 99\n"}, 98),
+    ({"ruff.toml": "line-length = [", "pyproject.toml": "[tool.ruff]\nline-length = 100\n"}, 100),
+    ({"pyproject.toml": "[tool.ruff]\nline-length = 'wide'\n"}, 88),
+    ({"ruff.toml": "indent-width = 4\n", "pyproject.toml": "[tool.ruff]\nline-length = 100\n"}, 88),
+    ({"pyproject.toml": "[tool.pymig]\nschema = 'app'\n[tool.black]\nline-length = 110\n"}, 110),
+])
+def test_the_width_is_the_projects_formatter_line_length(tmp_path, files, expected):
+    from pymig.config import formatter_line_length
+
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    assert formatter_line_length(tmp_path) == expected

@@ -133,7 +133,7 @@ def diff(config: Config, name: str | None, schema_file, from_url, rename_options
                 d.describe(MIGRATIONS_SIDE, desired.label) for d in left))
         echo(f"no changes: the migrations produce the desired schema ({desired.label.removeprefix('in ')})")
         return None
-    source = _module(plan, desired, name)
+    source = _module(plan, desired, name, config.line_length)
     if dry_run:
         return source
     path = _next_path(config.migrations, name or "schema changes")
@@ -153,14 +153,15 @@ def _refuse_what_pymig_refuses(plan, dialect, desired: Desired) -> None:
                              e.hint) from None
 
 
-def _module(plan, desired: Desired, name: str | None) -> str:
+def _module(plan, desired: Desired, name: str | None, width: int) -> str:
     from ..writer import Commented, module_source
 
     source = display_path(desired.schema_file) if desired.schema_file else "the --from-url database"
     title = (name or "schema changes").strip()
     title = title[:1].upper() + title[1:]
     description = f"{title.rstrip('.')}.\n\nWritten by `pymig diff` from {source}."
-    return module_source(description, [Commented(s.comment, s.op) if s.comment else s.op for s in plan.steps])
+    return module_source(description, [Commented(s.comment, s.op) if s.comment else s.op for s in plan.steps],
+                         width)
 
 
 def _next_path(directory: Path, name: str) -> Path:
