@@ -178,7 +178,8 @@ def _diff_once(url, tmp_path, before: str, after: str, renames_given) -> tuple[s
     for option in renames_given:
         renames.add(parse(option, current.schema, desired.schema, renames))
     plan = migration(current, desired, for_url(url), renames)
-    source = module_source("Diff.", [Commented(s.comment, s.op) if s.comment else s.op for s in plan.steps])
+    # laid out at pymig's own line-length (120), as the expected lines of the cases are
+    source = module_source("Diff.", [Commented(s.comment, s.op) if s.comment else s.op for s in plan.steps], 120)
     return source, desired, migrations
 
 
