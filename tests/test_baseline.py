@@ -138,11 +138,16 @@ def test_every_schema_round_trips(role, db_url, empty_url, pymig_server_url, tmp
         CREATE VIEW public.app_happy AS SELECT u.id, o.id AS order_id FROM app.happy_users u JOIN public.orders o
             ON o.user_id = u.id;
         CREATE TRIGGER orders_touch BEFORE UPDATE ON public.orders FOR EACH ROW EXECUTE FUNCTION app.touch();
-        CREATE INDEX orders_user ON public.orders (user_id);""")
+        CREATE INDEX orders_user ON public.orders (user_id);
+        ALTER TABLE public.orders ADD COLUMN mood app.mood NOT NULL DEFAULT 'ok';
+        CREATE TABLE app.events_2026 PARTITION OF public.events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+        CREATE SCHEMA "Odd Schema";
+        CREATE TABLE "Odd Schema"."Mixed Case" ("Id" serial PRIMARY KEY, note text);
+        CREATE INDEX "Odd idx" ON "Odd Schema"."Mixed Case" (note);""")
     source = Project(tmp_path, db_url)
     out = source.ok("baseline")
     assert "not written: schema contents" not in out
-    for kind in ("2 schemas", "25 tables", "3 triggers", "5 views", "2 materialized views", "12 comments"):
+    for kind in ("3 schemas", "27 tables", "3 triggers", "5 views", "2 materialized views", "12 comments"):
         assert kind in out, out
     path = source.migrations / "001_baseline.py"
     text = path.read_text()
@@ -151,7 +156,9 @@ def test_every_schema_round_trips(role, db_url, empty_url, pymig_server_url, tmp
                  'create_trigger("orders", "orders_touch", "app.touch", events=["update"])',
                  'create_trigger("app.users", "users_touch", "app.touch", events=["update"])',
                  'comment_on("app.users.email", "Unique, case-insensitive")', 'comment_on("app", "Reports live here")',
-                 'grant(["SELECT"], "app.users", "public")', 'create_index("app.teams", "title", name="teams_title_hash"'):
+                 'grant(["SELECT"], "app.users", "public")', 'create_index("app.teams", "title", name="teams_title_hash"',
+                 'column("mood", "app.mood", nullable=False, default=sql("\'ok\'::app.mood"))', '"app.events_2026",',
+                 'create_schema("Odd Schema")', 'create_index("Odd Schema.Mixed Case", "note", name="Odd idx")'):
         assert call in text, call
     ruff_clean(path, config=None)  # no ruff settings in the project: ruff's defaults (88 columns)
     assert "nothing to apply" in source.ok("up")

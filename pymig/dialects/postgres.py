@@ -113,7 +113,9 @@ ORDER BY i.relname
 """
 
 _PARTITIONING = """
-SELECT c.relname, CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END, p.relname,
+SELECT c.relname, CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
+       CASE WHEN p.relnamespace = c.relnamespace THEN p.relname::text  -- else qualified (pymig.names)
+            ELSE (SELECT nspname FROM pg_namespace WHERE oid = p.relnamespace) || '.' || p.relname END,
        CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END
 FROM pg_class c
 LEFT JOIN pg_inherits i ON i.inhrelid = c.oid AND c.relispartition

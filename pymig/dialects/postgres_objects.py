@@ -455,7 +455,7 @@ class PostgresObjects(SequencesAndFunctions):
 
     def schema_contents_query(self, name: str) -> str:
         """One row per object in schema `name` (what DROP SCHEMA without CASCADE refuses over)."""
-        ns = f"{self.literal(name)}::regnamespace"
+        ns = f"{self.literal(self.quote(name))}::regnamespace"  # regnamespace reads a name as SQL does
         return ("SELECT pg_describe_object('pg_class'::regclass, oid, 0) FROM pg_class "
                 f"WHERE relnamespace = {ns} AND relkind IN ('r', 'p', 'v', 'm', 'S', 'f') UNION ALL "
                 "SELECT pg_describe_object('pg_type'::regclass, t.oid, 0) FROM pg_type t "
