@@ -108,8 +108,8 @@ def mark(config: Config, versions: list[int], force: bool, echo) -> None:
         for v in versions:
             if v in applied:
                 raise PymigError(f"{by_version[v].label} is already recorded as applied; nothing was changed")
-        live = dialect.introspect(db)
         loaded = {f.version: load(f) for f in files if f.version <= max(versions)}
+        live = dialect.introspect(db, names.schemas_named(op for m in loaded.values() for op in m.operations))
         statements, user = [], current_user()
         for v in sorted(versions):
             m = loaded[v]

@@ -451,13 +451,14 @@ def adoption(db, dialect, fmt: str, imported: list[Imported], loaded: dict) -> t
     written, when pymig already has one of them or the database plainly lacks what one creates."""
     from .adopt import _json, _require_present, derive_plan
     from .history import current_user, read_records
+    from .names import schemas_named
 
     versions, unknown = applied_versions(db, dialect, fmt, imported)
     recorded = {r.version for r in read_records(db, dialect)}
     taken = [v for v in versions if v in recorded]
     if taken:
         raise PymigError(f"migration {taken[0]} is already in pymig's history; nothing was written")
-    live = dialect.introspect(db)
+    live = dialect.introspect(db, schemas_named(op for m in loaded.values() for op in m.operations))
     statements, user = [], current_user()
     for v in versions:
         before = [loaded[x] for x in sorted(loaded) if x < v]

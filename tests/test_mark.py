@@ -36,6 +36,22 @@ def test_mark_records_without_running_and_down_reverts(db_url, tmp_path):
         assert conn.execute("SELECT to_regclass('t')").fetchone()[0] is None
 
 
+def test_mark_a_migration_of_another_schema(db_url, tmp_path):
+    """What a migration creates in another schema is looked for there."""
+    p = Project(tmp_path, db_url)
+    p.write("001_billing.py", 'from pymig import add_column, column, create_schema, create_table\n\noperations = [\n'
+            '    create_schema("billing"),\n    create_table("billing.accounts", column("id", "serial", primary_key=True)),\n'
+            '    add_column("billing.accounts", "note", "text"),\n]\n')
+    execute(db_url, "CREATE SCHEMA billing; CREATE TABLE billing.accounts (id serial PRIMARY KEY)")
+    assert_clean_error(p.run("mark", "1"), "add_column billing.accounts.note: column billing.accounts.note does not "
+                       "exist in the database", "nothing was recorded")
+    execute(db_url, "ALTER TABLE billing.accounts ADD COLUMN note text")
+    assert "marked migrations/001_billing.py as applied (not run)" in p.ok("mark", "1")
+    p.ok("down", "--to", "0")
+    with connect(db_url) as conn:
+        assert conn.execute("SELECT to_regnamespace('billing')").fetchone()[0] is None
+
+
 def test_mark_force_and_unmark(db_url, tmp_path):
     p = project(tmp_path, db_url)
     execute(db_url, "CREATE TABLE t (id serial PRIMARY KEY)")
