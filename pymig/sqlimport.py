@@ -106,6 +106,8 @@ def _one(s: Statement, previous: Converted | None) -> Converted:
         return Converted(s, _alter_table(toks))
     if isinstance(tree, exp.Drop) and str(tree.args.get("kind")).upper() in ("TABLE", "INDEX"):
         return Converted(s, _drop(toks, str(tree.args.get("kind")).upper()))
+    if len(toks) >= 3 and _is(toks[0], "CREATE", "DROP") and _is(toks[1], "SCHEMA"):
+        return Converted(s, [_schema(toks)])
     if isinstance(tree, exp.Update):
         return _update(s, toks, tree, previous)
     if isinstance(tree, exp.Grant):
@@ -151,6 +153,18 @@ def _name(t: Token) -> str:
     if t.kind not in ("word", "quoted"):
         raise Verbatim(f"expected a name, found {t.text!r}")
     return t.name if t.kind == "quoted" else t.name.lower()
+
+
+def _table_name(toks: list[Token], i: int) -> tuple[str, int]:
+    """The possibly schema-qualified name at `i` as pymig writes it (`billing.accounts`), and the
+    index after it."""
+    parts, j = [_name(toks[i])], i + 1
+    while j + 1 < len(toks) and toks[j].text == "." and toks[j + 1].kind in ("word", "quoted"):
+        parts.append(_name(toks[j + 1]))
+        j += 2
+    if len(parts) > 2 or any("." in p for p in parts):
+        raise Verbatim(f"the name {_TEXT.source[toks[i].start:toks[j - 1].end]} is more than schema.name")
+    return ".".join(parts), j
 
 
 def _groups(toks: list[Token], sep: str = ",") -> list[list[Token]]:
@@ -312,8 +326,8 @@ def _expect_name(named: str | None, expected: str, what: str) -> None:
 
 def _reference(part: list[Token]) -> tuple[str, str | None]:
     """`users(id) ON DELETE CASCADE` -> ("users(id)", "cascade"); anything more stays SQL."""
-    table = _name(part[0])
-    i, cols = 1, ()
+    table, i = _table_name(part, 0)
+    cols = ()
     if i < len(part) and part[i].text == "(":
         end = _paren(part, i)
         cols = _names(part[i:end + 1])
@@ -383,14 +397,14 @@ def _create_table(toks: list[Token]) -> list:
     from .dsl import add_foreign_key, add_unique, create_table
 
     i = 2
-    while _is(toks[i], "IF", "NOT", "EXISTS") or (toks[i].kind == "op" and toks[i].text == "."):
+    while _is(toks[i], "IF", "NOT", "EXISTS"):
         i += 1
     if _is(toks[1], "TEMP", "TEMPORARY", "UNLOGGED") or _is(toks[0], "CREATE") and not _is(toks[1], "TABLE"):
         raise Verbatim("only a plain CREATE TABLE becomes create_table")
-    table = _name(toks[i])
-    if toks[i + 1].text != "(" or _paren(toks, i + 1) != len(toks) - 1:
+    table, i = _table_name(toks, i)
+    if i >= len(toks) or toks[i].text != "(" or _paren(toks, i) != len(toks) - 1:
         raise Verbatim("a table with options (PARTITION BY, INHERITS, WITH) stays SQL")
-    items = _groups(toks[i + 2:-1])
+    items = _groups(toks[i + 1:-1])
     cols, constraints = [], []
     for item in items:
         if _is(item[0], "CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "EXCLUDE", "LIKE"):
@@ -443,8 +457,7 @@ def _create_index(toks: list[Token]):
     i += 2
     if _is(toks[i], "ONLY"):
         raise Verbatim("ON ONLY (a partitioned table's index) stays SQL")
-    table = _name(toks[i])
-    i += 1
+    table, i = _table_name(toks, i)
     method = None
     if _is(toks[i], "USING"):
         method, i = toks[i + 1].name.lower(), i + 2
@@ -476,8 +489,8 @@ def _alter_table(toks: list[Token]) -> list:
     i = 2
     while _is(toks[i], "IF", "EXISTS", "ONLY"):
         i += 1
-    table = _name(toks[i])
-    return [_action(g, table) for g in _groups(toks[i + 1:])] if len(_groups(toks[i + 1:])) > 0 else []
+    table, i = _table_name(toks, i)
+    return [_action(g, table) for g in _groups(toks[i:])] if len(_groups(toks[i:])) > 0 else []
 
 
 def _action(part: list[Token], table: str):
@@ -556,12 +569,26 @@ def _drop(toks: list[Token], kind: str) -> list:
         rest = rest[:-1]  # pymig drops no dependents implicitly: it refuses instead, naming them
     if rest and _is(rest[-1], "RESTRICT"):
         rest = rest[:-1]
-    names = [_name(g[0]) for g in _groups(rest) if len(g) == 1]
-    if len(names) != len(_groups(rest)):
-        raise Verbatim("a schema-qualified name stays SQL")
+    names = []
+    for g in _groups(rest):
+        name, end = _table_name(g, 0)
+        if end != len(g):
+            raise Verbatim(f"{_cut(g)!r} is more than a name")
+        names.append(name)
     if kind == "TABLE":
         return [drop_table(n, allow_data_loss=True) for n in names]
     return [drop_index(n) for n in names]
+
+
+def _schema(toks: list[Token]):
+    """`CREATE SCHEMA name` / `DROP SCHEMA name [RESTRICT]`; IF [NOT] EXISTS, AUTHORIZATION, the
+    elements a CREATE SCHEMA may hold, and CASCADE stay SQL."""
+    from .dsl import create_schema, drop_schema
+
+    plain = len(toks) == 3 or (_is(toks[0], "DROP") and len(toks) == 4 and _is(toks[3], "RESTRICT"))
+    if not plain or _is(toks[2], "IF", "AUTHORIZATION"):
+        raise Verbatim(f"only a plain {toks[0].name.upper()} SCHEMA name becomes {toks[0].name.lower()}_schema")
+    return (create_schema if _is(toks[0], "CREATE") else drop_schema)(_name(toks[2]))
 
 
 def _update(s: Statement, toks: list[Token], tree, previous: Converted | None) -> Converted:
@@ -670,11 +697,13 @@ def created(text: str) -> SqlObject | None:
         return None
     name, i = _qualified(toks, i)
     table = None
+    on = next((k for k in range(i, len(toks)) if _is(toks[k], "ON")), None) if kind in ("TRIGGER", "INDEX") else None
     if kind == "TRIGGER":
-        on = next((k for k in range(i, len(toks)) if _is(toks[k], "ON")), None)
         if on is None:
             return None
         table = _qualified(toks, on + 1)[0]
+    elif kind == "INDEX" and on is not None and on + 2 < len(toks) and toks[on + 2].text == ".":
+        name = _TEXT.source[toks[on + 1].start:toks[on + 1].end] + "." + name  # in its table's schema
     return SqlObject(kind, name, table, replaces)
 
 

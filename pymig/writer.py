@@ -370,7 +370,7 @@ def _drop_table(op: DropTable) -> Call:
 
 @writes(RenameTable)
 def _rename_table(op: RenameTable) -> Call:
-    return Call("rename_table", [op.old, op.new], {"compatible": None if op.compatible else False})
+    return Call("rename_table", [op.old, names.bare(op.new)], {"compatible": None if op.compatible else False})
 
 
 @writes(AddColumn)
@@ -431,7 +431,7 @@ def _drop_index(op: DropIndex) -> Call:
 
 @writes(RenameIndex)
 def _rename_index(op: RenameIndex) -> Call:
-    return Call("rename_index", [op.old, op.new])
+    return Call("rename_index", [op.old, names.bare(op.new)])  # it stays in its schema
 
 
 @writes(AddConstraint)

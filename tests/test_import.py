@@ -139,6 +139,54 @@ UNPRICE = "ALTER TABLE items DROP COLUMN price;"
 COVER = "\nCREATE INDEX items_cover ON items (id) INCLUDE (name);"
 
 
+BILLING = {
+    "001_init.sql": """CREATE SCHEMA billing;
+CREATE TABLE billing.accounts (id serial PRIMARY KEY, email varchar(100) NOT NULL);
+CREATE INDEX accounts_email ON billing.accounts (email);
+ALTER TABLE billing.accounts ADD COLUMN note text;""",
+    "001_init_down.sql": "DROP TABLE billing.accounts;\nDROP SCHEMA billing;",
+    "002_more.sql": """CREATE TABLE billing.invoices (id serial PRIMARY KEY,
+    account_id int NOT NULL REFERENCES billing.accounts(id) ON DELETE CASCADE);
+ALTER TABLE billing.accounts RENAME TO accts;
+CREATE INDEX inv_open ON billing.invoices (account_id) WHERE account_id > 0;
+CREATE INDEX inv_ops ON billing.invoices (account_id int4_ops);
+DROP INDEX billing.accounts_email;""",
+    "002_more_down.sql": """CREATE INDEX accounts_email ON billing.accts (email);
+DROP INDEX billing.inv_ops;
+DROP INDEX billing.inv_open;
+ALTER TABLE billing.accts RENAME TO accounts;
+DROP TABLE billing.invoices;""",
+}
+
+
+def test_schema_qualified_statements(db_url, pymig_server_url, tmp_path):
+    """Statements naming another schema's objects become operations on those qualified names
+    (CREATE SCHEMA is create_schema); what stays SQL gets its drop in that schema; the imported
+    project gives the catalog the SQL files give, and down leaves nothing."""
+    folder = write(tmp_path / "sql", BILLING)
+    project = Project(tmp_path, db_url)
+    out = project.ok("import", str(folder))
+    assert "CREATE SCHEMA billing -> create_schema" in out
+    assert "ALTER TABLE billing.accounts RENAME TO accts -> rename_table" in out
+    assert "down= 'DROP INDEX billing.inv_ops' (from the down file)" in out
+    first, second = (project.migrations / n for n in ("001_init.py", "002_more.py"))
+    for call in ('create_schema("billing")', '"billing.accounts",', 'create_index("billing.accounts", "email", '
+                 'name="accounts_email")', 'add_column("billing.accounts", "note", "text")'):
+        assert call in first.read_text(), call
+    for call in ('references="billing.accounts(id)"', 'rename_table("billing.accounts", "accts")',
+                 'drop_index("billing.accounts_email")', '"billing.invoices",'):
+        assert call in second.read_text(), call
+    ruff_clean(first, second, config=None)
+    with fresh_database(pymig_server_url) as by_sql:
+        for name in ("001_init.sql", "002_more.sql"):
+            execute(by_sql, BILLING[name])
+        project.ok("up")
+        assert differences(by_sql, db_url) == []
+    project.ok("down", "--to", "0")
+    with connect(db_url) as conn:
+        assert conn.execute("SELECT to_regnamespace('billing')").fetchone()[0] is None
+
+
 def test_flyway_layout(db_url, tmp_path):
     folder = write(tmp_path / "flyway", {"V1__create_items.sql": ITEMS, "V2__add_price.sql": PRICE,
                                          "U2__add_price.sql": UNPRICE})
