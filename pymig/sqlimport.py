@@ -476,8 +476,10 @@ def _create_index(toks: list[Token]):
     from sqlglot import exp
 
     for item in items:
-        tree = parse(item) if not item.upper().endswith((" DESC", " ASC")) else None
-        if isinstance(tree, exp.Alias):
+        last = tokens(item)[-1]
+        opclass = last.kind == "word" and last.name.lower().endswith("_ops")  # `col int4_ops`: no one expression
+        tree = parse(item) if not opclass and not item.upper().endswith((" DESC", " ASC")) else None
+        if opclass or isinstance(tree, exp.Alias):
             raise Verbatim(f"index {name}: {item!r} names an operator class, which create_index cannot write")
     op = create_index(table, items, name=name, unique="UNIQUE" in words, where=where, method=method,
                       include=list(include))

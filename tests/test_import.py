@@ -169,6 +169,8 @@ def test_schema_qualified_statements(db_url, pymig_server_url, tmp_path):
     assert "CREATE SCHEMA billing -> create_schema" in out
     assert "ALTER TABLE billing.accounts RENAME TO accts -> rename_table" in out
     assert "down= 'DROP INDEX billing.inv_ops' (from the down file)" in out
+    assert "-> run_sql (index inv_ops: 'account_id int4_ops' names an operator class, which create_index " \
+           "cannot write)" in out
     first, second = (project.migrations / n for n in ("001_init.py", "002_more.py"))
     for call in ('create_schema("billing")', '"billing.accounts",', 'create_index("billing.accounts", "email", '
                  'name="accounts_email")', 'add_column("billing.accounts", "note", "text")'):
