@@ -99,10 +99,10 @@ def module_source(description: str, operations, width: int = LINE_LENGTH) -> str
     are laid out to `width` (the project's ruff line-length), as ruff format would."""
     items = [(o.comment, call_for(o.operation)) if isinstance(o, Commented) else (None, call_for(o))
              for o in operations]
-    names = sorted({n for _, c in items for n in _names(c)})
+    used = sorted({n for _, c in items for n in _names(c)})
     lines = [_docstring(description), ""]
-    if names:
-        lines += [_import(names, width), ""]
+    if used:
+        lines += [_import(used, width), ""]
     if not items:
         lines.append("operations = []")
     else:

@@ -31,6 +31,8 @@ def _quoted(ns: str, name: str) -> str:
     """SQL of an object's name as SQL writes it: quote_ident, qualified outside the current schema."""
     return (f"CASE WHEN {ns} = current_schema()::regnamespace THEN quote_ident({name}) "
             f"ELSE (SELECT quote_ident(nspname) FROM pg_namespace WHERE oid = {ns}) || '.' || quote_ident({name}) END")
+
+
 _NOT_EXTENSION = """NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = '{cls}'::regclass
                     AND e.objid = {oid} AND e.deptype = 'e')"""
 
