@@ -197,8 +197,7 @@ def baseline(config: Config, name: str, version: int | None, no_mark: bool, forc
                              f"latest {records[-1].version} ({records[-1].name})): a baseline is for a database "
                              "pymig has not managed yet; nothing was written",
                              hint="pass --force to write one anyway")
-        # --schema (or the schema setting) names the one schema to read; else every schema is read
-        catalog = without_tool_history(read_catalog(db, dialect, every_schema=config.schema is None))
+        catalog = without_tool_history(read_catalog(db, dialect))  # every schema, or --schema's alone
         built = operations(catalog, dialect)
         counts = built.counts
         description = _description(counts)

@@ -55,9 +55,12 @@ class Catalog:
     verbatim: frozenset[str] = frozenset()  # index and constraint names the DSL cannot spell
     table_depends_on: dict = field(default_factory=dict)  # table -> keys of objects it needs first
     skipped: tuple[tuple[str, str, str], ...] = ()  # (kind, name, why)
+    # (kind, name) -> the objects the introspection read as DSL values (View, EnumType, ...): what
+    # diff writes their operations from
+    typed: dict = field(default_factory=dict, compare=False)
 
 
-def read_catalog(db, dialect, every_schema: bool = False) -> Catalog:
-    """Everything in the database's default schema (the schema setting, else the current schema),
-    and with `every_schema` in every other schema of the application too (names qualified)."""
-    return dialect.read_catalog(db, every_schema)
+def read_catalog(db, dialect) -> Catalog:
+    """Everything in every schema of the application, the default one's names unqualified and the
+    others' qualified; with a default schema set (the schema setting, --schema), that one alone."""
+    return dialect.read_catalog(db)

@@ -53,7 +53,12 @@ class Config:
         return self.history_schema or self.schema
     targets: dict = field(default_factory=dict)  # [tool.pymig.targets.NAME]: name -> targets.TargetSpec
     auto_complete: bool = False  # `up` first runs the contract of expanded migrations (`pymig complete`)
-    line_length: int = 88  # the project's ruff (or black) line-length: the width written migrations fit
+
+    @property
+    def line_length(self) -> int:
+        """The width written migrations fit (baseline, diff, import): the project's formatter
+        settings, read when a command writes one, not at every start."""
+        return formatter_line_length()
 
 
 # key -> (what it holds, for messages; the check)
@@ -198,8 +203,7 @@ def load_config(database_url: str | None = None, directory: str | None = None,
                   scratch_prefix(prefix, "--scratch-prefix"), bool(named),
                   settings.get("allow_data_loss", False),
                   schema_name(schema, "--schema") if schema is not None else settings.get("schema"),
-                  settings.get("history_schema"), _targets(settings), settings.get("auto_complete", False),
-                  formatter_line_length())
+                  settings.get("history_schema"), _targets(settings), settings.get("auto_complete", False))
 
 
 def formatter_line_length(start: Path | None = None) -> int:

@@ -336,10 +336,10 @@ def run(config: Config, source_dir: Path, fmt: str | None, adopt_history: bool, 
         if s.version in existing:
             raise SourceError(f"version {s.version} is taken: {existing[s.version].label} already exists, so "
                                f"{display_path(s.up)} cannot be imported; nothing was written")
-    imported, before, loaded = [], [], {}
+    imported, before, loaded, width = [], [], {}, config.line_length
     with tempfile.TemporaryDirectory(prefix="pymig_import_") as tmp:
         for s in sources:
-            item = convert_source(s, fmt, before, config.line_length)
+            item = convert_source(s, fmt, before, width)
             path = Path(tmp) / item.filename
             path.write_text(item.module)
             m = load(MigrationFile(s.version, s.name, path))  # it loads and validates, or nothing is written

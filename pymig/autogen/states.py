@@ -38,9 +38,8 @@ def read(db, dialect) -> State:
     from ..catalog import read_catalog
     from ..snapshot import take
 
-    every = dialect.schema is None
-    return State(read_catalog(db, dialect, every), take(db, dialect), dialect.canonical_definitions,
-                 dialect.introspect(db, dialect.application_schemas(db) if every else ()).objects,
+    catalog = read_catalog(db, dialect)
+    return State(catalog, take(db, dialect), dialect.canonical_definitions, catalog.typed,
                  frozenset(map(tuple, dialect.assignment_casts(db))) if dialect.enforces_types else None)
 
 

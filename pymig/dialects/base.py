@@ -148,11 +148,6 @@ class Dialect(Statements, OperationSteps, ObjectSteps, RunSql):
 
         return canonical(op, self.default_schema) if may_name_schemas(op) else op
 
-    def application_schemas(self, db) -> tuple[str, ...]:
-        """The schemas besides the default one that hold the application's objects: none in a
-        database without schemas."""
-        return ()
-
     def introspect_schemas(self, db, schemas):
         """The objects of other schemas than the default one, qualified (pymig.names); a database
         without schemas has none."""

@@ -19,7 +19,7 @@ from .postgres_objects import PostgresObjects, read_objects
 from .postgres_script import PsqlScript
 from .postgres_held import ASSERTION_FAILED, HeldMessages, HeldSql
 from .postgres_history import PostgresHistory
-from .postgres_schemas import SchemaSupport
+from .postgres_schemas import SchemaSupport, name_sql
 from .postgres_targets import TargetSupport
 
 LOCK_KEY = 0x706D6967  # "pmig": one advisory lock per database
@@ -67,12 +67,11 @@ WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p'
 ORDER BY c.relname, a.attnum
 """
 
-_CONSTRAINTS = """
+_CONSTRAINTS = f"""
 SELECT c.relname, con.conname, con.contype, con.convalidated, pg_get_constraintdef(con.oid),
        ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(n, i)
              JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.i),
-       CASE WHEN fc.relnamespace = c.relnamespace THEN fc.relname::text  -- else qualified (pymig.names)
-            ELSE (SELECT nspname FROM pg_namespace WHERE oid = fc.relnamespace) || '.' || fc.relname END,
+       {name_sql('fc.relnamespace', 'fc.relname', here='c.relnamespace')},
        ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(n, i)
              JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.i),
        con.confdeltype, pg_get_expr(con.conbin, con.conrelid, true),
@@ -112,10 +111,9 @@ WHERE t.relnamespace = current_schema()::regnamespace AND t.relname NOT LIKE 'py
 ORDER BY i.relname
 """
 
-_PARTITIONING = """
+_PARTITIONING = f"""
 SELECT c.relname, CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
-       CASE WHEN p.relnamespace = c.relnamespace THEN p.relname::text  -- else qualified (pymig.names)
-            ELSE (SELECT nspname FROM pg_namespace WHERE oid = p.relnamespace) || '.' || p.relname END,
+       {name_sql('p.relnamespace', 'p.relname', here='c.relnamespace')},
        CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END
 FROM pg_class c
 LEFT JOIN pg_inherits i ON i.inhrelid = c.oid AND c.relispartition
@@ -310,13 +308,13 @@ class PostgresDialect(SchemaSupport, ExpandContract, CompatibleRenames, OnlineRe
                                   None if method == "btree" else method, definition, tuple(include))
         return read_objects(db, Schema(tables, indexes))
 
-    def read_catalog(self, db, every_schema: bool = False):
-        """The Schema and every object outside it (pymig.catalog), for baseline and diff: of the
-        default schema, or with `every_schema` of every schema the application has."""
+    def read_catalog(self, db):
+        """The Schema and every object outside it (pymig.catalog), for baseline and diff: of every
+        schema the application has, or of the default schema alone when one is set."""
         from .postgres_catalog import read_catalog
         from .postgres_objects import tables_only
 
-        others = self.application_schemas(db) if every_schema else ()
+        others = self.application_schemas(db) if self.schema is None else ()
         full = self.introspect(db, others)
         return read_catalog(db, tables_only(full), full, others, self.history_schema)
 

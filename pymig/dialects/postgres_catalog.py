@@ -15,16 +15,11 @@ from dataclasses import replace
 from .. import names
 from ..catalog import Catalog, CatalogObject
 from ..schema import Schema
+from .postgres_schemas import name_sql
 
 # The schemas read: the current one, or every schema of the application (`read_catalog`'s
 # `schemas`); `__READ__` is replaced by their oids when a query runs.
 _IN = "IN (__READ__)"
-
-
-def _name(ns: str, name: str) -> str:
-    """SQL of an object's canonical name (pymig.names): bare in the current schema, else schema.name."""
-    return (f"CASE WHEN {ns} = current_schema()::regnamespace THEN {name} "
-            f"ELSE (SELECT nspname FROM pg_namespace WHERE oid = {ns}) || '.' || {name} END")
 
 
 def _quoted(ns: str, name: str) -> str:
@@ -60,7 +55,7 @@ ORDER BY 1
 """
 
 _TYPES = f"""
-SELECT {_name('t.typnamespace', 't.typname')}, t.typtype,
+SELECT {name_sql('t.typnamespace', 't.typname')}, t.typtype,
        ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder),
        format_type(t.typbasetype, t.typtypmod), t.typnotnull, t.typdefault,
        (SELECT co.collname FROM pg_collation co WHERE co.oid = t.typcollation
@@ -91,9 +86,9 @@ _SERIAL = """(a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)
 
 # Sequences no column owns as serial or identity (those come with their column).
 _SEQUENCES = f"""
-SELECT {_name('c.relnamespace', 'c.relname')}, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement,
+SELECT {name_sql('c.relnamespace', 'c.relname')}, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement,
        s.seqmin, s.seqmax, s.seqcache, s.seqcycle,
-       (SELECT ARRAY[{_name('t.relnamespace', 't.relname')}, a.attname] FROM pg_depend d
+       (SELECT ARRAY[{name_sql('t.relnamespace', 't.relname')}, a.attname] FROM pg_depend d
         JOIN pg_class t ON t.oid = d.refobjid
         JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
         WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'a'
@@ -111,7 +106,7 @@ ORDER BY 1
 
 # Integer columns introspection folds into serial, though their sequence is not serial's own.
 _NOT_SERIAL = f"""
-SELECT {_name('t.relnamespace', 't.relname')}, a.attname, format_type(a.atttypid, NULL),
+SELECT {name_sql('t.relnamespace', 't.relname')}, a.attname, format_type(a.atttypid, NULL),
        pg_get_expr(ad.adbin, ad.adrelid)
 FROM pg_depend d
 JOIN pg_class c ON c.oid = d.objid AND c.relkind = 'S'
@@ -125,7 +120,7 @@ WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass A
 """
 
 _FUNCTIONS = f"""
-SELECT {_name('p.pronamespace', 'p.proname')} || '(' || pg_get_function_identity_arguments(p.oid) || ')', p.prokind,
+SELECT {name_sql('p.pronamespace', 'p.proname')} || '(' || pg_get_function_identity_arguments(p.oid) || ')', p.prokind,
        CASE WHEN p.prokind IN ('f', 'p', 'w') THEN pg_get_functiondef(p.oid) END
 FROM pg_proc p
 WHERE p.pronamespace {_IN} AND {_own('pg_proc', 'p.oid')}
@@ -133,7 +128,7 @@ ORDER BY 1
 """
 
 _VIEWS = f"""
-SELECT {_name('c.relnamespace', 'c.relname')}, c.relkind, pg_get_viewdef(c.oid, true), array_to_string(c.reloptions, ', ')
+SELECT {name_sql('c.relnamespace', 'c.relname')}, c.relkind, pg_get_viewdef(c.oid, true), array_to_string(c.reloptions, ', ')
 FROM pg_class c
 WHERE c.relnamespace {_IN} AND c.relkind IN ('v', 'm') AND {_own('pg_class', 'c.oid')}
 ORDER BY 1
@@ -141,21 +136,21 @@ ORDER BY 1
 
 # Indexes on materialized views (those on tables are in the Schema).
 _VIEW_INDEXES = f"""
-SELECT {_name('i.relnamespace', 'i.relname')}, {_name('t.relnamespace', 't.relname')}, pg_get_indexdef(i.oid)
+SELECT {name_sql('i.relnamespace', 'i.relname')}, {name_sql('t.relnamespace', 't.relname')}, pg_get_indexdef(i.oid)
 FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class t ON t.oid = ix.indrelid
 WHERE t.relnamespace {_IN} AND t.relkind = 'm'
 ORDER BY 1
 """
 
 _TRIGGERS = f"""
-SELECT {_name('c.relnamespace', 'c.relname')}, tg.tgname, pg_get_triggerdef(tg.oid), tg.tgenabled
+SELECT {name_sql('c.relnamespace', 'c.relname')}, tg.tgname, pg_get_triggerdef(tg.oid), tg.tgenabled
 FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid
 WHERE c.relnamespace {_IN} AND NOT tg.tgisinternal AND c.relname NOT LIKE 'pymig\\_%'
 ORDER BY 1, 2
 """
 
 _POLICIES = f"""
-SELECT {_name('c.relnamespace', 'c.relname')}, p.polname, p.polpermissive,
+SELECT {name_sql('c.relnamespace', 'c.relname')}, p.polname, p.polpermissive,
        CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE'
                      WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,
        ARRAY(SELECT CASE WHEN r = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(r)) END
@@ -167,13 +162,13 @@ ORDER BY 1, 2
 """
 
 _ROW_SECURITY = f"""
-SELECT {_name('c.relnamespace', 'c.relname')}, c.relforcerowsecurity FROM pg_class c
+SELECT {name_sql('c.relnamespace', 'c.relname')}, c.relforcerowsecurity FROM pg_class c
 WHERE c.relnamespace {_IN} AND c.relkind IN ('r', 'p') AND c.relrowsecurity
 ORDER BY 1
 """
 
 _TABLE_OPTIONS = f"""
-SELECT {_name('c.relnamespace', 'c.relname')}, c.relpersistence = 'u', array_to_string(c.reloptions, ', '),
+SELECT {name_sql('c.relnamespace', 'c.relname')}, c.relpersistence = 'u', array_to_string(c.reloptions, ', '),
        ARRAY(SELECT split_part(o, '=', 1) FROM unnest(c.reloptions) o)
 FROM pg_class c
 WHERE c.relnamespace {_IN} AND c.relkind IN ('r', 'p') AND c.relname NOT LIKE 'pymig\\_%'
@@ -182,7 +177,7 @@ ORDER BY 1
 """
 
 _GENERATED = f"""
-SELECT {_name('c.relnamespace', 'c.relname')}, a.attname, format_type(a.atttypid, a.atttypmod),
+SELECT {name_sql('c.relnamespace', 'c.relname')}, a.attname, format_type(a.atttypid, a.atttypmod),
        pg_get_expr(d.adbin, d.adrelid)
 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
@@ -193,7 +188,7 @@ ORDER BY 1, a.attnum
 # Tables pymig cannot write yet: partitions partitioned themselves, inheritance children, foreign
 # tables (partitioned tables and their partitions are create_table(partition_by=) and create_partition).
 _UNWRITABLE_TABLES = f"""
-SELECT {_name('c.relnamespace', 'c.relname')}, CASE WHEN c.relkind = 'p' THEN 'a partition partitioned itself'
+SELECT {name_sql('c.relnamespace', 'c.relname')}, CASE WHEN c.relkind = 'p' THEN 'a partition partitioned itself'
                        WHEN c.relkind = 'f' THEN 'a foreign table'
                        ELSE 'a table that inherits from another' END
 FROM pg_class c
@@ -207,13 +202,13 @@ ORDER BY 1
 _ACL_OBJECTS = f"""
 SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, {_quoted('c.relnamespace', 'c.relname')},
        CASE c.relkind WHEN 'S' THEN 'sequence ' WHEN 'v' THEN 'view ' WHEN 'm' THEN 'materialized view '
-                      ELSE 'table ' END || {_name('c.relnamespace', 'c.relname')},
+                      ELSE 'table ' END || {name_sql('c.relnamespace', 'c.relname')},
        c.relacl, acldefault((CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END)::"char", c.relowner), NULL::text
 FROM pg_class c
 WHERE c.relnamespace {_IN} AND c.relkind IN ('r', 'p', 'v', 'm', 'S') AND c.relacl IS NOT NULL
   AND c.relname NOT LIKE 'pymig\\_%' AND {_own('pg_class', 'c.oid')}
 UNION ALL
-SELECT 'TABLE', {_quoted('c.relnamespace', 'c.relname')}, 'table ' || {_name('c.relnamespace', 'c.relname')}, a.attacl, NULL::aclitem[], quote_ident(a.attname)
+SELECT 'TABLE', {_quoted('c.relnamespace', 'c.relname')}, 'table ' || {name_sql('c.relnamespace', 'c.relname')}, a.attacl, NULL::aclitem[], quote_ident(a.attname)
 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
 WHERE c.relnamespace {_IN} AND c.relkind IN ('r', 'p', 'v', 'm') AND a.attacl IS NOT NULL AND a.attnum > 0
   AND NOT a.attisdropped
@@ -221,13 +216,13 @@ UNION ALL
 SELECT CASE p.prokind WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END,
        {_quoted('p.pronamespace', 'p.proname')} || '(' || pg_get_function_identity_arguments(p.oid) || ')',
        CASE p.prokind WHEN 'p' THEN 'procedure ' ELSE 'function ' END
-           || {_name('p.pronamespace', 'p.proname')} || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+           || {name_sql('p.pronamespace', 'p.proname')} || '(' || pg_get_function_identity_arguments(p.oid) || ')',
        p.proacl, acldefault('f', p.proowner), NULL
 FROM pg_proc p WHERE p.pronamespace {_IN} AND p.proacl IS NOT NULL AND {_own('pg_proc', 'p.oid')}
 UNION ALL
 SELECT 'TYPE', {_quoted('t.typnamespace', 't.typname')},
        CASE t.typtype WHEN 'e' THEN 'enum ' WHEN 'd' THEN 'domain ' ELSE 'type ' END
-           || {_name('t.typnamespace', 't.typname')},
+           || {name_sql('t.typnamespace', 't.typname')},
        t.typacl, acldefault('T', t.typowner), NULL
 FROM pg_type t WHERE t.typnamespace {_IN} AND t.typacl IS NOT NULL AND {_own('pg_type', 't.oid')}
 UNION ALL
@@ -259,25 +254,25 @@ SELECT o.type, o.identity, d.description,
        WHEN 'pg_class'::regclass THEN
             (SELECT CASE c.relkind WHEN 'v' THEN 'view ' WHEN 'm' THEN 'materialized view '
                                    WHEN 'S' THEN 'sequence ' WHEN 'i' THEN 'index ' ELSE 'table ' END
-                    || {_name('c.relnamespace', 'c.relname')} FROM pg_class c WHERE c.oid = d.objoid)
+                    || {name_sql('c.relnamespace', 'c.relname')} FROM pg_class c WHERE c.oid = d.objoid)
        WHEN 'pg_constraint'::regclass THEN  -- a constraint's comment waits for its table or domain
-            (SELECT CASE WHEN con.contypid <> 0 THEN 'domain ' || {_name('t.typnamespace', 't.typname')}
-                         ELSE 'table ' || {_name('c.relnamespace', 'c.relname')} END
+            (SELECT CASE WHEN con.contypid <> 0 THEN 'domain ' || {name_sql('t.typnamespace', 't.typname')}
+                         ELSE 'table ' || {name_sql('c.relnamespace', 'c.relname')} END
              FROM pg_constraint con LEFT JOIN pg_class c ON c.oid = con.conrelid
              LEFT JOIN pg_type t ON t.oid = con.contypid WHERE con.oid = d.objoid)
        WHEN 'pg_trigger'::regclass THEN
-            (SELECT 'trigger ' || {_name('c.relnamespace', 'c.relname')} || '.' || tg.tgname
+            (SELECT 'trigger ' || {name_sql('c.relnamespace', 'c.relname')} || '.' || tg.tgname
              FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid WHERE tg.oid = d.objoid)
        WHEN 'pg_policy'::regclass THEN
-            (SELECT 'policy ' || {_name('c.relnamespace', 'c.relname')} || '.' || p.polname
+            (SELECT 'policy ' || {name_sql('c.relnamespace', 'c.relname')} || '.' || p.polname
              FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid WHERE p.oid = d.objoid)
        WHEN 'pg_proc'::regclass THEN
             (SELECT CASE p.prokind WHEN 'p' THEN 'procedure ' ELSE 'function ' END
-                    || {_name('p.pronamespace', 'p.proname')} || '(' || pg_get_function_identity_arguments(p.oid) || ')'
+                    || {name_sql('p.pronamespace', 'p.proname')} || '(' || pg_get_function_identity_arguments(p.oid) || ')'
              FROM pg_proc p WHERE p.oid = d.objoid)
        WHEN 'pg_type'::regclass THEN
             (SELECT CASE t.typtype WHEN 'e' THEN 'enum ' WHEN 'd' THEN 'domain ' ELSE 'type ' END
-                    || {_name('t.typnamespace', 't.typname')} FROM pg_type t WHERE t.oid = d.objoid)
+                    || {name_sql('t.typnamespace', 't.typname')} FROM pg_type t WHERE t.oid = d.objoid)
        WHEN 'pg_namespace'::regclass THEN (SELECT 'schema ' || n.nspname FROM pg_namespace n WHERE n.oid = d.objoid)
        END
 FROM pg_description d, LATERAL pg_identify_object(d.classoid, d.objoid, d.objsubid) o
@@ -300,20 +295,20 @@ _DEPENDENCIES = f"""
 WITH keys(classid, objid, key) AS (
     SELECT 'pg_class'::regclass, c.oid,
            CASE c.relkind WHEN 'v' THEN 'view ' WHEN 'm' THEN 'materialized view ' WHEN 'S' THEN 'sequence '
-                          ELSE 'table ' END || {_name('c.relnamespace', 'c.relname')}
+                          ELSE 'table ' END || {name_sql('c.relnamespace', 'c.relname')}
     FROM pg_class c WHERE c.relnamespace {_IN} AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
     UNION ALL
     SELECT 'pg_type'::regclass, t.oid,
            CASE t.typtype WHEN 'e' THEN 'enum ' WHEN 'd' THEN 'domain ' ELSE 'type ' END
-               || {_name('t.typnamespace', 't.typname')}
+               || {name_sql('t.typnamespace', 't.typname')}
     FROM pg_type t WHERE t.typnamespace {_IN} AND t.typtype IN ('e', 'd', 'c', 'r') AND t.typrelid = 0
     UNION ALL
-    SELECT 'pg_type'::regclass, t.oid, 'type ' || {_name('t.typnamespace', 't.typname')}
+    SELECT 'pg_type'::regclass, t.oid, 'type ' || {name_sql('t.typnamespace', 't.typname')}
     FROM pg_type t JOIN pg_class c ON c.oid = t.typrelid
     WHERE t.typnamespace {_IN} AND c.relkind = 'c'
     UNION ALL
     SELECT 'pg_proc'::regclass, p.oid, CASE p.prokind WHEN 'p' THEN 'procedure ' ELSE 'function ' END
-           || {_name('p.pronamespace', 'p.proname')} || '(' || pg_get_function_identity_arguments(p.oid) || ')'
+           || {name_sql('p.pronamespace', 'p.proname')} || '(' || pg_get_function_identity_arguments(p.oid) || ')'
     FROM pg_proc p WHERE p.pronamespace {_IN}
     UNION ALL
     SELECT 'pg_namespace'::regclass, n.oid, 'schema ' || n.nspname FROM pg_namespace n WHERE n.oid <> current_schema()::regnamespace
@@ -348,13 +343,13 @@ WITH keys(classid, objid, key) AS (
     SELECT 'pg_rewrite'::regclass, r.oid, k.key FROM pg_rewrite r JOIN keys k
         ON k.classid = 'pg_class'::regclass AND k.objid = r.ev_class
     UNION ALL
-    SELECT 'pg_trigger'::regclass, tg.oid, 'trigger ' || {_name('c.relnamespace', 'c.relname')} || '.' || tg.tgname
+    SELECT 'pg_trigger'::regclass, tg.oid, 'trigger ' || {name_sql('c.relnamespace', 'c.relname')} || '.' || tg.tgname
     FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid WHERE c.relnamespace {_IN}
     UNION ALL
-    SELECT 'pg_policy'::regclass, p.oid, 'policy ' || {_name('c.relnamespace', 'c.relname')} || '.' || p.polname
+    SELECT 'pg_policy'::regclass, p.oid, 'policy ' || {name_sql('c.relnamespace', 'c.relname')} || '.' || p.polname
     FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid WHERE c.relnamespace {_IN}
     UNION ALL
-    SELECT 'pg_class'::regclass, i.oid, 'index ' || {_name('i.relnamespace', 'i.relname')}
+    SELECT 'pg_class'::regclass, i.oid, 'index ' || {name_sql('i.relnamespace', 'i.relname')}
     FROM pg_class i WHERE i.relnamespace {_IN} AND i.relkind = 'i'
 )
 SELECT DISTINCT o.key, r.key
@@ -371,7 +366,7 @@ ORDER BY 1, 2
 # FIRST / LAST that is not the default (printed only then); DEFERRABLE, MATCH FULL, ON UPDATE,
 # NOT VALID (an exclusion constraint is add_exclusion unless its index is listed for one of these).
 _VERBATIM = f"""
-SELECT {_name('i.relnamespace', 'i.relname')}
+SELECT {name_sql('i.relnamespace', 'i.relname')}
 FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class t ON t.oid = ix.indrelid
 WHERE t.relnamespace {_IN}
   AND (ix.indnatts > ix.indnkeyatts OR i.reloptions IS NOT NULL OR i.reltablespace <> 0
@@ -487,7 +482,7 @@ def read_catalog(db, schema: Schema, typed: Schema | None = None, schemas: tuple
     verbatim = frozenset(name for (name,) in db.rows(_VERBATIM))
     unread = {f"schema {name}" for kind, name, _ in skipped if kind == "schema"}
     objects = [o for o in objects if not unread & set(o.depends_on)]  # its comment, its grants
-    return Catalog(schema, tuple(objects), verbatim, table_deps, tuple(skipped))
+    return Catalog(schema, tuple(objects), verbatim, table_deps, tuple(skipped), typed.objects)
 
 
 def _namespaces(db, schemas, history_schema, extension_schemas, current, skipped) -> list[CatalogObject]:

@@ -10,6 +10,14 @@ from ..schema import Schema
 _PER_SCHEMA = ("view", "enum", "sequence", "function")
 
 
+def name_sql(ns: str, name: str, here: str = "current_schema()::regnamespace") -> str:
+    """SQL of an object's name in pymig.names' form, from its namespace and name columns: bare when
+    the namespace `ns` is `here` (the current schema, or the schema of the table that names it),
+    else schema.name."""
+    return (f"CASE WHEN {ns} = {here} THEN {name}::text "
+            f"ELSE (SELECT nspname FROM pg_namespace WHERE oid = {ns}) || '.' || {name} END")
+
+
 class InSchema:
     """A connection whose catalog queries read `schema` instead of the current one: the
     introspection queries, which ask for current_schema(), asked about another schema."""

@@ -174,9 +174,8 @@ class SqliteDialect(TableRebuilds, SqliteTypes, SqliteIntrospection, SqliteHisto
     def table_exists(self, name):
         return f"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = {self.literal(name)}"
 
-    def read_catalog(self, db, every_schema: bool = False):
-        """The Schema, plus views and triggers as SQLite stores their text (pymig.catalog). A
-        SQLite file has one schema, so `every_schema` changes nothing."""
+    def read_catalog(self, db):
+        """The Schema, plus views and triggers as SQLite stores their text (pymig.catalog)."""
         return _read_catalog(self, db)
 
     def check_url(self, url: str) -> None:
@@ -218,7 +217,7 @@ def _read_catalog(dialect: SqliteDialect, db):
                   {n: i for n, i in schema.indexes.items() if i.table not in exact})
     objects += [CatalogObject("index", i.name, dialect.create_index(i)[0], f"DROP INDEX {dialect.quote(i.name)}",
                               (f"table {i.table}",), i.table) for i in schema.indexes.values() if i.table in exact]
-    return Catalog(kept, tuple(objects))
+    return Catalog(kept, tuple(objects), typed=schema.objects)
 
 
 def database_path(url: str) -> str:
